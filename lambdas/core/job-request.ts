@@ -249,12 +249,15 @@ export interface FieldIssue {
 
 export type ParseResult = { ok: true; value: JobRequest } | { ok: false; issues: readonly FieldIssue[] };
 
+/** An empty key is shown as `""` so that an issue never names an empty field. */
+const segmentOf = (key: string): string => (key === '' ? '""' : key);
+
 /** `['resources', 'regions', 2]` → `resources.regions[2]`; the empty path is `(root)`. */
 export const fieldOf = (path: readonly PropertyKey[]): string =>
   path.length === 0
     ? '(root)'
     : path
-        .map((p) => (typeof p === 'number' ? `[${p}]` : String(p)))
+        .map((p) => (typeof p === 'number' ? `[${p}]` : segmentOf(String(p))))
         .join('.')
         .replace(/\.\[/g, '[');
 
@@ -267,7 +270,7 @@ export const toFieldIssues = (issues: readonly z.core.$ZodIssue[]): FieldIssue[]
     if (issue.code === 'unrecognized_keys') {
       const base = fieldOf(issue.path);
       return issue.keys.map((key) => ({
-        field: base === '(root)' ? key : `${base}.${key}`,
+        field: base === '(root)' ? segmentOf(key) : `${base}.${segmentOf(key)}`,
         message: `unknown field: ${key}`,
       }));
     }
