@@ -1,0 +1,154 @@
+import { type CostModelConfig, DEFAULT_COST_MODEL, deadlineVerdict, estimateJobCost } from './cost-model.js';
+import type { GpuModel } from './gpu-model.js';
+import type { JobRequest } from './job-request.js';
+import { type Offer, type PriceBook, quotaClassOf } from './offer.js';
+import type { Candidate } from './plan.js';
+
+/** Accelerators a job that names only a memory size may land on: CUDA GPUs, not Neuron, AMD or Qualcomm parts. */
+const MEMORY_ONLY_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>([
+  'GB200',
+  'B300',
+  'B200',
+  'H200',
+  'H100',
+  'A100-80GB',
+  'A100-40GB',
+  'L40S',
+  'L4',
+  'A10G',
+  'RTXPRO6000',
+  'RTXPRO4500',
+  'T4',
+  'T4g',
+  'V100-32GB',
+  'V100-16GB',
+  'K80',
+  'M60',
+  'K520',
+]);
+
+export interface CandidateContext {
+  readonly priceBook: PriceBook;
+  /** Milliseconds since the epoch: the planning instant (injected; the core has no clock). */
+  readonly nowMs: number;
+  readonly config?: CostModelConfig;
+  /** Restricts every job to these regions (e.g. `qm plan --regions`). */
+  readonly regions?: readonly string[];
+  /** Offers recently refused for lack of capacity; skipped until their entry expires. */
+  readonly unavailableOfferIds?: ReadonlySet<string>;
+}
+
+export interface JobCandidates {
+  readonly job: JobRequest;
+  /** Every feasible candidate, cheapest first (ties broken by offer id, so plans are reproducible). */
+  readonly candidates: readonly Candidate[];
+  /** When nothing is feasible: the filter that removed the last offers, in words. */
+  readonly emptyReason: string | null;
+}
+
+const HOUR_MS = 3_600_000;
+
+/** Orders candidates by expected cost, then by offer id. */
+export const compareCandidates = (a: Candidate, b: Candidate): number =>
+  a.expectedCostUsd - b.expectedCostUsd || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
+
+/** Finds and prices every offer the job can run on, and says which filter left it with none. */
+export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandidates => {
+  const config = ctx.config ?? DEFAULT_COST_MODEL;
+  const { resources, runtime } = job;
+  const models =
+    resources.gpuModels !== undefined ? new Set<GpuModel>(resources.gpuModels) : MEMORY_ONLY_MODELS;
+  const regions =
+    resources.regions !== undefined && ctx.regions !== undefined
+      ? resources.regions.filter((r) => ctx.regions?.includes(r))
+      : (resources.regions ?? ctx.regions);
+  const hoursToDeadline =
+    runtime.deadline !== undefined ? (Date.parse(runtime.deadline) - ctx.nowMs) / HOUR_MS : null;
+
+  // Each stage counts survivors so an empty result can name the filter that emptied it.
+  const stages: Array<[string, number]> = [];
+  let pool: Offer[] = ctx.priceBook.offers.filter(
+    (o) =>
+      models.has(o.gpuModel) &&
+      (resources.minGpuMemoryGiB === undefined ||
+        (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= resources.minGpuMemoryGiB)),
+  );
+  stages.push(['no offer has the requested accelerator model and memory', pool.length]);
+  pool = pool.filter((o) => o.gpuCount >= resources.gpus);
+  stages.push([`no matching instance has ${resources.gpus} accelerators per node`, pool.length]);
+  if (resources.efa) pool = pool.filter((o) => o.efa);
+  stages.push(['no matching instance type supports EFA', pool.length]);
+  if (regions !== undefined) pool = pool.filter((o) => regions.includes(o.region));
+  stages.push([
+    `no matching offer in the allowed regions (${(regions ?? []).join(', ') || 'none'})`,
+    pool.length,
+  ]);
+  if (!runtime.interruptible) pool = pool.filter((o) => o.purchaseOption === 'on-demand');
+  stages.push(['only spot offers match and the job is not interruptible', pool.length]);
+  if (ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0) {
+    const unavailable = ctx.unavailableOfferIds;
+    pool = pool.filter((o) => !unavailable.has(o.id));
+  }
+  stages.push(['every matching offer is marked unavailable after a recent capacity error', pool.length]);
+  const cap = runtime.maxPricePerHour;
+  if (cap !== undefined) pool = pool.filter((o) => o.priceUsdPerHour * resources.nodes <= cap);
+  stages.push([`every matching offer costs more than the cap of ${cap} USD/h`, pool.length]);
+
+  const candidates: Candidate[] = [];
+  let deadlineMiss: string | null = null;
+  for (const offer of pool) {
+    const estimate = estimateJobCost(job, offer, config);
+    const verdict = deadlineVerdict(job, offer, estimate, hoursToDeadline, config);
+    if (!verdict.ok) {
+      deadlineMiss ??= verdict.reason;
+      continue;
+    }
+    candidates.push({
+      offerId: offer.id,
+      instanceType: offer.instanceType,
+      region: offer.region,
+      availabilityZone: offer.availabilityZone,
+      purchaseOption: offer.purchaseOption,
+      quotaClass: quotaClassOf(offer.purchaseOption, offer.quotaFamily),
+      nodes: resources.nodes,
+      unitPriceUsdPerHour: offer.priceUsdPerHour,
+      expectedHours: estimate.expectedHours,
+      expectedCostUsd: estimate.expectedCostUsd,
+      onDemandEquivalentUsd: estimate.onDemandEquivalentUsd,
+      vcpus: offer.vcpus * resources.nodes,
+      spotPriceImplied: offer.spotPriceImplied,
+    });
+  }
+  candidates.sort(compareCandidates);
+
+  let emptyReason: string | null = null;
+  if (candidates.length === 0) {
+    const emptied = stages.find(([, left]) => left === 0);
+    emptyReason =
+      emptied !== undefined
+        ? emptied[0]
+        : `no offer meets the deadline (${deadlineMiss ?? 'deadline passed'})`;
+  }
+  return { job, candidates, emptyReason };
+};
+
+/** The quota pool a candidate draws on: AWS meters GPU vCPUs per region and quota class. */
+export const poolOf = (c: Pick<Candidate, 'region' | 'quotaClass'>): string => `${c.region}|${c.quotaClass}`;
+
+/**
+ * Drops candidates that can never be part of an optimal plan: within one quota pool, a candidate
+ * that costs at least as much and holds at least as many vCPUs as another is dominated (the pool
+ * and the team budget are the only things a candidate consumes). Input must be sorted cheapest first.
+ */
+export const pruneDominated = (sorted: readonly Candidate[]): Candidate[] => {
+  const bestVcpusByPool = new Map<string, number>();
+  const kept: Candidate[] = [];
+  for (const c of sorted) {
+    const pool = poolOf(c);
+    const best = bestVcpusByPool.get(pool);
+    if (best !== undefined && best <= c.vcpus) continue;
+    bestVcpusByPool.set(pool, c.vcpus);
+    kept.push(c);
+  }
+  return kept;
+};
