@@ -258,7 +258,7 @@ describe('parseJobRequest', () => {
       ['2026-12-01 00:00:00Z', 'a space instead of T'],
       ['next tuesday', 'prose'],
       [1796083200000, 'epoch milliseconds'],
-    ])('rejects deadline %j (%s)', (value) => {
+    ] as [unknown, string][])('rejects deadline %j (%s)', (value) => {
       expect(fieldsOf(withField('runtime.deadline', value))).toEqual(['runtime.deadline']);
     });
 
