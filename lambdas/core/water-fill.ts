@@ -36,7 +36,7 @@ export const waterFill = (capacity: number, claims: readonly Claim[]): Map<strin
   let weightLeft = order.reduce((s, c) => s + c.weight, 0);
   for (const c of order) {
     const level = remaining / weightLeft;
-    const share = Math.min(c.demand, c.weight * level);
+    const share = Math.max(0, Math.min(c.demand, c.weight * level));
     shares.set(c.id, share);
     remaining -= share;
     weightLeft -= c.weight;

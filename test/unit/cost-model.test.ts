@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import {
+  DEFAULT_COST_MODEL,
+  deadlineVerdict,
+  estimateJobCost,
+  expectedInterruptions,
+  HOURS_PER_MONTH,
+} from '../../lambdas/core/cost-model.js';
+import { makeJob, makeOffer } from '../support/offer-fixtures.js';
+
+describe('estimateJobCost', () => {
+  it('charges price × nodes × hours on an on-demand offer of the reference model', () => {
+    const job = makeJob({ jobId: 'j', resources: { gpus: 8, nodes: 2, gpuModels: ['A100-80GB'] } });
+    const offer = makeOffer({
+      instanceType: 'p4de.24xlarge',
+      region: 'us-east-1',
+      purchaseOption: 'on-demand',
+      priceUsdPerHour: 40,
+      onDemandPriceUsdPerHour: 40,
+    });
+    const e = estimateJobCost(job, offer);
+    expect(e.baseHours).toBe(10);
+    expect(e.expectedHours).toBe(10);
+    expect(e.expectedCostUsd).toBe(800);
+    expect(e.onDemandEquivalentUsd).toBe(800);
+  });
+
+  it('shortens the run on a faster accelerator by the speed table ratio', () => {
+    const job = makeJob({ jobId: 'j', resources: { gpus: 8, gpuModels: ['H100'] } });
+    const offer = makeOffer({
+      instanceType: 'p5.48xlarge',
+      region: 'us-east-1',
+      purchaseOption: 'on-demand',
+      gpuModel: 'H100',
+    });
+    expect(estimateJobCost(job, offer).baseHours).toBeCloseTo((10 * 312) / 989, 10);
+  });
+
+  it('adds expected spot rework from the interruption bucket, checkpoint and restart overhead', () => {
+    const job = makeJob({
+      jobId: 'j',
+      resources: { gpus: 8, nodes: 4, gpuModels: ['A100-80GB'] },
+      runtime: { estimatedHours: 100, interruptible: true, checkpointMinutes: 30 },
+    });
+    const offer = makeOffer({
+      instanceType: 'p4de.24xlarge',
+      region: 'us-east-1',
+      purchaseOption: 'spot',
+      priceUsdPerHour: 12,
+      onDemandPriceUsdPerHour: 40,
+      interruptionBucket: 4,
+    });
+    const e = estimateJobCost(job, offer);
+    const hazard = 0.25 / HOURS_PER_MONTH;
+    const interruptions = hazard * 4 * 100;
+    expect(e.expectedInterruptions).toBeCloseTo(interruptions, 12);
+    expect(e.expectedHours).toBeCloseTo(100 + interruptions * (0.2 + 0.25), 10);
+    expect(e.expectedCostUsd).toBeCloseTo(12 * 4 * e.expectedHours, 8);
+    expect(e.onDemandEquivalentUsd).toBe(40 * 4 * 100);
+  });
+
+  it('treats an unknown interruption bucket as the worst one', () => {
+    const known = makeOffer({
+      instanceType: 'x',
+      region: 'r',
+      purchaseOption: 'spot',
+      interruptionBucket: 4,
+    });
+    const unknown = makeOffer({
+      instanceType: 'x',
+      region: 'r',
+      purchaseOption: 'spot',
+      interruptionBucket: null,
+    });
+    expect(expectedInterruptions(unknown, 1, 10)).toBe(expectedInterruptions(known, 1, 10));
+    expect(
+      expectedInterruptions(
+        makeOffer({ instanceType: 'x', region: 'r', purchaseOption: 'on-demand' }),
+        1,
+        10,
+      ),
+    ).toBe(0);
+  });
+});
+
+describe('deadlineVerdict', () => {
+  const job = makeJob({
+    jobId: 'j',
+    runtime: { estimatedHours: 10, interruptible: true, checkpointMinutes: 60 },
+  });
+  const spot = makeOffer({ instanceType: 'p4de.24xlarge', region: 'us-east-1', purchaseOption: 'spot' });
+  const od = makeOffer({ instanceType: 'p4de.24xlarge', region: 'us-east-1', purchaseOption: 'on-demand' });
+
+  it('allows anything without a deadline', () => {
+    expect(deadlineVerdict(job, spot, estimateJobCost(job, spot), null).ok).toBe(true);
+  });
+
+  it('allows on-demand when the run and one start-up fit', () => {
+    expect(deadlineVerdict(job, od, estimateJobCost(job, od), 10.2).ok).toBe(true);
+    expect(deadlineVerdict(job, od, estimateJobCost(job, od), 10.1).ok).toBe(false);
+  });
+
+  it('forbids spot once the slack cannot absorb one interruption', () => {
+    const e = estimateJobCost(job, spot);
+    const margin = DEFAULT_COST_MODEL.restartOverheadHours + 0.5;
+    const needed = e.expectedHours + DEFAULT_COST_MODEL.restartOverheadHours + margin;
+    expect(deadlineVerdict(job, spot, e, needed + 1e-9).ok).toBe(true);
+    const tight = deadlineVerdict(job, spot, e, needed - 0.01);
+    expect(tight.ok).toBe(false);
+    expect(tight.ok ? '' : tight.reason).toMatch(/slack/);
+  });
+});
