@@ -1,0 +1,257 @@
+import type { Command } from 'commander';
+import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
+import {
+  type SingleJobAverage,
+  type SingleJobParams,
+  simulateSingleJobOverStarts,
+} from '../../lambdas/core/single-job-simulation.js';
+import {
+  isSpotPolicyName,
+  SPOT_POLICY_NAMES,
+  type SpotPolicyName,
+  spotPolicyByName,
+} from '../../lambdas/core/spot-policy.js';
+import { type SpotTrace, spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
+
+/** What the command needs from the process; tests pass their own. */
+export interface SimulateCommandIo {
+  /** Reads a trace file. @default readSpotTraceFile */
+  readonly readTrace?: (path: string) => Promise<SpotTrace>;
+  /** @default process.stderr.isTTY */
+  readonly stderrIsTty?: boolean;
+  /** @default process.stdout.isTTY */
+  readonly stdoutIsTty?: boolean;
+  /** Milliseconds from an arbitrary origin, to tell a long run. @default performance.now */
+  readonly now?: () => number;
+}
+
+interface RawOptions {
+  spotTrace?: string;
+  workHours: string;
+  deadlineHours: string;
+  changeoverHours: string;
+  priceRatio: string;
+  policy: string;
+  starts: string;
+  format: string;
+}
+
+const FORMATS = ['table', 'json'] as const;
+type Format = (typeof FORMATS)[number];
+
+/** Progress is only worth drawing once a run has taken this long. */
+const PROGRESS_AFTER_MS = 300;
+
+/** Exit code for bad command-line input, distinct from commander's generic 1. */
+const USAGE_EXIT_CODE = 2;
+
+function usageError(command: Command, message: string): never {
+  command.error(`error: ${message}`, { exitCode: USAGE_EXIT_CODE, code: 'qm.invalidOption' });
+  // command.error exits or, under exitOverride, throws; this line is never reached.
+  throw new Error(message);
+}
+
+const parseNumber = (
+  command: Command,
+  flag: string,
+  raw: string,
+  check: (value: number) => boolean,
+  expected: string,
+): number => {
+  const value = raw.trim() === '' ? Number.NaN : Number(raw);
+  if (!Number.isFinite(value) || !check(value)) {
+    usageError(command, `${flag} must be ${expected}, got "${raw}"`);
+  }
+  return value;
+};
+
+/** Saving relative to on-demand, without the "-0.0 %" that rounding a tiny negative gives. */
+const formatSaving = (cost: number, onDemandCost: number): string => {
+  const percent = (1 - cost / onDemandCost) * 100;
+  return `${(Math.abs(percent) < 0.05 ? 0 : percent).toFixed(1)} %`;
+};
+
+const formatTable = (
+  results: readonly SingleJobAverage[],
+  header: string,
+  onDemandCost: number | undefined,
+): string => {
+  const rows = results.map((r) => [
+    r.policy,
+    r.cost.toFixed(2),
+    r.onDemandHours.toFixed(2),
+    r.spotHours.toFixed(2),
+    r.changeovers.toFixed(2),
+    `${r.missedDeadlines}/${r.starts}`,
+    onDemandCost === undefined ? '-' : formatSaving(r.cost, onDemandCost),
+  ]);
+  const titles = ['policy', 'cost', 'on-demand h', 'spot h', 'changeovers', 'missed', 'saving'];
+  const widths = titles.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? '').length)),
+  );
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [
+    header,
+    line(titles),
+    ...rows.map(line),
+    'cost in spot-hour units (spot = 1/h, on-demand = price ratio/h), averaged over start times;',
+    'saving is relative to running on-demand throughout.',
+    '',
+  ].join('\n');
+};
+
+/**
+ * Adds `qm simulate` (single-job mode): replays one checkpointing job against a real spot
+ * availability trace under each placement policy, from evenly spread submission times, and
+ * reports mean cost, on-demand and spot hours and deadline misses.
+ *
+ * Bad flags end with exit code 2 and a message naming the flag.
+ *
+ * @example
+ * const program = new Command('qm');
+ * registerSimulateCommand(program);
+ * await program.parseAsync(['simulate', '--spot-trace', 'trace.json', '--format', 'json'], { from: 'user' });
+ */
+export const registerSimulateCommand = (program: Command, io: SimulateCommandIo = {}): Command =>
+  program
+    .command('simulate')
+    .description(
+      'Single-job mode: replay one checkpointing job against a spot availability trace under each placement policy',
+    )
+    .option('--spot-trace <file>', 'availability trace JSON: {"metadata":{"gap_seconds":N},"data":[counts]}')
+    .option('--work-hours <hours>', 'hours of work the job needs', '48')
+    .option('--deadline-hours <hours>', 'hours from submission to the deadline', '60')
+    .option('--changeover-hours <hours>', 'hours lost at every start on a new instance', '0.2')
+    .option('--price-ratio <ratio>', 'on-demand price divided by spot price', '3')
+    .option('--policy <name>', `all | ${SPOT_POLICY_NAMES.join(' | ')}`, 'all')
+    .option(
+      '--starts <n>',
+      'submission times spread evenly over the trace (windows never wrap around)',
+      '100',
+    )
+    .option(
+      '--format <format>',
+      'table | json (json: per policy {policy, cost, onDemandHours, spotHours, missedDeadline}; ' +
+        'missedDeadline is the number of start times that missed, or a boolean when --starts is 1)',
+      'table',
+    )
+    .action(async function (this: Command, raw: RawOptions) {
+      if (raw.spotTrace === undefined) usageError(this, '--spot-trace <file> is required');
+      const tracePath = raw.spotTrace;
+      const params: SingleJobParams = {
+        workHours: parseNumber(
+          this,
+          '--work-hours',
+          raw.workHours,
+          (v) => v > 0,
+          'a positive number of hours',
+        ),
+        deadlineHours: parseNumber(
+          this,
+          '--deadline-hours',
+          raw.deadlineHours,
+          (v) => v > 0,
+          'a positive number of hours',
+        ),
+        changeoverHours: parseNumber(
+          this,
+          '--changeover-hours',
+          raw.changeoverHours,
+          (v) => v >= 0,
+          'a number of hours >= 0',
+        ),
+        priceRatio: parseNumber(this, '--price-ratio', raw.priceRatio, (v) => v > 0, 'a positive number'),
+      };
+      if (params.deadlineHours < params.workHours + params.changeoverHours) {
+        usageError(
+          this,
+          `--deadline-hours ${params.deadlineHours} cannot be met: it must be at least --work-hours + ` +
+            `--changeover-hours (${params.workHours + params.changeoverHours})`,
+        );
+      }
+      const starts = parseNumber(
+        this,
+        '--starts',
+        raw.starts,
+        (v) => Number.isInteger(v) && v >= 1,
+        'a positive integer',
+      );
+      if (raw.policy !== 'all' && !isSpotPolicyName(raw.policy)) {
+        usageError(this, `--policy must be one of all, ${SPOT_POLICY_NAMES.join(', ')}; got "${raw.policy}"`);
+      }
+      if (!(FORMATS as readonly string[]).includes(raw.format)) {
+        usageError(this, `--format must be table or json, got "${raw.format}"`);
+      }
+      const format = raw.format as Format;
+      const policies: readonly SpotPolicyName[] =
+        raw.policy === 'all' ? SPOT_POLICY_NAMES : [raw.policy as SpotPolicyName];
+
+      let trace: SpotTrace;
+      try {
+        trace = await (io.readTrace ?? readSpotTraceFile)(tracePath);
+      } catch (cause) {
+        return usageError(this, `--spot-trace: ${cause instanceof Error ? cause.message : String(cause)}`);
+      }
+      if (spotTraceHours(trace) < params.deadlineHours) {
+        usageError(
+          this,
+          `--spot-trace ${tracePath} covers ${spotTraceHours(trace).toFixed(1)} h, shorter than ` +
+            `--deadline-hours ${params.deadlineHours}`,
+        );
+      }
+
+      const output = this.configureOutput();
+      const writeOut = output.writeOut ?? ((text: string) => process.stdout.write(text));
+      const writeErr = output.writeErr ?? ((text: string) => process.stderr.write(text));
+      const stderrIsTty = io.stderrIsTty ?? process.stderr.isTTY === true;
+      const stdoutIsTty = io.stdoutIsTty ?? process.stdout.isTTY === true;
+      const now = io.now ?? (() => performance.now());
+      // Progress goes to an interactive stderr only, and never alongside JSON that is being piped.
+      const showProgress = stderrIsTty && !(format === 'json' && !stdoutIsTty);
+      const startedAt = now();
+      let drewProgress = false;
+
+      const results = policies.map((name, index) =>
+        simulateSingleJobOverStarts({
+          ...params,
+          trace,
+          starts,
+          policy: spotPolicyByName(name),
+          onRun: (done, total) => {
+            if (!showProgress || now() - startedAt < PROGRESS_AFTER_MS) return;
+            drewProgress = true;
+            writeErr(`\rsimulating ${name} (${index + 1}/${policies.length}): ${done}/${total} start times`);
+          },
+        }),
+      );
+      if (drewProgress) writeErr('\r\x1b[2K');
+
+      if (format === 'json') {
+        const body = {
+          spotTrace: tracePath,
+          spotAvailability: spotAvailabilityFraction(trace),
+          ...params,
+          starts: results[0]?.starts ?? 0,
+          costUnit: 'spot-hour',
+          results: results.map((r) => ({
+            policy: r.policy,
+            cost: r.cost,
+            onDemandHours: r.onDemandHours,
+            spotHours: r.spotHours,
+            missedDeadline: r.starts === 1 ? r.missedDeadlines === 1 : r.missedDeadlines,
+          })),
+        };
+        writeOut(`${JSON.stringify(body, null, 2)}\n`);
+        return;
+      }
+      const onDemandCost = (params.workHours + params.changeoverHours) * params.priceRatio;
+      const header =
+        `${tracePath}: spot available ${(spotAvailabilityFraction(trace) * 100).toFixed(1)} % of ` +
+        `${spotTraceHours(trace).toFixed(1)} h; job ${params.workHours} h, deadline ${params.deadlineHours} h, ` +
+        `changeover ${params.changeoverHours} h, on-demand/spot price ${params.priceRatio}, ` +
+        `${results[0]?.starts ?? 0} start times`;
+      writeOut(formatTable(results, header, onDemandCost));
+    });
