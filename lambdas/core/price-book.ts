@@ -134,7 +134,7 @@ const where = (row: { readonly at?: string }): string => row.at ?? 'input row';
  * The date a price holds for. A range (`2026-03-24/2026-07-20`: collected between two dates) gives
  * its first date; `<=2025-06-28` (no later than) gives that date.
  */
-export const parseAsOf = (raw: string, at = 'as_of'): string => {
+export const parseAsOf = (raw: string, at = 'input'): string => {
   const first = raw.trim().replace(/^<=/, '').split('/')[0]?.trim() ?? '';
   if (!ISO_DATE.test(first) || Number.isNaN(Date.parse(first))) {
     throw new PriceBookInputError(`${at}: as_of "${raw}" is not an ISO date (YYYY-MM-DD)`);
@@ -338,7 +338,7 @@ export const buildPriceBookWithReport = (input: PriceBookInput): PriceBookBuild 
       nonRegionNames.add(region);
       continue;
     }
-    const asOf = parseAsOf(row.as_of, `${where(row)}: as_of`);
+    const asOf = parseAsOf(row.as_of, where(row));
     const onDemand = priceCell(row.on_demand_usd_per_hour);
     const spot = priceCell(row.spot_usd_per_hour);
     invalidPriceCells += (onDemand.kind === 'invalid' ? 1 : 0) + (spot.kind === 'invalid' ? 1 : 0);
@@ -371,7 +371,7 @@ export const buildPriceBookWithReport = (input: PriceBookInput): PriceBookBuild 
     if (!REGION.test(region)) {
       throw new PriceBookInputError(`${where(row)}: region "${row.region}" is not a region code`);
     }
-    const asOf = parseAsOf(row.as_of, `${where(row)}: as_of`);
+    const asOf = parseAsOf(row.as_of, where(row));
     const price = priceCell(row.on_demand_usd_per_hour);
     if (price.kind !== 'price') {
       rowsWithoutPrice += 1;
@@ -413,7 +413,7 @@ export const buildPriceBookWithReport = (input: PriceBookInput): PriceBookBuild 
       savingsPct,
       impliedSpot,
       source: row.source.trim(),
-      asOf: parseAsOf(row.as_of, `${where(row)}: as_of`),
+      asOf: parseAsOf(row.as_of, where(row)),
       at: where(row),
     });
   }
