@@ -134,9 +134,13 @@ export const eventHash = (event: Omit<ChainedEvent, 'hash'>): string =>
 
 /**
  * The next link: seq and prevHash follow from `prev` (or start the chain when `prev` is undefined).
+ * Only the head's jobId, seq and hash are needed, so a stored job's head pointer will do.
  * @example const first = appendEvent(undefined, { jobId: 'j1', type: 'RECEIVED', at, data: {} });
  */
-export const appendEvent = (prev: ChainedEvent | undefined, next: NewEvent): ChainedEvent => {
+export const appendEvent = (
+  prev: Pick<ChainedEvent, 'jobId' | 'seq' | 'hash'> | undefined,
+  next: NewEvent,
+): ChainedEvent => {
   if (prev !== undefined && prev.jobId !== next.jobId) {
     throw new TypeError(`appendEvent: previous event belongs to job ${prev.jobId}, not ${next.jobId}`);
   }

@@ -196,6 +196,19 @@ export interface BudgetRecord {
   readonly availableUsd: number;
 }
 
+/**
+ * Money is kept in whole micro-dollars inside the ledger, so sums are exact in every adapter
+ * (DynamoDB numbers are decimal, JavaScript numbers are binary) and budgets compare equal.
+ */
+export const usdToMicros = (usd: number, field = 'amountUsd'): number => {
+  if (!Number.isFinite(usd) || usd < 0)
+    throw new RangeError(`${field}: ${usd} must be a finite amount ≥ 0 USD`);
+  return Math.round(usd * 1_000_000);
+};
+
+/** Whole micro-dollars back to USD. */
+export const microsToUsd = (micros: number): number => micros / 1_000_000;
+
 export type ReservationStatus = 'RESERVED' | 'SETTLED' | 'RELEASED';
 
 export interface BudgetReservation {

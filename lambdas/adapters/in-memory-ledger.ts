@@ -1,0 +1,408 @@
+import { BudgetExceededError, NotFoundError, VersionConflictError } from '../core/errors.js';
+import { canonicalJson, toJsonValue } from '../core/event-chain.js';
+import { applyAllocation, applyTransition, type JobState, receiveJob } from '../core/job-state.js';
+import type { PriceBook } from '../core/offer.js';
+import {
+  type AllocateInput,
+  type BudgetRecord,
+  type BudgetReservation,
+  type Clock,
+  type CloseReservationResult,
+  isPeriod,
+  type JobEvent,
+  type JobRecord,
+  type Ledger,
+  microsToUsd,
+  type NewJob,
+  type Page,
+  type PageRequest,
+  type Period,
+  type PutJobResult,
+  periodOf,
+  type Rejection,
+  type RejectionInput,
+  type ReleaseInput,
+  type SettleInput,
+  type TransitionInput,
+  type UnavailableOffer,
+  type UsageRecord,
+  type UsageStart,
+  type UsageStop,
+  usdToMicros,
+} from '../core/ports.js';
+
+/** Default and largest page sizes, the same as the DynamoDB adapter's. */
+export const DEFAULT_PAGE_SIZE = 100;
+export const MAX_PAGE_SIZE = 1000;
+
+interface BudgetState {
+  readonly limit: number;
+  readonly reserved: number;
+  readonly spent: number;
+  readonly available: number;
+}
+
+interface ReservationState {
+  readonly team: string;
+  readonly period: Period;
+  readonly allocationId: string;
+  readonly jobId: string;
+  readonly amount: number;
+  readonly status: BudgetReservation['status'];
+  readonly actual: number | null;
+  readonly reservedAt: string;
+  readonly closedAt: string | null;
+}
+
+export interface InMemoryLedgerOptions {
+  readonly clock: Clock;
+}
+
+const copy = <T>(value: T): T => structuredClone(value);
+
+/** Validates a page size the same way in every adapter. */
+export const pageLimit = (page: PageRequest | undefined): number => {
+  const limit = page?.limit ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_PAGE_SIZE) {
+    throw new RangeError(`page.limit: ${limit} must be an integer from 1 to ${MAX_PAGE_SIZE}`);
+  }
+  return limit;
+};
+
+const encodeCursor = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
+
+const decodeCursor = (cursor: string): string => {
+  const key = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (key.length === 0)
+    throw new TypeError(`page.cursor: ${JSON.stringify(cursor)} is not a cursor this ledger issued`);
+  return key;
+};
+
+/** Pages through items in sort-key order, with the key of the last item as the cursor. */
+const paginate = <T>(
+  items: readonly T[],
+  sortKey: (item: T) => string,
+  page: PageRequest | undefined,
+): Page<T> => {
+  const limit = pageLimit(page);
+  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
+  const sorted = [...items].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+  const remaining = after === undefined ? sorted : sorted.filter((item) => sortKey(item) > after);
+  const chosen = remaining.slice(0, limit);
+  const last = chosen.at(-1);
+  return remaining.length > limit && last !== undefined
+    ? { items: chosen.map(copy), cursor: encodeCursor(sortKey(last)) }
+    : { items: chosen.map(copy) };
+};
+
+const stateOrder = (job: JobRecord) =>
+  `${String(1000 - job.priority).padStart(4, '0')}#${job.createdAt}#${job.jobId}`;
+
+const toBudgetRecord = (team: string, period: Period, b: BudgetState): BudgetRecord => ({
+  team,
+  period,
+  limitUsd: microsToUsd(b.limit),
+  reservedUsd: microsToUsd(b.reserved),
+  spentUsd: microsToUsd(b.spent),
+  availableUsd: microsToUsd(b.available),
+});
+
+const toReservation = (r: ReservationState): BudgetReservation => ({
+  team: r.team,
+  period: r.period,
+  allocationId: r.allocationId,
+  jobId: r.jobId,
+  amountUsd: microsToUsd(r.amount),
+  status: r.status,
+  actualUsd: r.actual === null ? null : microsToUsd(r.actual),
+  reservedAt: r.reservedAt,
+  closedAt: r.closedAt,
+});
+
+const requirePeriod = (period: string, where: string): void => {
+  if (!isPeriod(period)) throw new TypeError(`${where}: period ${JSON.stringify(period)} is not yyyy-mm`);
+};
+
+/** Rejects a stop before its start: a cost interval cannot be negative. */
+export const checkUsageStop = (usage: UsageRecord, stop: UsageStop): void => {
+  usdToMicros(stop.costUsd, 'costUsd');
+  if (Date.parse(stop.stoppedAt) < Date.parse(usage.startedAt)) {
+    throw new RangeError(
+      `stopUsage(${stop.instanceId}): stoppedAt ${stop.stoppedAt} is before startedAt ${usage.startedAt}`,
+    );
+  }
+};
+
+/** Refuses a book a failed refresh could have produced. */
+export const checkPriceBook = (book: PriceBook): void => {
+  if (book.id.length === 0) throw new TypeError('putPriceBook: book.id must not be empty');
+  if (book.offers.length === 0) {
+    throw new RangeError(`putPriceBook(${book.id}): the book has no offers; refusing to store an empty book`);
+  }
+};
+
+/**
+ * The ledger in memory: the embedded mode (`qm plan`, `qm simulate`) and handler unit tests.
+ * Behaves like `DynamoDbLedger` (both pass test/support/ledger-contract.ts). Every method's
+ * checks and writes happen without an intervening await, so concurrent calls are atomic.
+ */
+export class InMemoryLedger implements Ledger {
+  readonly #clock: Clock;
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #events = new Map<string, JobEvent[]>();
+  readonly #rejections = new Map<string, Rejection>();
+  readonly #budgets = new Map<string, BudgetState>();
+  readonly #reservations = new Map<string, ReservationState>();
+  readonly #usage = new Map<string, UsageRecord>();
+  readonly #priceBooks = new Map<string, { readonly book: PriceBook; readonly storedAt: string }>();
+  readonly #unavailable = new Map<string, UnavailableOffer>();
+
+  constructor(options: InMemoryLedgerOptions) {
+    this.#clock = options.clock;
+  }
+
+  #now(): string {
+    return this.#clock.now().toISOString();
+  }
+
+  async putJobIfAbsent(input: NewJob): Promise<PutJobResult> {
+    const existing = this.#jobs.get(input.request.jobId);
+    if (existing !== undefined) {
+      const identical =
+        canonicalJson(toJsonValue(existing.request)) === canonicalJson(toJsonValue(input.request));
+      return { outcome: 'duplicate', job: copy(existing), identical };
+    }
+    const { job, event } = receiveJob(input, this.#now());
+    this.#jobs.set(job.jobId, job);
+    this.#events.set(job.jobId, [event]);
+    return { outcome: 'created', job: copy(job) };
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | undefined> {
+    const job = this.#jobs.get(jobId);
+    return job === undefined ? undefined : copy(job);
+  }
+
+  async listJobsByState(state: JobState, page?: PageRequest): Promise<Page<JobRecord>> {
+    const jobs = [...this.#jobs.values()].filter((job) => job.state === state);
+    return paginate(jobs, stateOrder, page);
+  }
+
+  async listJobsByTeamAndPeriod(team: string, period: Period, page?: PageRequest): Promise<Page<JobRecord>> {
+    requirePeriod(period, 'listJobsByTeamAndPeriod');
+    const jobs = [...this.#jobs.values()].filter((job) => job.team === team && job.period === period);
+    return paginate(jobs, (job) => `${job.createdAt}#${job.jobId}`, page);
+  }
+
+  #requireJob(jobId: string): JobRecord {
+    const job = this.#jobs.get(jobId);
+    if (job === undefined) throw new NotFoundError('job', jobId);
+    return job;
+  }
+
+  #commit(job: JobRecord, event: JobEvent): JobRecord {
+    this.#jobs.set(job.jobId, job);
+    this.#events.get(job.jobId)?.push(event);
+    return copy(job);
+  }
+
+  async transition(input: TransitionInput): Promise<JobRecord> {
+    const { job, event } = applyTransition(this.#requireJob(input.jobId), input, this.#now());
+    return this.#commit(job, event);
+  }
+
+  async allocate(input: AllocateInput): Promise<JobRecord> {
+    const { job, event } = applyAllocation(this.#requireJob(input.jobId), input, this.#now());
+    const { team, period, amountUsd, limitUsd } = input.reservation;
+    const amount = usdToMicros(amountUsd, 'reservation.amountUsd');
+    const budgetKey = `${team}#${period}`;
+    const limit = usdToMicros(limitUsd, 'reservation.limitUsd');
+    const budget = this.#budgets.get(budgetKey) ?? { limit, reserved: 0, spent: 0, available: limit };
+    if (budget.available < amount) {
+      throw new BudgetExceededError(team, period, amountUsd, microsToUsd(budget.available));
+    }
+    const reservationKey = `${team}#${input.allocationId}`;
+    if (this.#reservations.has(reservationKey)) {
+      throw new VersionConflictError('budget reservation', `${team}/${input.allocationId}`, 0, undefined);
+    }
+    this.#budgets.set(budgetKey, {
+      ...budget,
+      reserved: budget.reserved + amount,
+      available: budget.available - amount,
+    });
+    this.#reservations.set(reservationKey, {
+      team,
+      period,
+      allocationId: input.allocationId,
+      jobId: input.jobId,
+      amount,
+      status: 'RESERVED',
+      actual: null,
+      reservedAt: event.at,
+      closedAt: null,
+    });
+    return this.#commit(job, event);
+  }
+
+  async listEvents(jobId: string): Promise<readonly JobEvent[]> {
+    return copy(this.#events.get(jobId) ?? []);
+  }
+
+  async recordRejection(input: RejectionInput): Promise<'recorded' | 'duplicate'> {
+    if (this.#rejections.has(input.messageId)) return 'duplicate';
+    this.#rejections.set(input.messageId, {
+      messageId: input.messageId,
+      rawBody: input.rawBody,
+      reason: input.reason,
+      issues: copy(input.issues ?? []),
+      at: input.at,
+    });
+    return 'recorded';
+  }
+
+  async getRejection(messageId: string): Promise<Rejection | undefined> {
+    const rejection = this.#rejections.get(messageId);
+    return rejection === undefined ? undefined : copy(rejection);
+  }
+
+  async putBudget(input: { team: string; period: Period; limitUsd: number }): Promise<BudgetRecord> {
+    requirePeriod(input.period, 'putBudget');
+    const limit = usdToMicros(input.limitUsd, 'limitUsd');
+    const key = `${input.team}#${input.period}`;
+    const old = this.#budgets.get(key);
+    const next: BudgetState =
+      old === undefined
+        ? { limit, reserved: 0, spent: 0, available: limit }
+        : { ...old, limit, available: old.available + (limit - old.limit) };
+    this.#budgets.set(key, next);
+    return toBudgetRecord(input.team, input.period, next);
+  }
+
+  async getBudget(team: string, period: Period): Promise<BudgetRecord | undefined> {
+    const budget = this.#budgets.get(`${team}#${period}`);
+    return budget === undefined ? undefined : toBudgetRecord(team, period, budget);
+  }
+
+  async getReservation(team: string, allocationId: string): Promise<BudgetReservation | undefined> {
+    const reservation = this.#reservations.get(`${team}#${allocationId}`);
+    return reservation === undefined ? undefined : toReservation(reservation);
+  }
+
+  #close(team: string, allocationId: string, actual: number, at: string, status: 'SETTLED' | 'RELEASED') {
+    const key = `${team}#${allocationId}`;
+    const reservation = this.#reservations.get(key);
+    if (reservation === undefined) throw new NotFoundError('budget reservation', `${team}/${allocationId}`);
+    if (reservation.status !== 'RESERVED') {
+      return { outcome: 'already-closed', reservation: toReservation(reservation) } as const;
+    }
+    const budgetKey = `${team}#${reservation.period}`;
+    const budget = this.#budgets.get(budgetKey);
+    if (budget === undefined) throw new NotFoundError('budget', `${team}/${reservation.period}`);
+    this.#budgets.set(budgetKey, {
+      ...budget,
+      reserved: budget.reserved - reservation.amount,
+      spent: budget.spent + actual,
+      available: budget.available + reservation.amount - actual,
+    });
+    const closed: ReservationState = { ...reservation, status, actual, closedAt: at };
+    this.#reservations.set(key, closed);
+    return {
+      outcome: status === 'SETTLED' ? 'settled' : 'released',
+      reservation: toReservation(closed),
+    } as const;
+  }
+
+  async settleBudget(input: SettleInput): Promise<CloseReservationResult> {
+    return this.#close(
+      input.team,
+      input.allocationId,
+      usdToMicros(input.actualUsd, 'actualUsd'),
+      input.at,
+      'SETTLED',
+    );
+  }
+
+  async releaseBudget(input: ReleaseInput): Promise<CloseReservationResult> {
+    return this.#close(input.team, input.allocationId, 0, input.at, 'RELEASED');
+  }
+
+  async startUsage(start: UsageStart) {
+    usdToMicros(start.unitPriceUsdPerHour, 'unitPriceUsdPerHour');
+    const existing = this.#usage.get(start.instanceId);
+    if (existing !== undefined) return { outcome: 'already-started', usage: copy(existing) } as const;
+    const usage: UsageRecord = {
+      ...copy(start),
+      period: periodOf(start.startedAt),
+      stoppedAt: null,
+      costUsd: null,
+    };
+    this.#usage.set(start.instanceId, usage);
+    return { outcome: 'started', usage: copy(usage) } as const;
+  }
+
+  async stopUsage(stop: UsageStop) {
+    const usage = this.#usage.get(stop.instanceId);
+    if (usage === undefined) throw new NotFoundError('usage interval of instance', stop.instanceId);
+    if (usage.stoppedAt !== null) return { outcome: 'already-stopped', usage: copy(usage) } as const;
+    checkUsageStop(usage, stop);
+    const stopped: UsageRecord = { ...usage, stoppedAt: stop.stoppedAt, costUsd: stop.costUsd };
+    this.#usage.set(stop.instanceId, stopped);
+    return { outcome: 'stopped', usage: copy(stopped) } as const;
+  }
+
+  async getUsage(instanceId: string): Promise<UsageRecord | undefined> {
+    const usage = this.#usage.get(instanceId);
+    return usage === undefined ? undefined : copy(usage);
+  }
+
+  async listUsageByJob(jobId: string): Promise<readonly UsageRecord[]> {
+    return paginate(
+      [...this.#usage.values()].filter((u) => u.jobId === jobId),
+      (u) => `${u.startedAt}#${u.instanceId}`,
+      { limit: MAX_PAGE_SIZE },
+    ).items;
+  }
+
+  async listUsageByTeamAndPeriod(
+    team: string,
+    period: Period,
+    page?: PageRequest,
+  ): Promise<Page<UsageRecord>> {
+    requirePeriod(period, 'listUsageByTeamAndPeriod');
+    const usage = [...this.#usage.values()].filter((u) => u.team === team && u.period === period);
+    return paginate(usage, (u) => `${u.startedAt}#${u.instanceId}`, page);
+  }
+
+  async putPriceBook(book: PriceBook): Promise<'stored' | 'duplicate'> {
+    checkPriceBook(book);
+    if (this.#priceBooks.has(book.id)) return 'duplicate';
+    this.#priceBooks.set(book.id, { book: copy(book), storedAt: this.#now() });
+    return 'stored';
+  }
+
+  async getPriceBook(id: string): Promise<PriceBook | undefined> {
+    const stored = this.#priceBooks.get(id);
+    return stored === undefined ? undefined : copy(stored.book);
+  }
+
+  async getLatestPriceBook(): Promise<PriceBook | undefined> {
+    let latest: { key: string; book: PriceBook } | undefined;
+    for (const { book, storedAt } of this.#priceBooks.values()) {
+      const key = `${storedAt}#${book.id}`;
+      if (latest === undefined || key > latest.key) latest = { key, book };
+    }
+    return latest === undefined ? undefined : copy(latest.book);
+  }
+
+  async markOfferUnavailable(entry: UnavailableOffer): Promise<void> {
+    this.#unavailable.set(entry.offerId, copy(entry));
+  }
+
+  async listUnavailableOffers(at: string): Promise<readonly UnavailableOffer[]> {
+    const now = Date.parse(at);
+    return [...this.#unavailable.values()]
+      .filter((entry) => Date.parse(entry.until) > now)
+      .sort((a, b) => (a.offerId < b.offerId ? -1 : 1))
+      .map(copy);
+  }
+}

@@ -1,0 +1,549 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  BudgetExceededError,
+  InvalidTransitionError,
+  NotFoundError,
+  VersionConflictError,
+} from '../../lambdas/core/errors.js';
+import { verifyChain } from '../../lambdas/core/event-chain.js';
+import type { JobRecord, Ledger } from '../../lambdas/core/ports.js';
+import { FakeClock } from './fake-clock.js';
+import { allocationFor, jobRequest, priceBook } from './ledger-fixtures.js';
+
+/** Builds a fresh, empty ledger reading time from `clock`. */
+export type MakeLedger = (clock: FakeClock) => Ledger | Promise<Ledger>;
+
+const caught = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (err) {
+    return err;
+  }
+  throw new Error('expected the call to fail, and it succeeded');
+};
+
+const usage = (instanceId: string, jobId: string, startedAt: string, team = 'vision') =>
+  ({
+    instanceId,
+    jobId,
+    allocationId: `${jobId}-a1`,
+    team,
+    project: 'detector',
+    instanceType: 'p5.48xlarge',
+    region: 'us-east-1',
+    availabilityZone: 'us-east-1a',
+    purchaseOption: 'spot',
+    unitPriceUsdPerHour: 12.5,
+    startedAt,
+  }) as const;
+
+/**
+ * The behaviour every `Ledger` adapter must have. Run it once per adapter, with a factory that
+ * returns an empty ledger for each test.
+ */
+export const describeLedgerContract = (name: string, makeLedger: MakeLedger): void => {
+  describe(`${name} (ledger contract)`, () => {
+    let clock: FakeClock;
+    let ledger: Ledger;
+
+    beforeEach(async () => {
+      clock = new FakeClock();
+      ledger = await makeLedger(clock);
+    });
+
+    const created = async (
+      jobId: string,
+      overrides: Parameters<typeof jobRequest>[1] = {},
+    ): Promise<JobRecord> => {
+      const result = await ledger.putJobIfAbsent({
+        request: jobRequest(jobId, overrides),
+        messageId: `m-${jobId}`,
+      });
+      expect(result.outcome).toBe('created');
+      return result.job;
+    };
+
+    describe('jobs', () => {
+      it('creates a job in PENDING at version 1 with a RECEIVED event', async () => {
+        const job = await created('job-1');
+        expect(job).toMatchObject({
+          jobId: 'job-1',
+          team: 'vision',
+          state: 'PENDING',
+          version: 1,
+          period: '2026-03',
+          createdAt: '2026-03-01T12:00:00.000Z',
+          allocation: null,
+          attempts: 0,
+          eventCount: 1,
+        });
+        expect(await ledger.getJob('job-1')).toEqual(job);
+        const events = await ledger.listEvents('job-1');
+        expect(events).toHaveLength(1);
+        expect(events[0]).toMatchObject({ type: 'RECEIVED', seq: 1, data: { messageId: 'm-job-1' } });
+        expect(events[0]?.hash).toBe(job.headHash);
+      });
+
+      it('treats a repeated jobId as a duplicate, never a second job', async () => {
+        await created('job-1');
+        clock.advance(1_000);
+        const again = await ledger.putJobIfAbsent({ request: jobRequest('job-1') });
+        expect(again).toMatchObject({ outcome: 'duplicate', identical: true, job: { version: 1 } });
+        const different = await ledger.putJobIfAbsent({ request: jobRequest('job-1', { priority: 900 }) });
+        expect(different).toMatchObject({ outcome: 'duplicate', identical: false, job: { priority: 100 } });
+        expect(await ledger.listEvents('job-1')).toHaveLength(1);
+      });
+
+      it('returns nothing for an unknown job', async () => {
+        expect(await ledger.getJob('nope')).toBeUndefined();
+        expect(await ledger.listEvents('nope')).toEqual([]);
+      });
+
+      it('moves a job with a versioned transition and appends the event', async () => {
+        const job = await created('job-1');
+        clock.advance(60_000);
+        const cancelled = await ledger.transition({
+          jobId: 'job-1',
+          expectedVersion: job.version,
+          to: 'CANCELLED',
+          data: { by: 'alice' },
+          fields: { reason: 'no longer needed' },
+        });
+        expect(cancelled).toMatchObject({
+          state: 'CANCELLED',
+          version: 2,
+          updatedAt: '2026-03-01T12:01:00.000Z',
+          runtime: { reason: 'no longer needed' },
+          eventCount: 2,
+        });
+        expect(await ledger.getJob('job-1')).toEqual(cancelled);
+        const events = await ledger.listEvents('job-1');
+        expect(events[1]).toMatchObject({
+          type: 'CANCELLED',
+          data: { from: 'PENDING', to: 'CANCELLED', detail: { by: 'alice' } },
+        });
+      });
+
+      it('refuses a transition from a stale version, naming both versions', async () => {
+        const job = await created('job-1');
+        await ledger.transition({ jobId: 'job-1', expectedVersion: job.version, to: 'CANCELLED' });
+        const err = await caught(ledger.transition({ jobId: 'job-1', expectedVersion: 1, to: 'CANCELLED' }));
+        expect(err).toBeInstanceOf(VersionConflictError);
+        expect(err).toMatchObject({
+          name: 'VersionConflictError',
+          id: 'job-1',
+          expectedVersion: 1,
+          actualVersion: 2,
+        });
+        expect(await ledger.listEvents('job-1')).toHaveLength(2);
+      });
+
+      it('refuses a transition the state machine forbids and leaves the job unchanged', async () => {
+        const job = await created('job-1');
+        const err = await caught(ledger.transition({ jobId: 'job-1', expectedVersion: 1, to: 'RUNNING' }));
+        expect(err).toBeInstanceOf(InvalidTransitionError);
+        expect(err).toMatchObject({ from: 'PENDING', to: 'RUNNING' });
+        expect(await ledger.getJob('job-1')).toEqual(job);
+      });
+
+      it('only lets allocate() enter ALLOCATED, since that reserves budget', async () => {
+        await created('job-1');
+        const err = await caught(ledger.transition({ jobId: 'job-1', expectedVersion: 1, to: 'ALLOCATED' }));
+        expect(err).toBeInstanceOf(InvalidTransitionError);
+        expect((err as Error).message).toContain('only allocate() enters ALLOCATED');
+      });
+
+      it('reports a transition of an unknown job as not found', async () => {
+        const err = await caught(ledger.transition({ jobId: 'ghost', expectedVersion: 1, to: 'CANCELLED' }));
+        expect(err).toBeInstanceOf(NotFoundError);
+        expect(err).toMatchObject({ entity: 'job', id: 'ghost' });
+      });
+
+      it('keeps an intact hash chain through many transitions and re-queues', async () => {
+        let job = await created('job-1');
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 10_000 });
+        for (let attempt = 1; attempt <= 4; attempt++) {
+          clock.advance(60_000);
+          job = await ledger.allocate(allocationFor(job, 50, 10_000, '2026-03', attempt));
+          job = await ledger.transition({
+            jobId: job.jobId,
+            expectedVersion: job.version,
+            to: 'PROVISIONING',
+          });
+          job = await ledger.transition({
+            jobId: job.jobId,
+            expectedVersion: job.version,
+            to: 'RUNNING',
+            fields: { instanceIds: [`i-${attempt}`], startedAt: clock.now().toISOString() },
+          });
+          job = await ledger.transition({
+            jobId: job.jobId,
+            expectedVersion: job.version,
+            to: 'INTERRUPTED',
+          });
+          await ledger.releaseBudget({
+            team: 'vision',
+            allocationId: `job-1-a${attempt}`,
+            at: clock.now().toISOString(),
+          });
+          job = await ledger.transition({ jobId: job.jobId, expectedVersion: job.version, to: 'PENDING' });
+          expect(job.allocation).toBeNull();
+          expect(job.runtime).toEqual({});
+        }
+        job = await ledger.allocate(allocationFor(job, 50, 10_000, '2026-03', 5));
+        for (const to of ['PROVISIONING', 'RUNNING', 'SUCCEEDED'] as const) {
+          job = await ledger.transition({ jobId: job.jobId, expectedVersion: job.version, to });
+        }
+        const events = await ledger.listEvents('job-1');
+        expect(events).toHaveLength(1 + 4 * 5 + 4);
+        expect(verifyChain(events)).toEqual({ ok: true, length: 25, headHash: job.headHash });
+        expect(job).toMatchObject({ state: 'SUCCEEDED', version: 25, attempts: 5, eventCount: 25 });
+        expect(events.filter((e) => e.type === 'REQUEUED')).toHaveLength(4);
+      });
+    });
+
+    describe('allocation and budgets', () => {
+      it('allocates a pending job and reserves its budget in one step', async () => {
+        const job = await created('job-1');
+        const allocated = await ledger.allocate(allocationFor(job, 52.5, 1_000));
+        expect(allocated).toMatchObject({
+          state: 'ALLOCATED',
+          version: 2,
+          attempts: 1,
+          allocation: {
+            allocationId: 'job-1-a1',
+            priceBookId: 'book-2026-03-01',
+            reservation: { team: 'vision', period: '2026-03', amountUsd: 52.5 },
+          },
+        });
+        expect(await ledger.getBudget('vision', '2026-03')).toEqual({
+          team: 'vision',
+          period: '2026-03',
+          limitUsd: 1_000,
+          reservedUsd: 52.5,
+          spentUsd: 0,
+          availableUsd: 947.5,
+        });
+        expect(await ledger.getReservation('vision', 'job-1-a1')).toMatchObject({
+          jobId: 'job-1',
+          amountUsd: 52.5,
+          status: 'RESERVED',
+        });
+        const events = await ledger.listEvents('job-1');
+        expect(events[1]).toMatchObject({
+          type: 'ALLOCATED',
+          data: {
+            allocationId: 'job-1-a1',
+            decision: { priceBookId: 'book-2026-03-01', candidatesConsidered: 3 },
+          },
+        });
+      });
+
+      it('refuses an allocation the budget cannot cover, changing nothing', async () => {
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 100 });
+        const job = await created('job-1');
+        const err = await caught(ledger.allocate(allocationFor(job, 100.01, 100)));
+        expect(err).toBeInstanceOf(BudgetExceededError);
+        expect(err).toMatchObject({ team: 'vision', period: '2026-03', requestedUsd: 100.01 });
+        expect(await ledger.getJob('job-1')).toEqual(job);
+        expect(await ledger.getBudget('vision', '2026-03')).toMatchObject({
+          reservedUsd: 0,
+          availableUsd: 100,
+        });
+        expect(await ledger.getReservation('vision', 'job-1-a1')).toBeUndefined();
+        expect(await ledger.listEvents('job-1')).toHaveLength(1);
+      });
+
+      it('uses the given limit when the team has no budget yet for the period', async () => {
+        const job = await created('job-1');
+        await ledger.allocate(allocationFor(job, 40, 50));
+        expect(await ledger.getBudget('vision', '2026-03')).toMatchObject({ limitUsd: 50, availableUsd: 10 });
+        const second = await created('job-2');
+        expect(await caught(ledger.allocate(allocationFor(second, 40, 50)))).toBeInstanceOf(
+          BudgetExceededError,
+        );
+      });
+
+      it('refuses an allocation from a stale version without reserving anything', async () => {
+        const job = await created('job-1');
+        await ledger.transition({ jobId: 'job-1', expectedVersion: 1, to: 'CANCELLED' });
+        const err = await caught(ledger.allocate(allocationFor(job, 10, 100)));
+        expect(err).toBeInstanceOf(VersionConflictError);
+        expect(await ledger.getBudget('vision', '2026-03')).toBeUndefined();
+      });
+
+      it('never overspends a budget under 20 concurrent allocations', async () => {
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 100 });
+        const jobs = await Promise.all(Array.from({ length: 20 }, (_, i) => created(`job-${i}`)));
+        const results = await Promise.allSettled(
+          jobs.map((job) => ledger.allocate(allocationFor(job, 15, 100))),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : []));
+        expect(won).toHaveLength(6);
+        expect(lost).toHaveLength(14);
+        for (const reason of lost) expect(reason).toBeInstanceOf(BudgetExceededError);
+        expect(await ledger.getBudget('vision', '2026-03')).toMatchObject({
+          reservedUsd: 90,
+          availableUsd: 10,
+        });
+        const allocated = await ledger.listJobsByState('ALLOCATED');
+        expect(allocated.items).toHaveLength(6);
+      });
+
+      it('settles a reservation at its actual cost, once', async () => {
+        const job = await created('job-1');
+        await ledger.allocate(allocationFor(job, 60, 100));
+        const at = clock.advance(3_600_000);
+        const settled = await ledger.settleBudget({
+          team: 'vision',
+          allocationId: 'job-1-a1',
+          actualUsd: 45.25,
+          at,
+        });
+        expect(settled).toMatchObject({
+          outcome: 'settled',
+          reservation: { status: 'SETTLED', actualUsd: 45.25, closedAt: at },
+        });
+        const again = await ledger.settleBudget({
+          team: 'vision',
+          allocationId: 'job-1-a1',
+          actualUsd: 99,
+          at,
+        });
+        expect(again).toMatchObject({ outcome: 'already-closed', reservation: { actualUsd: 45.25 } });
+        expect(await ledger.getBudget('vision', '2026-03')).toMatchObject({
+          reservedUsd: 0,
+          spentUsd: 45.25,
+          availableUsd: 54.75,
+        });
+      });
+
+      it('releases a reservation unspent, once, and cannot settle it afterwards', async () => {
+        const job = await created('job-1');
+        await ledger.allocate(allocationFor(job, 60, 100));
+        const at = clock.now().toISOString();
+        expect(await ledger.releaseBudget({ team: 'vision', allocationId: 'job-1-a1', at })).toMatchObject({
+          outcome: 'released',
+        });
+        expect(
+          await ledger.settleBudget({ team: 'vision', allocationId: 'job-1-a1', actualUsd: 10, at }),
+        ).toMatchObject({ outcome: 'already-closed', reservation: { status: 'RELEASED' } });
+        expect(await ledger.getBudget('vision', '2026-03')).toMatchObject({
+          reservedUsd: 0,
+          spentUsd: 0,
+          availableUsd: 100,
+        });
+      });
+
+      it('reports settling an unknown reservation as not found', async () => {
+        const err = await caught(
+          ledger.settleBudget({
+            team: 'vision',
+            allocationId: 'x',
+            actualUsd: 1,
+            at: '2026-03-01T00:00:00Z',
+          }),
+        );
+        expect(err).toBeInstanceOf(NotFoundError);
+      });
+
+      it('changes a limit while keeping what is reserved and spent', async () => {
+        expect(await ledger.putBudget({ team: 'nlp', period: '2026-03', limitUsd: 500 })).toMatchObject({
+          availableUsd: 500,
+        });
+        const job = await created('job-1', { team: 'nlp' });
+        await ledger.allocate(allocationFor(job, 200, 500));
+        expect(await ledger.putBudget({ team: 'nlp', period: '2026-03', limitUsd: 300 })).toEqual({
+          team: 'nlp',
+          period: '2026-03',
+          limitUsd: 300,
+          reservedUsd: 200,
+          spentUsd: 0,
+          availableUsd: 100,
+        });
+        expect(await ledger.getBudget('nlp', '2026-04')).toBeUndefined();
+      });
+
+      it('refuses a negative or non-finite limit, naming the field', async () => {
+        await expect(ledger.putBudget({ team: 'nlp', period: '2026-03', limitUsd: -1 })).rejects.toThrow(
+          /limitUsd/,
+        );
+        await expect(ledger.putBudget({ team: 'nlp', period: '2026-13', limitUsd: 1 })).rejects.toThrow(
+          /yyyy-mm/,
+        );
+      });
+    });
+
+    describe('listing', () => {
+      it('pages jobs by state, highest priority first, then oldest, beyond one page', async () => {
+        const priorities = [100, 900, 100, 500, 0, 900, 1000];
+        for (const [i, priority] of priorities.entries()) {
+          await created(`job-${i}`, { priority });
+          clock.advance(1_000);
+        }
+        await ledger.transition({ jobId: 'job-4', expectedVersion: 1, to: 'CANCELLED' });
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await ledger.listJobsByState(
+            'PENDING',
+            cursor === undefined ? { limit: 2 } : { limit: 2, cursor },
+          );
+          expect(page.items.length).toBeLessThanOrEqual(2);
+          seen.push(...page.items.map((j) => j.jobId));
+          cursor = page.cursor;
+          pages++;
+        } while (cursor !== undefined && pages < 10);
+        expect(seen).toEqual(['job-6', 'job-1', 'job-5', 'job-3', 'job-0', 'job-2']);
+        expect(pages).toBeGreaterThanOrEqual(3);
+        expect((await ledger.listJobsByState('CANCELLED')).items.map((j) => j.jobId)).toEqual(['job-4']);
+      });
+
+      it('refuses a page size outside 1–1000', async () => {
+        await expect(ledger.listJobsByState('PENDING', { limit: 0 })).rejects.toThrow(/page.limit/);
+      });
+
+      it('lists a team’s jobs for one month, oldest first', async () => {
+        await created('a-1');
+        clock.advance(1_000);
+        await created('b-1', { team: 'nlp' });
+        clock.advance(1_000);
+        await created('a-2');
+        clock.set('2026-04-01T00:00:00.000Z');
+        await created('a-3');
+        const march = await ledger.listJobsByTeamAndPeriod('vision', '2026-03');
+        expect(march.items.map((j) => j.jobId)).toEqual(['a-1', 'a-2']);
+        expect(march.cursor).toBeUndefined();
+        const paged = await ledger.listJobsByTeamAndPeriod('vision', '2026-03', { limit: 1 });
+        expect(paged.items.map((j) => j.jobId)).toEqual(['a-1']);
+        expect(paged.cursor).toBeDefined();
+        expect((await ledger.listJobsByTeamAndPeriod('vision', '2026-04')).items.map((j) => j.jobId)).toEqual(
+          ['a-3'],
+        );
+      });
+    });
+
+    describe('rejections', () => {
+      it('keeps a rejected request with its raw body, reason and issues', async () => {
+        const rawBody = '{"jobId":"x","gpus":"lots"}';
+        const input = {
+          messageId: 'msg-1',
+          rawBody,
+          reason: 'invalid job request',
+          issues: [{ field: 'resources', message: 'Required' }],
+          at: '2026-03-01T12:00:00.000Z',
+        };
+        expect(await ledger.recordRejection(input)).toBe('recorded');
+        expect(await ledger.recordRejection({ ...input, reason: 'other' })).toBe('duplicate');
+        expect(await ledger.getRejection('msg-1')).toEqual(input);
+        expect(await ledger.getRejection('msg-2')).toBeUndefined();
+      });
+
+      it('keeps a body that is not JSON at all, byte for byte', async () => {
+        const rawBody = 'not json \u0000 ünïcödé';
+        await ledger.recordRejection({
+          messageId: 'm',
+          rawBody,
+          reason: 'not JSON',
+          at: '2026-03-01T12:00:00.000Z',
+        });
+        expect(await ledger.getRejection('m')).toMatchObject({ rawBody, issues: [] });
+      });
+    });
+
+    describe('usage intervals', () => {
+      it('starts and stops usage once per instance', async () => {
+        const start = usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z');
+        expect(await ledger.startUsage(start)).toMatchObject({
+          outcome: 'started',
+          usage: { period: '2026-03', stoppedAt: null },
+        });
+        expect(await ledger.startUsage({ ...start, startedAt: '2026-03-01T12:05:00.000Z' })).toMatchObject({
+          outcome: 'already-started',
+          usage: { startedAt: '2026-03-01T12:00:00.000Z' },
+        });
+        const stop = { instanceId: 'i-1', stoppedAt: '2026-03-01T14:00:00.000Z', costUsd: 25 };
+        expect(await ledger.stopUsage(stop)).toMatchObject({ outcome: 'stopped', usage: { costUsd: 25 } });
+        expect(await ledger.stopUsage({ ...stop, costUsd: 99 })).toMatchObject({
+          outcome: 'already-stopped',
+          usage: { costUsd: 25, stoppedAt: '2026-03-01T14:00:00.000Z' },
+        });
+        expect(await ledger.getUsage('i-1')).toMatchObject({ jobId: 'job-1', costUsd: 25 });
+      });
+
+      it('refuses to stop usage that never started, or before it started', async () => {
+        expect(
+          await caught(
+            ledger.stopUsage({ instanceId: 'i-x', stoppedAt: '2026-03-01T00:00:00Z', costUsd: 0 }),
+          ),
+        ).toBeInstanceOf(NotFoundError);
+        await ledger.startUsage(usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z'));
+        await expect(
+          ledger.stopUsage({ instanceId: 'i-1', stoppedAt: '2026-03-01T11:00:00.000Z', costUsd: 0 }),
+        ).rejects.toThrow(/before startedAt/);
+      });
+
+      it('lists usage by job and by team and month', async () => {
+        await ledger.startUsage(usage('i-2', 'job-1', '2026-03-01T13:00:00.000Z'));
+        await ledger.startUsage(usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z'));
+        await ledger.startUsage(usage('i-3', 'job-2', '2026-03-02T12:00:00.000Z'));
+        await ledger.startUsage(usage('i-4', 'job-3', '2026-03-02T12:00:00.000Z', 'nlp'));
+        await ledger.startUsage(usage('i-5', 'job-4', '2026-04-02T12:00:00.000Z'));
+        expect((await ledger.listUsageByJob('job-1')).map((u) => u.instanceId)).toEqual(['i-1', 'i-2']);
+        const march = await ledger.listUsageByTeamAndPeriod('vision', '2026-03');
+        expect(march.items.map((u) => u.instanceId)).toEqual(['i-1', 'i-2', 'i-3']);
+      });
+    });
+
+    describe('price books and offer availability', () => {
+      it('stores a book and returns the latest stored one', async () => {
+        expect(await ledger.getLatestPriceBook()).toBeUndefined();
+        const first = priceBook('book-1', 3);
+        expect(await ledger.putPriceBook(first)).toBe('stored');
+        clock.advance(60_000);
+        const second = priceBook('book-0', 2);
+        await ledger.putPriceBook(second);
+        expect(await ledger.getLatestPriceBook()).toEqual(second);
+        expect(await ledger.getPriceBook('book-1')).toEqual(first);
+        expect(await ledger.getPriceBook('book-9')).toBeUndefined();
+        clock.advance(60_000);
+        expect(await ledger.putPriceBook(first)).toBe('duplicate');
+        expect((await ledger.getLatestPriceBook())?.id).toBe('book-0');
+      });
+
+      it('round-trips a book larger than one storage item', async () => {
+        const big = priceBook('book-big', 2_500);
+        await ledger.putPriceBook(big);
+        expect(await ledger.getLatestPriceBook()).toEqual(big);
+      });
+
+      it('refuses an empty book, so a failed refresh never replaces a good one', async () => {
+        await ledger.putPriceBook(priceBook('good', 1));
+        clock.advance(1_000);
+        await expect(ledger.putPriceBook(priceBook('empty', 0))).rejects.toThrow(/no offers/);
+        expect((await ledger.getLatestPriceBook())?.id).toBe('good');
+      });
+
+      it('lists offers as unavailable only until their time is up', async () => {
+        await ledger.markOfferUnavailable({
+          offerId: 'b',
+          until: '2026-03-01T12:10:00.000Z',
+          reason: 'InsufficientInstanceCapacity',
+        });
+        await ledger.markOfferUnavailable({
+          offerId: 'a',
+          until: '2026-03-01T12:03:00.000Z',
+          reason: 'InsufficientInstanceCapacity',
+        });
+        const early = await ledger.listUnavailableOffers('2026-03-01T12:01:00.000Z');
+        expect(early.map((o) => o.offerId)).toEqual(['a', 'b']);
+        const later = await ledger.listUnavailableOffers('2026-03-01T12:05:00.000Z');
+        expect(later).toEqual([
+          { offerId: 'b', until: '2026-03-01T12:10:00.000Z', reason: 'InsufficientInstanceCapacity' },
+        ]);
+      });
+    });
+  });
+};
