@@ -19,7 +19,6 @@ import {
   ON_DEMAND_COLUMNS,
   type PriceBookBuild,
   type PriceBookInput,
-  parseAsOf,
   type SourceFileNote,
   SPEC_COLUMNS,
   stringifyPriceBookFile,
@@ -240,6 +239,3 @@ const main = (): void => {
 const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href;
 if (invokedDirectly) main();
-
-// Re-exported so callers of the script module can parse dates the same way the build does.
-export { parseAsOf };

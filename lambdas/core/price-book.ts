@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { QuartermasterError } from './errors.js';
 import { type AcceleratorKind, type GpuModel, isGpuModel } from './gpu-model.js';
 import { normaliseGpuModel } from './gpu-normalise.js';
 import type { InterruptionBucket, Offer, PriceBook, PurchaseOption, QuotaFamily } from './offer.js';
@@ -124,7 +125,7 @@ const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 const SAME_PRICE_TOLERANCE = 1e-4;
 
 /** Bad input rows: the message names the file position and the column. */
-export class PriceBookInputError extends Error {
+export class PriceBookInputError extends QuartermasterError {
   override readonly name = 'PriceBookInputError';
 }
 
@@ -688,7 +689,7 @@ export const stringifyPriceBookFile = (file: PriceBookFile): string => {
 };
 
 /** A price book file that cannot be read; the message names the file and the bad field. */
-export class PriceBookFileError extends Error {
+export class PriceBookFileError extends QuartermasterError {
   override readonly name = 'PriceBookFileError';
 }
 
