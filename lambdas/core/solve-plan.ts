@@ -64,6 +64,7 @@ const buildModel = (
   objective: 'admit' | 'cost',
   fairCaps: ReadonlyMap<string, ReadonlyMap<string, number>>,
   contenders: ReadonlySet<number>,
+  teamRank: ReadonlyMap<string, number> = new Map(),
 ): { model: MilpModel; columns: Array<{ slot: JobSlot; cand: Candidate }> } => {
   const columns: Array<{ slot: JobSlot; cand: Candidate }> = [];
   const rows: MilpRow[] = [];
@@ -148,11 +149,16 @@ const buildModel = (
 
   const n = columns.length;
   const colCost = new Float64Array(n);
+  // Lexicographic weights: admitting a job is worth 1; then a team's rank (most under-served
+  // first) in units small enough that all ranks together never outweigh one admission; then cost,
+  // scaled so that all costs together never outweigh one step of rank.
+  const ranks = teamRank.size;
+  const unit = 1 / ((slots.length + 1) * (ranks + 1));
   columns.forEach(({ slot, cand }, i) => {
     if (objective === 'cost') colCost[i] = cand.expectedCostUsd;
-    // Admitting a job is worth 1; cost breaks ties and, scaled by the sum of all costs, can never
-    // outweigh one more admission.
-    else colCost[i] = (fixed.has(slot.index) ? 0 : 1) - cand.expectedCostUsd / costScale;
+    else if (fixed.has(slot.index)) colCost[i] = -(cand.expectedCostUsd / costScale) * unit;
+    else
+      colCost[i] = 1 + (teamRank.get(slot.job.team) ?? 0) * unit - (cand.expectedCostUsd / costScale) * unit;
   });
   return {
     model: {
@@ -224,6 +230,7 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
   let placement = new Map<number, Candidate>();
   const fairLines = new Map<string, FairShareLine>();
   const capsHit = new Map<string, Set<string>>();
+  const contendedPools = new Set<string>();
 
   for (const tier of tiers) {
     const tierSlots = feasible.filter((s) => s.job.priority === tier);
@@ -233,33 +240,38 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     // Fair share: in each pool the tier would overfill, split what is left by water-filling.
     const used = usageByPool(placement);
     const demand = new Map<string, Map<string, number>>();
+    // A job's demand counts once, in the pool of its cheapest option: a job that could also run
+    // elsewhere would otherwise inflate its team's claim on every pool it might use.
     for (const s of tierSlots) {
-      const minByPool = new Map<string, number>();
-      for (const c of s.model)
-        minByPool.set(poolOf(c), Math.min(minByPool.get(poolOf(c)) ?? Infinity, c.vcpus));
-      for (const [pool, v] of minByPool) {
-        const byTeam = demand.get(pool) ?? new Map<string, number>();
-        byTeam.set(s.job.team, (byTeam.get(s.job.team) ?? 0) + v);
-        demand.set(pool, byTeam);
-      }
+      const first = s.model[0];
+      if (first === undefined) continue;
+      const pool = poolOf(first);
+      const byTeam = demand.get(pool) ?? new Map<string, number>();
+      byTeam.set(s.job.team, (byTeam.get(s.job.team) ?? 0) + first.vcpus);
+      demand.set(pool, byTeam);
     }
     const caps = new Map<string, Map<string, number>>();
     for (const [pool, byTeam] of demand) {
       const [region, cls] = pool.split('|') as [string, QuotaClass];
       const limit = input.quotaLimit(region, cls);
-      if (limit === null || byTeam.size < 2) continue;
-      const free = Math.max(0, limit - (used.get(pool) ?? 0));
+      const free = limit === null ? Number.POSITIVE_INFINITY : Math.max(0, limit - (used.get(pool) ?? 0));
       const total = [...byTeam.values()].reduce((a, b) => a + b, 0);
-      if (total <= free) continue;
-      const shares = waterFill(
-        free,
-        [...byTeam].map(([team, d]) => ({
-          id: team,
-          weight: (input.teams.get(team) ?? DEFAULT_TEAM).weight,
-          demand: d,
-        })),
-      );
-      caps.set(pool, shares);
+      const overfull = total > free;
+      const shares = overfull
+        ? waterFill(
+            free,
+            [...byTeam].map(([team, d]) => ({
+              id: team,
+              weight: (input.teams.get(team) ?? DEFAULT_TEAM).weight,
+              demand: d,
+            })),
+          )
+        : byTeam;
+      // A closed pool (no quota at all) is not contended: nobody can have any of it.
+      if (overfull && free > 0) contendedPools.add(pool);
+      // Caps matter only between teams; a lone team simply gets what fits.
+      if (overfull && free > 0 && byTeam.size >= 2) caps.set(pool, shares);
+      // Entitlements add up over tiers: an uncontended tier is entitled to its whole demand.
       for (const [team, share] of shares) {
         const key = `${pool}#${team}`;
         const prev = fairLines.get(key);
@@ -278,8 +290,23 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     let chosen = chosenOf(phaseA.columns, run(phaseA.model));
     if (caps.size > 0) {
       // Work-conserving: capacity a capped team could not use goes to whoever can use it.
+      // Leftover goes first to the team with the least weighted allocation in the contended
+      // pools (higher weight first on ties), then to the cheapest jobs.
       const keep = new Set(chosen.keys());
-      const phaseB = buildModel(active, keep, input, 'admit', new Map(), new Set());
+      const weighted = new Map<string, number>();
+      for (const t of new Set(tierSlots.map((s) => s.job.team))) weighted.set(t, 0);
+      for (const [idx, c] of chosen) {
+        const team = slots[idx]?.job.team;
+        if (team !== undefined && caps.has(poolOf(c)) && weighted.has(team))
+          weighted.set(team, (weighted.get(team) ?? 0) + c.vcpus);
+      }
+      const order = [...weighted.keys()].sort((a, b) => {
+        const wa = (input.teams.get(a) ?? DEFAULT_TEAM).weight;
+        const wb = (input.teams.get(b) ?? DEFAULT_TEAM).weight;
+        return (weighted.get(b) ?? 0) / wb - (weighted.get(a) ?? 0) / wa || wa - wb || (a < b ? 1 : -1);
+      });
+      const rank = new Map(order.map((team, i) => [team, i] as const));
+      const phaseB = buildModel(active, keep, input, 'admit', new Map(), new Set(), rank);
       const afterB = chosenOf(phaseB.columns, run(phaseB.model));
       for (const s of tierSlots) {
         if (!chosen.has(s.index)) {
@@ -332,6 +359,11 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     const limit = input.quotaLimit(c.region, c.quotaClass);
     return limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(poolOf(c)) ?? 0);
   };
+  const poolUseByTeam = (pool: string, team: string): number =>
+    [...placement].reduce(
+      (sum, [idx, c]) => (slots[idx]?.job.team === team && poolOf(c) === pool ? sum + c.vcpus : sum),
+      0,
+    );
   const bindingFor = (slot: JobSlot): Binding => {
     if (slot.all.length === 0)
       return {
@@ -362,7 +394,9 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       return {
         kind: 'fair-share',
         constraint,
-        detail: `${pool.replace('|', ' ')} is contended; team ${team} reached its fair share (${free} vCPU free, needs ${blockedPool.vcpus})`,
+        detail: `${pool.replace('|', ' ')} is contended: team ${team}'s fair share is ${round2(
+          fairLines.get(`${pool}#${team}`)?.entitlement ?? 0,
+        )} vCPU and it holds ${poolUseByTeam(pool, team)}; ${free} vCPU free, the job needs ${blockedPool.vcpus}`,
       };
     }
     if (quotaBlocked.length === slot.all.length) {
@@ -410,7 +444,7 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     });
   }
 
-  const fairShare = fairShareLines(slots, placement, fairLines, input);
+  const fairShare = fairShareLines(slots, placement, fairLines, contendedPools, input);
   const onDemandEquivalentUsd = allocations.reduce((s, a) => s + a.onDemandEquivalentUsd, 0);
   const expectedCostUsd = planCost;
   return {
@@ -472,27 +506,28 @@ const topUp = (
 const fairShareLines = (
   slots: readonly JobSlot[],
   placement: ReadonlyMap<number, Candidate>,
-  contended: ReadonlyMap<string, FairShareLine>,
+  lines: ReadonlyMap<string, FairShareLine>,
+  contendedPools: ReadonlySet<string>,
   input: PlanInput,
 ): FairShareLine[] => {
-  const lines: FairShareLine[] = [];
+  const out: FairShareLine[] = [];
   const allocatedIn = (team: string, pool: string | null) =>
     [...placement].reduce(
       (s, [idx, c]) =>
         slots[idx]?.job.team === team && (pool === null || poolOf(c) === pool) ? s + c.vcpus : s,
       0,
     );
-  for (const [key, line] of [...contended].sort(([a], [b]) => (a < b ? -1 : 1))) {
+  for (const [key, line] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const pool = key.slice(0, key.indexOf('#'));
-    lines.push({ ...line, allocated: allocatedIn(line.team, pool) });
+    if (contendedPools.has(pool)) out.push({ ...line, allocated: allocatedIn(line.team, pool) });
   }
-  if (lines.length > 0) return lines;
+  if (out.length > 0) return out;
   const teams = [...new Set(slots.map((s) => s.job.team))].sort();
   for (const team of teams) {
     const demand = slots
       .filter((s) => s.job.team === team && s.model.length > 0)
       .reduce((sum, s) => sum + Math.min(...s.model.map((c) => c.vcpus)), 0);
-    lines.push({
+    out.push({
       team,
       weight: (input.teams.get(team) ?? DEFAULT_TEAM).weight,
       resource: 'vcpu:all',
@@ -501,5 +536,5 @@ const fairShareLines = (
       allocated: allocatedIn(team, null),
     });
   }
-  return lines;
+  return out;
 };

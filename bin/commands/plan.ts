@@ -1,0 +1,147 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
+import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import type { FieldIssue } from '../../lambdas/core/job-request.js';
+import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
+import type { PriceBook } from '../../lambdas/core/offer.js';
+import { formatPlanCsv, formatPlanTable, planToJson } from '../../lambdas/core/plan-format.js';
+import {
+  type Budgets,
+  type InputResult,
+  parseBudgetsText,
+  parseQuotasText,
+  type Quotas,
+  quotaLimit,
+  remainingBudgetUsd,
+  teamWeight,
+} from '../../lambdas/core/plan-inputs.js';
+import { solvePlan, type TeamTerms } from '../../lambdas/core/solve-plan.js';
+
+/** What the command needs from the process; tests pass their own. */
+export interface PlanCommandIo {
+  readonly readText?: (path: string) => Promise<string>;
+  readonly write?: (text: string) => void;
+  /** The planning instant when `--now` is not given. @default Date.now */
+  readonly now?: () => number;
+  readonly priceBook?: () => PriceBook;
+}
+
+const FORMATS = ['table', 'json', 'csv'] as const;
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+/** Exit code for bad input (files or flags), distinct from 1 for unexpected failures. */
+export const INPUT_ERROR_EXIT_CODE = 2;
+
+interface PlanOptions {
+  jobs: string;
+  quotas?: string;
+  budgets?: string;
+  regions?: string;
+  format: string;
+  now?: string;
+}
+
+const fail = (command: Command, message: string): never => {
+  command.error(`qm plan: ${message}`, { exitCode: INPUT_ERROR_EXIT_CODE, code: 'qm.input' });
+  throw new Error(message);
+};
+
+const issuesText = (issues: readonly FieldIssue[]): string =>
+  issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+
+/** Registers `qm plan`: one batch decision over a jobs file with the bundled price book. */
+export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): Command =>
+  program
+    .command('plan')
+    .description(
+      'plan where each job runs: cheapest expected cost under quotas, budgets, deadlines and fair share',
+    )
+    .requiredOption('--jobs <file>', 'job requests, one JSON object per line (JSONL)')
+    .option('--quotas <file>', 'vCPU quotas per region and quota class (JSON); unlimited when absent')
+    .option('--budgets <file>', 'team weights and monthly budgets (JSON); weight 1 and no budget when absent')
+    .option('--regions <list>', 'comma-separated regions to consider, e.g. us-east-1,us-west-2')
+    .option('--format <format>', `output format: ${FORMATS.join(' | ')}`, 'table')
+    .option(
+      '--now <iso>',
+      'planning instant (ISO 8601 with Z or offset); deadlines count from it; default: now',
+    )
+    .action(async (opts: PlanOptions, command: Command) => {
+      const read = io.readText ?? ((path: string) => readFile(path, 'utf8'));
+      const write = io.write ?? ((text: string) => process.stdout.write(text));
+      if (!(FORMATS as readonly string[]).includes(opts.format))
+        fail(command, `--format must be one of ${FORMATS.join(', ')}; got "${opts.format}"`);
+      let nowMs = (io.now ?? Date.now)();
+      if (opts.now !== undefined) {
+        nowMs = Date.parse(opts.now);
+        if (!/[zZ]|[+-]\d\d:\d\d$/.test(opts.now) || Number.isNaN(nowMs))
+          fail(command, `--now must be an ISO 8601 date-time with Z or an offset; got "${opts.now}"`);
+      }
+      let regions: string[] | undefined;
+      if (opts.regions !== undefined) {
+        regions = opts.regions
+          .split(',')
+          .map((r) => r.trim())
+          .filter((r) => r.length > 0);
+        const bad = regions.find((r) => !REGION.test(r));
+        if (bad !== undefined || regions.length === 0)
+          fail(command, `--regions: "${bad ?? opts.regions}" is not an AWS region code like us-east-1`);
+      }
+
+      const readInput = async (flag: string, path: string): Promise<string> => {
+        try {
+          return await read(path);
+        } catch (error) {
+          return fail(
+            command,
+            `cannot read ${flag} ${path}: ${error instanceof Error ? error.message : String(error)}`,
+          );
+        }
+      };
+      const parsed = parseJobsJsonl(await readInput('--jobs', opts.jobs));
+      if (parsed.errors.length > 0) {
+        const lines = parsed.errors.map((e) => `${opts.jobs}:${e.line}: ${e.field}: ${e.message}`);
+        fail(command, `${parsed.errors.length} invalid line(s) in --jobs\n${lines.join('\n')}`);
+      }
+      const load = async <T>(
+        flag: string,
+        path: string | undefined,
+        parse: (t: string) => InputResult<T>,
+      ) => {
+        if (path === undefined) return undefined;
+        const result = parse(await readInput(flag, path));
+        if (!result.ok) return fail(command, `invalid ${flag} ${path}: ${issuesText(result.issues)}`);
+        return result.value;
+      };
+      const quotas: Quotas | undefined = await load('--quotas', opts.quotas, parseQuotasText);
+      const budgets: Budgets | undefined = await load('--budgets', opts.budgets, parseBudgetsText);
+
+      const teams = new Map<string, TeamTerms>();
+      for (const job of parsed.jobs) {
+        if (teams.has(job.team)) continue;
+        teams.set(job.team, {
+          weight: budgets !== undefined ? teamWeight(budgets, job.team) : 1,
+          remainingUsd:
+            budgets !== undefined ? remainingBudgetUsd(budgets, job.team) : Number.POSITIVE_INFINITY,
+        });
+      }
+      const priceBook = (io.priceBook ?? loadStaticPriceBook)();
+      const solver = await HighsMilpSolver.create();
+      const plan = solvePlan(
+        {
+          jobs: parsed.jobs,
+          priceBook,
+          quotaLimit: (region, cls) => {
+            if (quotas === undefined) return null;
+            const limit = quotaLimit(quotas, region, cls);
+            return Number.isFinite(limit) ? limit : null;
+          },
+          teams,
+          nowMs,
+          ...(regions !== undefined ? { regions } : {}),
+        },
+        solver,
+      );
+      if (opts.format === 'json') write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
+      else if (opts.format === 'csv') write(`${formatPlanCsv(plan)}\n`);
+      else write(`${formatPlanTable(plan)}\n`);
+    });

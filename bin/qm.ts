@@ -1,0 +1,22 @@
+#!/usr/bin/env -S npx tsx
+import { Command } from 'commander';
+import { registerPlanCommand } from './commands/plan.js';
+import { registerSimulateCommand } from './commands/simulate.js';
+
+/** Builds the `qm` command tree; tests build their own with fake I/O. */
+export const buildProgram = (): Command => {
+  const program = new Command('qm')
+    .description('Quartermaster: GPU cost and allocation for AWS')
+    .showHelpAfterError()
+    .configureHelp({ sortSubcommands: true });
+  registerPlanCommand(program);
+  registerSimulateCommand(program);
+  return program;
+};
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((error: unknown) => {
+    process.stderr.write(`qm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  });
