@@ -54,7 +54,7 @@ export interface Offer {
 export interface PriceBook {
   readonly id: string;
   readonly source: 'static' | 'live';
-  /** ISO date (or date-time) of the oldest price in the book. */
+  /** ISO date (or date-time) of the newest price in the book; a static book also states its oldest. */
   readonly asOf: string;
   readonly offers: readonly Offer[];
 }
