@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 
 declare module 'vitest' {
@@ -38,31 +39,44 @@ const onPath = (name: string): string | undefined => {
 const succeeds = (command: string, args: readonly string[]): boolean =>
   spawnSync(command, args, { stdio: 'ignore', timeout: 120_000 }).status === 0;
 
+const WRAPPER = fileURLToPath(new URL('./moto-serialized-server.py', import.meta.url));
+
+const importsMoto = (python: string): boolean => succeeds(python, ['-c', 'import moto.server']);
+
+/** The interpreter a pip-installed `moto_server` script runs with, from its shebang line. */
+const shebangOf = (script: string): string | undefined => {
+  const first = readFileSync(script, 'utf8').split('\n', 1)[0] ?? '';
+  const match = /^#!\s*(\S+python[\d.]*)\s*$/.exec(first);
+  return match?.[1];
+};
+
 /**
- * Finds a way to run moto_server, in order of preference: on PATH, as a Python module, or from a
- * project-local virtualenv (created on first use). Never installs anything globally.
+ * Finds a Python that can import moto, to run moto behind a DynamoDB request lock
+ * (moto-serialized-server.py explains why): `python3`, the interpreter of `moto_server` on PATH,
+ * or a project-local `.venv` (created on first use). Never installs anything globally.
  */
 const findLauncher = (root: string): Launcher => {
+  const candidates = ['python3'];
   const binary = onPath('moto_server');
-  if (binary !== undefined) return { command: binary, args: [], description: binary };
-  if (succeeds('python3', ['-c', 'import moto.server'])) {
-    return { command: 'python3', args: ['-m', 'moto.server'], description: 'python3 -m moto.server' };
+  const interpreter = binary === undefined ? undefined : shebangOf(binary);
+  if (interpreter !== undefined) candidates.push(interpreter);
+  const venvPython = join(root, '.venv', 'bin', 'python');
+  if (existsSync(venvPython)) candidates.push(venvPython);
+  for (const python of candidates) {
+    if (importsMoto(python)) return { command: python, args: [WRAPPER], description: `${python} ${WRAPPER}` };
   }
-  const venvBinary = join(root, '.venv', 'bin', 'moto_server');
-  if (!existsSync(venvBinary)) {
-    const created =
-      succeeds('python3', ['-m', 'venv', join(root, '.venv')]) &&
-      succeeds(join(root, '.venv', 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`]);
-    if (!created || !existsSync(venvBinary)) {
-      throw new Error(
-        'Integration tests need moto_server, and none was found: not on PATH, not importable with ' +
-          'python3, and a local .venv could not be created. Install it with ' +
-          `\`pip install 'moto[server]==${MOTO_VERSION}'\` (or \`pipx install 'moto[server]==${MOTO_VERSION}'\`) ` +
-          'and re-run `npm run test:integration`.',
-      );
-    }
+  const created =
+    (existsSync(venvPython) || succeeds('python3', ['-m', 'venv', join(root, '.venv')])) &&
+    succeeds(join(root, '.venv', 'bin', 'pip'), ['install', '--quiet', `moto[server]==${MOTO_VERSION}`]);
+  if (created && importsMoto(venvPython)) {
+    return { command: venvPython, args: [WRAPPER], description: `${venvPython} ${WRAPPER}` };
   }
-  return { command: venvBinary, args: [], description: venvBinary };
+  throw new Error(
+    'Integration tests need moto_server (moto 5.2 with its server extra), and none was found: ' +
+      'neither python3 nor the moto_server on PATH can import moto, and a local .venv could not be ' +
+      `created. Install it with \`pip install 'moto[server]==${MOTO_VERSION}'\` ` +
+      `(or \`pipx install 'moto[server]==${MOTO_VERSION}'\`) and re-run \`npm run test:integration\`.`,
+  );
 };
 
 const freePort = (): Promise<number> =>
