@@ -125,8 +125,9 @@ describe('omniscient reference', () => {
       fc.property(run, (r) => {
         const omniscient = simulateSingleJob({ ...r, policy: omniscientPolicy(r) });
         const ours = simulateSingleJob({ ...r, policy: quartermasterPolicy });
+        // It minimises on-demand hours, not cost: among equally few it may spend a changeover more on spot.
         expect(omniscient.onDemandHours).toBeLessThanOrEqual(ours.onDemandHours + 1e-9);
-        expect(omniscient.cost).toBeLessThanOrEqual(ours.cost + 1e-9);
+        expect(omniscient.missedDeadline).toBe(false);
       }),
       { numRuns: 150 },
     );
