@@ -31,7 +31,7 @@ const runPlan = async (args: string[], files: Record<string, string> = EXAMPLE_F
       out += s;
     },
   });
-  program.commands.forEach((c) => c.exitOverride());
+  for (const c of program.commands) c.exitOverride();
   try {
     await program.parseAsync(['node', 'qm', 'plan', ...args]);
     return { out, err, exitCode: 0 };
