@@ -77,6 +77,11 @@ export interface JobRuntimeFields {
   readonly finishedAt?: string;
   /** Why the job last failed, was cancelled, interrupted or sent back to PENDING. */
   readonly reason?: string;
+  /**
+   * Set when a job goes back to PENDING after a spot interruption with too little slack left to
+   * risk another one: its next allocation must be on-demand.
+   */
+  readonly onDemandOnly?: boolean;
 }
 
 /** A job as the ledger holds it. */
