@@ -74,3 +74,24 @@ export const queueNames = (prefix: string, def: QueueDefinition) => ({
   name: `${prefix}${def.nameSuffix}`,
   deadLetterName: `${prefix}${def.deadLetterNameSuffix}`,
 });
+
+/** Keys a message may be deduplicated and grouped by. */
+export interface MessageKeys {
+  readonly jobId: string;
+  readonly allocationId?: string;
+}
+
+/**
+ * A message for `def`'s queue with the right FIFO group and deduplication ids: the group is the
+ * job (ordering per job, no head-of-line blocking across jobs); deduplication follows the
+ * definition. Standard queues get neither.
+ * @example outgoingMessage(QUEUE_DEFINITIONS['job-requests'], 'm0', body, { jobId: 'train-42' })
+ */
+export const outgoingMessage = (def: QueueDefinition, entryId: string, body: string, keys: MessageKeys) => {
+  if (!def.fifo) return { id: entryId, body };
+  const deduplicationId = def.deduplication === 'allocationId' ? keys.allocationId : keys.jobId;
+  if (deduplicationId === undefined) {
+    throw new TypeError(`outgoingMessage(${def.key}): an allocationId is needed to deduplicate this queue`);
+  }
+  return { id: entryId, body, groupId: keys.jobId, deduplicationId };
+};
