@@ -12,9 +12,10 @@ import {
   spotPolicyByName,
 } from '../../lambdas/core/spot-policy.js';
 import { type SpotTrace, spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
+import { runSimulateJobs, type SimulateJobsIo } from './simulate-jobs.js';
 
 /** What the command needs from the process; tests pass their own. */
-export interface SimulateCommandIo {
+export interface SimulateCommandIo extends SimulateJobsIo {
   /** Reads a trace file. @default readSpotTraceFile */
   readonly readTrace?: (path: string) => Promise<SpotTrace>;
   /** @default process.stderr.isTTY */
@@ -34,7 +35,36 @@ interface RawOptions {
   policy: string;
   starts: string;
   format: string;
+  jobs?: string;
+  quotas?: string;
+  budgets?: string;
+  spotTraces?: string[];
+  start?: string;
+  tickMinutes: string;
+  out?: string;
+  ledgerOut?: string;
 }
+
+/** Flags that only the jobs mode reads, as commander names them, with their spelling. */
+const JOBS_ONLY_FLAGS = [
+  ['quotas', '--quotas'],
+  ['budgets', '--budgets'],
+  ['spotTraces', '--spot-traces'],
+  ['start', '--start'],
+  ['tickMinutes', '--tick-minutes'],
+  ['out', '--out'],
+  ['ledgerOut', '--ledger-out'],
+] as const;
+
+/** Flags that only the single-job mode reads. */
+const SINGLE_JOB_FLAGS = [
+  ['spotTrace', '--spot-trace'],
+  ['workHours', '--work-hours'],
+  ['deadlineHours', '--deadline-hours'],
+  ['changeoverHours', '--changeover-hours'],
+  ['priceRatio', '--price-ratio'],
+  ['starts', '--starts'],
+] as const;
 
 const FORMATS = ['table', 'json'] as const;
 type Format = (typeof FORMATS)[number];
@@ -104,9 +134,13 @@ const formatTable = (
 };
 
 /**
- * Adds `qm simulate` (single-job mode): replays one checkpointing job against a real spot
- * availability trace under each placement policy, from evenly spread submission times, and
- * reports mean cost, on-demand and spot hours and deadline misses.
+ * Adds `qm simulate`, in two modes (docs/simulate.md):
+ * - single-job (`--spot-trace`): replays one checkpointing job against a real spot availability
+ *   trace under each placement policy, from evenly spread submission times, and reports mean
+ *   cost, on-demand and spot hours and deadline misses;
+ * - jobs (`--jobs`): replays a jobs file over time with the bundled price book, quotas and spot
+ *   pools mapped onto availability traces, and reports cost, hours, interruptions, deadline
+ *   misses and team fairness per policy (table, JSON or an HTML page).
  *
  * Bad flags end with exit code 2 and a message naming the flag.
  *
@@ -114,14 +148,40 @@ const formatTable = (
  * const program = new Command('qm');
  * registerSimulateCommand(program);
  * await program.parseAsync(['simulate', '--spot-trace', 'trace.json', '--format', 'json'], { from: 'user' });
+ * await program.parseAsync(['simulate', '--jobs', 'examples/jobs.jsonl', '--format', 'json'], { from: 'user' });
  */
 export const registerSimulateCommand = (program: Command, io: SimulateCommandIo = {}): Command =>
   program
     .command('simulate')
     .description(
-      'Single-job mode: replay one checkpointing job against a spot availability trace under each placement policy',
+      'replay one checkpointing job against a spot availability trace (--spot-trace), or a jobs file ' +
+        'over time (--jobs), under each placement policy',
     )
-    .option('--spot-trace <file>', 'availability trace JSON: {"metadata":{"gap_seconds":N},"data":[counts]}')
+    .option(
+      '--spot-trace <file>',
+      'single-job mode: availability trace JSON: {"metadata":{"gap_seconds":N},"data":[counts]}',
+    )
+    .option('--jobs <file>', 'jobs mode: job requests, one JSON object per line (JSONL)')
+    .option(
+      '--quotas <file>',
+      'jobs mode: vCPU quotas per region and quota class (JSON); unlimited when absent',
+    )
+    .option('--budgets <file>', 'jobs mode: team weights (JSON), used for the fairness index')
+    .option(
+      '--spot-traces <paths...>',
+      'jobs mode: trace files or directories of *.json traces the spot pools are mapped onto ' +
+        '(default: the bundled data/spot-traces)',
+    )
+    .option(
+      '--start <iso>',
+      'jobs mode: when the replay starts and jobs without submittedAt are submitted (default: now)',
+    )
+    .option('--tick-minutes <minutes>', 'jobs mode: minutes between decisions', '10')
+    .option('--out <file>', 'jobs mode: write the report to this file instead of stdout')
+    .option(
+      '--ledger-out <file>',
+      'jobs mode: write the simulated ledger (JSONL export) of one policy (quartermaster with --policy all)',
+    )
     .option('--work-hours <hours>', 'hours of work the job needs', '48')
     .option('--deadline-hours <hours>', 'hours from submission to the deadline', '60')
     .option('--changeover-hours <hours>', 'hours lost at every start on a new instance', '0.2')
@@ -134,12 +194,44 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
     )
     .option(
       '--format <format>',
-      'table | json (json: per policy {policy, cost, onDemandHours, spotHours, missedDeadline}; ' +
-        'missedDeadline is the number of start times that missed, or a boolean when --starts is 1)',
+      'table | json | html (html: jobs mode only). Single-job json: per policy {policy, cost, onDemandHours, ' +
+        'spotHours, missedDeadline}; missedDeadline is the number of start times that missed, or a boolean ' +
+        'when --starts is 1. Jobs json: one object with a policies[] array',
       'table',
     )
     .action(async function (this: Command, raw: RawOptions) {
-      if (raw.spotTrace === undefined) usageError(this, '--spot-trace <file> is required');
+      const given = (key: string) => this.getOptionValueSource(key) === 'cli';
+      if (raw.policy !== 'all' && !isSpotPolicyName(raw.policy)) {
+        usageError(this, `--policy must be one of all, ${SPOT_POLICY_NAMES.join(', ')}; got "${raw.policy}"`);
+      }
+      if (raw.jobs !== undefined) {
+        const single = SINGLE_JOB_FLAGS.find(([key]) => given(key));
+        if (single !== undefined) {
+          usageError(this, `${single[1]} belongs to the single-job mode and cannot be combined with --jobs`);
+        }
+        await runSimulateJobs(
+          this,
+          {
+            jobs: raw.jobs,
+            ...(raw.quotas !== undefined ? { quotas: raw.quotas } : {}),
+            ...(raw.budgets !== undefined ? { budgets: raw.budgets } : {}),
+            ...(raw.spotTraces !== undefined ? { spotTraces: raw.spotTraces } : {}),
+            policies: raw.policy === 'all' ? SPOT_POLICY_NAMES : [raw.policy as SpotPolicyName],
+            ...(raw.start !== undefined ? { start: raw.start } : {}),
+            tickMinutes: raw.tickMinutes,
+            format: raw.format,
+            ...(raw.out !== undefined ? { out: raw.out } : {}),
+            ...(raw.ledgerOut !== undefined ? { ledgerOut: raw.ledgerOut } : {}),
+          },
+          io,
+          (message) => usageError(this, message),
+        );
+        return;
+      }
+      const jobsOnly = JOBS_ONLY_FLAGS.find(([key]) => given(key));
+      if (jobsOnly !== undefined) usageError(this, `${jobsOnly[1]} needs --jobs <file> (jobs mode)`);
+      if (raw.spotTrace === undefined)
+        usageError(this, '--spot-trace <file> is required (or --jobs <file> for the jobs mode)');
       const tracePath = raw.spotTrace;
       const params: SingleJobParams = {
         workHours: parseNumber(
@@ -179,9 +271,6 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
         (v) => Number.isInteger(v) && v >= 1,
         'a positive integer',
       );
-      if (raw.policy !== 'all' && !isSpotPolicyName(raw.policy)) {
-        usageError(this, `--policy must be one of all, ${SPOT_POLICY_NAMES.join(', ')}; got "${raw.policy}"`);
-      }
       if (!(FORMATS as readonly string[]).includes(raw.format)) {
         usageError(this, `--format must be table or json, got "${raw.format}"`);
       }
