@@ -2,6 +2,7 @@ import { type CostModelConfig, DEFAULT_COST_MODEL, deadlineVerdict, estimateJobC
 import type { GpuModel } from './gpu-model.js';
 import type { JobRequest } from './job-request.js';
 import { type Offer, type PriceBook, quotaClassOf } from './offer.js';
+import { offersWithModels } from './offer-index.js';
 import type { Candidate } from './plan.js';
 
 /** Accelerators a job that names only a memory size may land on: CUDA GPUs, not Neuron, AMD or Qualcomm parts. */
@@ -67,11 +68,10 @@ export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandid
 
   // Each stage counts survivors so an empty result can name the filter that emptied it.
   const stages: Array<[string, number]> = [];
-  let pool: Offer[] = ctx.priceBook.offers.filter(
+  let pool: Offer[] = offersWithModels(ctx.priceBook.offers, models).filter(
     (o) =>
-      models.has(o.gpuModel) &&
-      (resources.minGpuMemoryGiB === undefined ||
-        (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= resources.minGpuMemoryGiB)),
+      resources.minGpuMemoryGiB === undefined ||
+      (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= resources.minGpuMemoryGiB),
   );
   stages.push(['no offer has the requested accelerator model and memory', pool.length]);
   pool = pool.filter((o) => o.gpuCount >= resources.gpus);

@@ -1,23 +1,22 @@
+import { type CandidateContext, candidatesFor, poolOf, pruneDominated } from './candidates.js';
 import {
-  type CandidateContext,
-  candidatesFor,
-  compareCandidates,
-  poolOf,
-  pruneDominated,
-} from './candidates.js';
+  buildClassModel,
+  type ClassPlacement,
+  type ClassSlot,
+  countsOf,
+  type ModelEntry,
+  type ModelLimits,
+  placedCount,
+} from './class-model.js';
 import type { CostModelConfig } from './cost-model.js';
+import { effectiveWeights, type UsageSample } from './fair-weight.js';
+import { groupJobClasses } from './job-classes.js';
 import type { JobRequest } from './job-request.js';
-import type { MilpModel, MilpRow, MilpSolution, MilpSolver } from './milp.js';
+import type { MilpModel, MilpSolution, MilpSolver } from './milp.js';
 import type { PriceBook, QuotaClass } from './offer.js';
-import type {
-  Allocation,
-  Binding,
-  Candidate,
-  DecisionRecord,
-  FairShareLine,
-  Plan,
-  WaitingJob,
-} from './plan.js';
+import type { Candidate, FairShareLine, Plan } from './plan.js';
+import { addPlaced, fillClass, Room, roundLpPlacement } from './plan-heuristic.js';
+import { buildPlanRecord } from './plan-record.js';
 import { waterFill } from './water-fill.js';
 
 /** What a team brings to a plan: its fair-share weight and the money it has left this period. */
@@ -43,157 +42,56 @@ export interface PlanInput {
   readonly decisionCandidates?: number;
   /** Per-solve engine time limit. */
   readonly timeLimitSeconds?: number;
-}
-
-interface JobSlot {
-  readonly index: number;
-  readonly job: JobRequest;
-  readonly all: readonly Candidate[];
-  readonly model: readonly Candidate[];
-  readonly emptyReason: string | null;
+  /**
+   * Past usage per team; a team's fair-share weight shrinks with its decayed usage
+   * (see `effectiveWeights`). @default no history: weights as given
+   */
+  readonly history?: ReadonlyMap<string, readonly UsageSample[]>;
+  /** Half-life of past usage. @default 168 (one week) */
+  readonly halfLifeHours?: number;
+  /** Usage that halves a weight. @default the mean decayed usage of the teams with history */
+  readonly usageScaleVcpuHours?: number;
+  /**
+   * Largest aggregated model (integer columns after pruning) solved exactly; larger inputs take
+   * the greedy path, still bounded by the LP relaxation. @default 3000
+   */
+  readonly exactColumnLimit?: number;
 }
 
 const DEFAULT_TEAM: TeamTerms = { weight: 1, remainingUsd: Number.POSITIVE_INFINITY };
 const EPS = 1e-6;
+/** Past this many integer columns HiGHS takes seconds per tier on the planner's models (ADR 0003). */
+const DEFAULT_EXACT_COLUMN_LIMIT = 3000;
 
-/** Builds one MILP over `slots`: x[j,c] binary, Σc x[j,c] = 1 for fixed jobs and ≤ 1 for the others. */
-const buildModel = (
-  slots: readonly JobSlot[],
-  fixed: ReadonlySet<number>,
-  input: PlanInput,
-  objective: 'admit' | 'cost',
-  fairCaps: ReadonlyMap<string, ReadonlyMap<string, number>>,
-  contenders: ReadonlySet<number>,
-  teamRank: ReadonlyMap<string, number> = new Map(),
-): { model: MilpModel; columns: Array<{ slot: JobSlot; cand: Candidate }> } => {
-  const columns: Array<{ slot: JobSlot; cand: Candidate }> = [];
-  const rows: MilpRow[] = [];
-  const poolRows = new Map<string, { cols: number[]; coefs: number[]; limit: number }>();
-  const budgetRows = new Map<string, { cols: number[]; coefs: number[]; limit: number }>();
-  const fairRows = new Map<string, { cols: number[]; coefs: number[]; limit: number }>();
-  let costScale = 1;
-  for (const slot of slots) costScale += slot.model.reduce((m, c) => Math.max(m, c.expectedCostUsd), 0);
-
-  for (const slot of slots) {
-    const jobCols: number[] = [];
-    for (const cand of slot.model) {
-      const col = columns.length;
-      columns.push({ slot, cand });
-      jobCols.push(col);
-      const pool = poolOf(cand);
-      const limit = input.quotaLimit(cand.region, cand.quotaClass);
-      if (limit !== null) {
-        let row = poolRows.get(pool);
-        if (row === undefined) {
-          row = { cols: [], coefs: [], limit };
-          poolRows.set(pool, row);
-        }
-        row.cols.push(col);
-        row.coefs.push(cand.vcpus);
-      }
-      const team = input.teams.get(slot.job.team) ?? DEFAULT_TEAM;
-      if (Number.isFinite(team.remainingUsd)) {
-        let row = budgetRows.get(slot.job.team);
-        if (row === undefined) {
-          row = { cols: [], coefs: [], limit: team.remainingUsd };
-          budgetRows.set(slot.job.team, row);
-        }
-        row.cols.push(col);
-        row.coefs.push(cand.expectedCostUsd);
-      }
-      const cap = contenders.has(slot.index) ? fairCaps.get(pool)?.get(slot.job.team) : undefined;
-      if (cap !== undefined) {
-        const key = `${pool}#${slot.job.team}`;
-        let row = fairRows.get(key);
-        if (row === undefined) {
-          row = { cols: [], coefs: [], limit: cap };
-          fairRows.set(key, row);
-        }
-        row.cols.push(col);
-        row.coefs.push(cand.vcpus);
-      }
-    }
-    const isFixed = fixed.has(slot.index);
-    rows.push({
-      name: `assign:${slot.job.jobId}`,
-      lower: isFixed ? 1 : 0,
-      upper: 1,
-      cols: jobCols,
-      coefs: jobCols.map(() => 1),
-    });
-  }
-  for (const [pool, r] of poolRows)
-    rows.push({
-      name: `quota:${pool}`,
-      lower: Number.NEGATIVE_INFINITY,
-      upper: r.limit,
-      cols: r.cols,
-      coefs: r.coefs,
-    });
-  for (const [team, r] of budgetRows)
-    rows.push({
-      name: `budget:${team}`,
-      lower: Number.NEGATIVE_INFINITY,
-      upper: r.limit,
-      cols: r.cols,
-      coefs: r.coefs,
-    });
-  for (const [key, r] of fairRows)
-    rows.push({
-      name: `fair:${key}`,
-      lower: Number.NEGATIVE_INFINITY,
-      upper: r.limit,
-      cols: r.cols,
-      coefs: r.coefs,
-    });
-
-  const n = columns.length;
-  const colCost = new Float64Array(n);
-  // Lexicographic weights: admitting a job is worth 1; then a team's rank (most under-served
-  // first) in units small enough that all ranks together never outweigh one admission; then cost,
-  // scaled so that all costs together never outweigh one step of rank.
-  const ranks = teamRank.size;
-  const unit = 1 / ((slots.length + 1) * (ranks + 1));
-  columns.forEach(({ slot, cand }, i) => {
-    if (objective === 'cost') colCost[i] = cand.expectedCostUsd;
-    else if (fixed.has(slot.index)) colCost[i] = -(cand.expectedCostUsd / costScale) * unit;
-    else
-      colCost[i] = 1 + (teamRank.get(slot.job.team) ?? 0) * unit - (cand.expectedCostUsd / costScale) * unit;
-  });
-  return {
-    model: {
-      sense: objective === 'cost' ? 'minimize' : 'maximize',
-      colCost,
-      colLower: new Float64Array(n),
-      colUpper: new Float64Array(n).fill(1),
-      integer: new Array<boolean>(n).fill(true),
-      rows,
-    },
-    columns,
-  };
+const costOf = (placement: ClassPlacement): number => {
+  let total = 0;
+  for (const list of placement.values()) for (const p of list) total += p.cand.expectedCostUsd * p.count;
+  return total;
 };
 
-const chosenOf = (columns: ReadonlyArray<{ slot: JobSlot; cand: Candidate }>, sol: MilpSolution) => {
-  const chosen = new Map<number, Candidate>();
-  columns.forEach(({ slot, cand }, i) => {
-    if ((sol.x[i] ?? 0) > 0.5) chosen.set(slot.index, cand);
-  });
-  return chosen;
-};
-
-const usageByPool = (chosen: ReadonlyMap<number, Candidate>): Map<string, number> => {
+const usageByPool = (...placements: ClassPlacement[]): Map<string, number> => {
   const usage = new Map<string, number>();
-  for (const c of chosen.values()) usage.set(poolOf(c), (usage.get(poolOf(c)) ?? 0) + c.vcpus);
+  for (const placement of placements)
+    for (const list of placement.values())
+      for (const { cand, count } of list)
+        usage.set(poolOf(cand), (usage.get(poolOf(cand)) ?? 0) + cand.vcpus * count);
   return usage;
 };
 
-const round2 = (v: number): number => Math.round(v * 100) / 100;
+const relaxedOf = (model: MilpModel): MilpModel => ({
+  ...model,
+  integer: new Array<boolean>(model.colCost.length).fill(false),
+});
 
 /**
  * Plans one batch: admits jobs by priority tier (higher first), shares contended quota pools
  * between teams by weighted max-min fairness within a tier, then places the admitted set at the
  * least expected cost. Every plan states a lower bound (the LP relaxation of the final placement
  * model, or the engine's MIP bound if tighter) and its gap.
+ *
+ * Jobs with the same requirement signature form a class and the models count jobs per class and
+ * candidate (ADR 0003). Up to `exactColumnLimit` columns the models are solved exactly; past it a
+ * greedy pass admits by priority then cost and the placement is the rounded LP optimum.
  */
 export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
   const ctx: CandidateContext = {
@@ -213,29 +111,82 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     return sol;
   };
 
-  const slots: JobSlot[] = input.jobs.map((job, index) => {
-    const jc = candidatesFor(job, ctx);
-    return {
-      index,
-      job,
-      all: jc.candidates,
-      model: pruneDominated(jc.candidates),
-      emptyReason: jc.emptyReason,
-    };
-  });
-  const feasible = slots.filter((s) => s.model.length > 0);
-  const tiers = [...new Set(feasible.map((s) => s.job.priority))].sort((a, b) => b - a);
+  const terms = (team: string): TeamTerms => input.teams.get(team) ?? DEFAULT_TEAM;
+  const classes = groupJobClasses(input.jobs);
+  const teamNames = [...new Set(classes.map((c) => c.team))].sort();
+  const weights = effectiveWeights(
+    new Map(teamNames.map((t) => [t, terms(t).weight])),
+    input.history,
+    input.nowMs,
+    {
+      ...(input.halfLifeHours !== undefined ? { halfLifeHours: input.halfLifeHours } : {}),
+      ...(input.usageScaleVcpuHours !== undefined ? { usageScaleVcpuHours: input.usageScaleVcpuHours } : {}),
+    },
+  );
+  const weightOf = (team: string): number => weights.get(team) ?? terms(team).weight;
+  const limitByPool = new Map<string, number | null>();
+  const poolLimit = (pool: string): number | null => {
+    let limit = limitByPool.get(pool);
+    if (limit === undefined) {
+      const [region, cls] = pool.split('|') as [string, QuotaClass];
+      limit = input.quotaLimit(region, cls);
+      limitByPool.set(pool, limit);
+    }
+    return limit;
+  };
+  const quota = (c: Candidate): number | null => poolLimit(poolOf(c));
 
-  let admitted = new Set<number>();
-  let placement = new Map<number, Candidate>();
+  // Candidates once per class. A candidate larger than its whole pool can never be chosen.
+  const priced = classes.map((cls) => {
+    const jc = candidatesFor(cls.jobs[0] as JobRequest, ctx);
+    const model = pruneDominated(jc.candidates);
+    const usable = model.filter((c) => {
+      const limit = quota(c);
+      return limit === null || c.vcpus <= limit + EPS;
+    });
+    return { cls, jc, model, usable };
+  });
+  // A budget binds only if the dearest usable choice for every job of the team could exceed it.
+  const worstSpend = new Map<string, number>();
+  for (const { cls, usable } of priced) {
+    const dearest = usable.reduce((m, c) => Math.max(m, c.expectedCostUsd), 0);
+    worstSpend.set(cls.team, (worstSpend.get(cls.team) ?? 0) + dearest * cls.jobs.length);
+  }
+  const bindingBudget = (team: string): number | null => {
+    const left = terms(team).remainingUsd;
+    return Number.isFinite(left) && (worstSpend.get(team) ?? 0) > left + EPS ? left : null;
+  };
+  const limits: ModelLimits = { quota, budget: bindingBudget };
+  const slots: ClassSlot[] = priced.map(({ cls, jc, model, usable }, id) => {
+    let cols = usable;
+    if (bindingBudget(cls.team) === null) {
+      const open = usable.findIndex((c) => quota(c) === null);
+      if (open >= 0) cols = usable.slice(0, open + 1);
+    }
+    return { id, cls, size: cls.jobs.length, all: jc.candidates, model, cols, emptyReason: jc.emptyReason };
+  });
+  // A class whose only column sits in an unlimited pool, with no budget that binds, competes with
+  // nobody: all its jobs run there and it never enters a model.
+  const isFree = (s: ClassSlot): boolean =>
+    s.cols.length === 1 && quota(s.cols[0] as Candidate) === null && bindingBudget(s.cls.team) === null;
+  const feasible = slots.filter((s) => s.model.length > 0);
+  const modelColumns = feasible.reduce((n, s) => (isFree(s) ? n : n + s.cols.length), 0);
+  const exact = modelColumns <= (input.exactColumnLimit ?? DEFAULT_EXACT_COLUMN_LIMIT);
+  const tiers = [...new Set(feasible.map((s) => s.cls.priority))].sort((a, b) => b - a);
+
+  const freePlacement: ClassPlacement = new Map();
+  let placement: ClassPlacement = new Map();
   const fairLines = new Map<string, FairShareLine>();
   const capsHit = new Map<string, Set<string>>();
   const contendedPools = new Set<string>();
+  const admittedEntries = (): ModelEntry[] =>
+    feasible.flatMap((s) => {
+      const n = placedCount(placement, s.id);
+      return n > 0 ? [{ slot: s, lower: n, upper: n, fresh: false, contender: false }] : [];
+    });
 
   for (const tier of tiers) {
-    const tierSlots = feasible.filter((s) => s.job.priority === tier);
-    const active = feasible.filter((s) => admitted.has(s.index) || s.job.priority === tier);
-    const tierIds = new Set(tierSlots.map((s) => s.index));
+    const tierSlots = feasible.filter((s) => s.cls.priority === tier);
 
     // Fair share: in each pool the tier would overfill, split what is left by water-filling.
     const used = usageByPool(placement);
@@ -243,28 +194,22 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     // A job's demand counts once, in the pool of its cheapest option: a job that could also run
     // elsewhere would otherwise inflate its team's claim on every pool it might use.
     for (const s of tierSlots) {
-      const first = s.model[0];
-      if (first === undefined) continue;
+      const first = s.model[0] as Candidate;
       const pool = poolOf(first);
       const byTeam = demand.get(pool) ?? new Map<string, number>();
-      byTeam.set(s.job.team, (byTeam.get(s.job.team) ?? 0) + first.vcpus);
+      byTeam.set(s.cls.team, (byTeam.get(s.cls.team) ?? 0) + first.vcpus * s.size);
       demand.set(pool, byTeam);
     }
     const caps = new Map<string, Map<string, number>>();
     for (const [pool, byTeam] of demand) {
-      const [region, cls] = pool.split('|') as [string, QuotaClass];
-      const limit = input.quotaLimit(region, cls);
+      const limit = poolLimit(pool);
       const free = limit === null ? Number.POSITIVE_INFINITY : Math.max(0, limit - (used.get(pool) ?? 0));
       const total = [...byTeam.values()].reduce((a, b) => a + b, 0);
       const overfull = total > free;
       const shares = overfull
         ? waterFill(
             free,
-            [...byTeam].map(([team, d]) => ({
-              id: team,
-              weight: (input.teams.get(team) ?? DEFAULT_TEAM).weight,
-              demand: d,
-            })),
+            [...byTeam].map(([team, d]) => ({ id: team, weight: weightOf(team), demand: d })),
           )
         : byTeam;
       // A closed pool (no quota at all) is not contended: nobody can have any of it.
@@ -277,7 +222,7 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
         const prev = fairLines.get(key);
         fairLines.set(key, {
           team,
-          weight: (input.teams.get(team) ?? DEFAULT_TEAM).weight,
+          weight: weightOf(team),
           resource: `vcpu:${pool.replace('|', ':')}`,
           demand: (prev?.demand ?? 0) + (byTeam.get(team) ?? 0),
           entitlement: (prev?.entitlement ?? 0) + share,
@@ -286,255 +231,187 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       }
     }
 
-    const phaseA = buildModel(active, admitted, input, 'admit', caps, tierIds);
-    let chosen = chosenOf(phaseA.columns, run(phaseA.model));
-    if (caps.size > 0) {
+    const contenders: ClassSlot[] = [];
+    for (const s of tierSlots) {
+      if (isFree(s)) addPlaced(freePlacement, s.id, s.cols[0] as Candidate, s.size);
+      else if (s.cols.length > 0) contenders.push(s);
+    }
+    const earlier = admittedEntries();
+    let chosen: ClassPlacement;
+    if (exact) {
+      const phaseA = buildClassModel(
+        [
+          ...earlier,
+          ...contenders.map((s) => ({ slot: s, lower: 0, upper: s.size, fresh: true, contender: true })),
+        ],
+        limits,
+        'admit',
+        caps,
+      );
+      chosen = countsOf(phaseA.columns, run(phaseA.model));
+    } else {
+      chosen = new Map([...placement].map(([id, list]) => [id, list.map((p) => ({ ...p }))]));
+      const room = new Room(limits);
+      for (const [id, list] of chosen)
+        for (const p of list) room.take(slots[id]?.cls.team ?? '', p.cand, p.count);
+      room.capLeft = new Map();
+      for (const [pool, byTeam] of caps)
+        for (const [team, cap] of byTeam) room.capLeft.set(`${pool}#${team}`, cap);
+      // Small, cheap jobs first: within a tier the count of admitted jobs comes before their cost.
+      const order = [...contenders].sort(
+        (a, b) =>
+          (a.cols[0]?.vcpus ?? 0) - (b.cols[0]?.vcpus ?? 0) ||
+          (a.cols[0]?.expectedCostUsd ?? 0) - (b.cols[0]?.expectedCostUsd ?? 0) ||
+          a.cls.firstSeen - b.cls.firstSeen,
+      );
+      for (const s of order) fillClass(s, s.size, room, chosen);
+      room.capLeft = null;
+      if (caps.size > 0) {
+        const rank = leftoverRank(tierSlots, chosen, slots, caps, weightOf);
+        const byRank = [...order].sort((a, b) => (rank.get(b.cls.team) ?? 0) - (rank.get(a.cls.team) ?? 0));
+        const afterA = new Map(contenders.map((s) => [s.id, placedCount(chosen, s.id)]));
+        for (const s of byRank) fillClass(s, s.size - placedCount(chosen, s.id), room, chosen);
+        noteCapsHit(contenders, afterA, caps, capsHit);
+      }
+    }
+    if (exact && caps.size > 0) {
       // Work-conserving: capacity a capped team could not use goes to whoever can use it.
       // Leftover goes first to the team with the least weighted allocation in the contended
       // pools (higher weight first on ties), then to the cheapest jobs.
-      const keep = new Set(chosen.keys());
-      const weighted = new Map<string, number>();
-      for (const t of new Set(tierSlots.map((s) => s.job.team))) weighted.set(t, 0);
-      for (const [idx, c] of chosen) {
-        const team = slots[idx]?.job.team;
-        if (team !== undefined && caps.has(poolOf(c)) && weighted.has(team))
-          weighted.set(team, (weighted.get(team) ?? 0) + c.vcpus);
-      }
-      const order = [...weighted.keys()].sort((a, b) => {
-        const wa = (input.teams.get(a) ?? DEFAULT_TEAM).weight;
-        const wb = (input.teams.get(b) ?? DEFAULT_TEAM).weight;
-        return (weighted.get(b) ?? 0) / wb - (weighted.get(a) ?? 0) / wa || wa - wb || (a < b ? 1 : -1);
+      const rank = leftoverRank(tierSlots, chosen, slots, caps, weightOf);
+      const afterA = new Map(contenders.map((s) => [s.id, placedCount(chosen, s.id)]));
+      const keep = feasible.flatMap((s) => {
+        const n = placedCount(chosen, s.id);
+        return s.cls.priority === tier
+          ? isFree(s) || s.cols.length === 0
+            ? []
+            : [{ slot: s, lower: n, upper: s.size, fresh: true, contender: false }]
+          : n > 0
+            ? [{ slot: s, lower: n, upper: n, fresh: false, contender: false }]
+            : [];
       });
-      const rank = new Map(order.map((team, i) => [team, i] as const));
-      const phaseB = buildModel(active, keep, input, 'admit', new Map(), new Set(), rank);
-      const afterB = chosenOf(phaseB.columns, run(phaseB.model));
-      for (const s of tierSlots) {
-        if (!chosen.has(s.index)) {
-          for (const pool of caps.keys()) {
-            if (s.model.some((c) => poolOf(c) === pool)) {
-              const hit = capsHit.get(pool) ?? new Set<string>();
-              hit.add(s.job.team);
-              capsHit.set(pool, hit);
-            }
-          }
-        }
-      }
-      chosen = afterB;
+      const phaseB = buildClassModel(keep, limits, 'admit', new Map(), rank);
+      chosen = countsOf(phaseB.columns, run(phaseB.model));
+      noteCapsHit(contenders, afterA, caps, capsHit);
     }
-    admitted = new Set(chosen.keys());
     placement = chosen;
   }
 
   // Final placement at least cost for the admitted set, and its LP relaxation as the lower bound.
   // Re-placing can free room in a pool; waiting jobs that now fit are admitted (by priority) and
   // the placement is solved again, so no capacity is left idle that a waiting job could use.
-  let final: ReturnType<typeof buildModel>;
-  let finalSol: MilpSolution;
+  let relaxedObjective = 0;
+  let mipBound = Number.NEGATIVE_INFINITY;
   for (let round = 0; ; round++) {
-    const admittedSlots = feasible.filter((s) => admitted.has(s.index));
-    final = buildModel(admittedSlots, admitted, input, 'cost', new Map(), new Set());
-    finalSol = run(final.model);
-    placement = chosenOf(final.columns, finalSol);
-    const added = topUp(feasible, admitted, placement, input);
+    const final = buildClassModel(admittedEntries(), limits, 'cost');
+    const relaxed = run(relaxedOf(final.model));
+    relaxedObjective = relaxed.objective;
+    if (exact) {
+      const sol = run(final.model);
+      mipBound = sol.bound ?? Number.NEGATIVE_INFINITY;
+      placement = countsOf(final.columns, sol);
+    } else {
+      const rounded = roundLpPlacement(final.columns, relaxed.x, limits);
+      if (rounded !== null && costOf(rounded) <= costOf(placement) + EPS) placement = rounded;
+    }
+    const added = topUp(slots, feasible, placement, freePlacement, limits, isFree);
     if (added === 0 || round >= 3) break;
   }
-  const relaxed = run({
-    ...final.model,
-    integer: new Array<boolean>(final.model.colCost.length).fill(false),
-  });
-  const planCost = [...placement.values()].reduce((s, c) => s + c.expectedCostUsd, 0);
-  const lowerBound = Math.min(
+  const freeCost = costOf(freePlacement);
+  const planCost = costOf(placement) + freeCost;
+  const lowerBound = Math.min(planCost, freeCost + Math.max(relaxedObjective, mipBound));
+
+  for (const [id, list] of freePlacement) for (const p of list) addPlaced(placement, id, p.cand, p.count);
+  const jobCount = input.jobs.length;
+  return buildPlanRecord({
+    input,
+    slots,
+    placement,
+    fairLines,
+    contendedPools,
+    capsHit,
+    weightOf,
+    poolLimit,
     planCost,
-    Math.max(relaxed.objective, finalSol.bound ?? Number.NEGATIVE_INFINITY),
-  );
+    lowerBound,
+    solver: exact
+      ? {
+          method: `${solver.name}: exact MILP over ${slots.length} job classes (${jobCount} jobs): priority tiers, fair-share caps, least-cost placement`,
+          status: [...statuses].sort().join(',') || 'optimal',
+        }
+      : {
+          method: `heuristic over ${slots.length} job classes (${jobCount} jobs; ${modelColumns} columns > ${input.exactColumnLimit ?? DEFAULT_EXACT_COLUMN_LIMIT}): greedy by priority then cost, fair-share caps, LP-rounded placement; bound from the ${solver.name} LP relaxation`,
+          status: ['heuristic', ...[...statuses].sort()].join(','),
+        },
+  });
+};
 
-  // Remaining room after the plan, to name what keeps each waiting job out.
-  const poolUse = usageByPool(placement);
-  const teamSpend = new Map<string, number>();
-  for (const [idx, c] of placement) {
-    const team = slots[idx]?.job.team ?? '';
-    teamSpend.set(team, (teamSpend.get(team) ?? 0) + c.expectedCostUsd);
+/**
+ * Order in which leftover capacity goes to the tier's teams: the team with the least weighted
+ * allocation in the contended pools gets the highest rank (higher weight first on ties).
+ */
+const leftoverRank = (
+  tierSlots: readonly ClassSlot[],
+  chosen: ClassPlacement,
+  slots: readonly ClassSlot[],
+  caps: ReadonlyMap<string, unknown>,
+  weightOf: (team: string) => number,
+): Map<string, number> => {
+  const weighted = new Map<string, number>();
+  for (const s of tierSlots) weighted.set(s.cls.team, 0);
+  for (const [id, list] of chosen) {
+    const team = slots[id]?.cls.team;
+    if (team === undefined || !weighted.has(team)) continue;
+    for (const { cand, count } of list)
+      if (caps.has(poolOf(cand))) weighted.set(team, (weighted.get(team) ?? 0) + cand.vcpus * count);
   }
-  const poolFree = (c: Candidate): number => {
-    const limit = input.quotaLimit(c.region, c.quotaClass);
-    return limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(poolOf(c)) ?? 0);
-  };
-  const poolUseByTeam = (pool: string, team: string): number =>
-    [...placement].reduce(
-      (sum, [idx, c]) => (slots[idx]?.job.team === team && poolOf(c) === pool ? sum + c.vcpus : sum),
-      0,
-    );
-  const bindingFor = (slot: JobSlot): Binding => {
-    if (slot.all.length === 0)
-      return {
-        kind: 'no-feasible-offer',
-        constraint: 'offers',
-        detail: slot.emptyReason ?? 'no feasible offer',
-      };
-    const team = slot.job.team;
-    const terms = input.teams.get(team) ?? DEFAULT_TEAM;
-    const budgetLeft = terms.remainingUsd - (teamSpend.get(team) ?? 0);
-    const cheapest = slot.all[0] as Candidate;
-    const quotaBlocked = slot.all.filter((c) => poolFree(c) + EPS < c.vcpus);
-    const budgetBlocked = slot.all.filter((c) => budgetLeft + EPS < c.expectedCostUsd);
-    if (budgetBlocked.length === slot.all.length && quotaBlocked.length < slot.all.length) {
-      return {
-        kind: 'budget',
-        constraint: `budget:${team}`,
-        detail: `team ${team} has ${round2(Math.max(0, budgetLeft))} USD left; the cheapest fitting option costs ${round2(
-          Math.min(...slot.all.filter((c) => poolFree(c) + EPS >= c.vcpus).map((c) => c.expectedCostUsd)),
-        )} USD`,
-      };
-    }
-    const blockedPool = quotaBlocked.length > 0 ? (quotaBlocked[0] as Candidate) : cheapest;
-    const pool = poolOf(blockedPool);
-    const constraint = `quota:${pool.replace('|', ':')}`;
-    const free = Math.max(0, poolFree(blockedPool));
-    if (capsHit.get(pool)?.has(team)) {
-      return {
-        kind: 'fair-share',
-        constraint,
-        detail: `${pool.replace('|', ' ')} is contended: team ${team}'s fair share is ${round2(
-          fairLines.get(`${pool}#${team}`)?.entitlement ?? 0,
-        )} vCPU and it holds ${poolUseByTeam(pool, team)}; ${free} vCPU free, the job needs ${blockedPool.vcpus}`,
-      };
-    }
-    if (quotaBlocked.length === slot.all.length) {
-      return {
-        kind: 'quota',
-        constraint,
-        detail: `${pool.replace('|', ' ')} quota has ${free} vCPU free; the cheapest option needs ${blockedPool.vcpus}`,
-      };
-    }
-    return {
-      kind: 'priority',
-      constraint: 'priority',
-      detail: 'quota and budget left after higher-priority jobs fit no combination that admits it',
-    };
-  };
+  const order = [...weighted.keys()].sort((a, b) => {
+    const wa = weightOf(a);
+    const wb = weightOf(b);
+    return (weighted.get(b) ?? 0) / wb - (weighted.get(a) ?? 0) / wa || wa - wb || (a < b ? 1 : -1);
+  });
+  return new Map(order.map((team, i) => [team, i] as const));
+};
 
-  const keep = input.decisionCandidates ?? 5;
-  const allocations: Allocation[] = [];
-  const waiting: WaitingJob[] = [];
-  const decisions: DecisionRecord[] = [];
-  for (const slot of slots) {
-    const chosen = placement.get(slot.index) ?? null;
-    const binding = chosen === null ? bindingFor(slot) : null;
-    if (chosen !== null) {
-      allocations.push({
-        ...chosen,
-        jobId: slot.job.jobId,
-        team: slot.job.team,
-        project: slot.job.project,
-        priority: slot.job.priority,
-      });
-    } else if (binding !== null) {
-      waiting.push({ jobId: slot.job.jobId, team: slot.job.team, reason: binding.detail, binding });
+/** Remembers the teams whose jobs the fair-share caps kept out of a contended pool. */
+const noteCapsHit = (
+  contenders: readonly ClassSlot[],
+  placedUnderCaps: ReadonlyMap<number, number>,
+  caps: ReadonlyMap<string, unknown>,
+  capsHit: Map<string, Set<string>>,
+): void => {
+  for (const s of contenders) {
+    if ((placedUnderCaps.get(s.id) ?? 0) >= s.size) continue;
+    for (const pool of caps.keys()) {
+      if (s.model.some((c) => poolOf(c) === pool)) {
+        const hit = capsHit.get(pool) ?? new Set<string>();
+        hit.add(s.cls.team);
+        capsHit.set(pool, hit);
+      }
     }
-    const shown = slot.all.slice(0, keep);
-    decisions.push({
-      jobId: slot.job.jobId,
-      team: slot.job.team,
-      candidatesConsidered: slot.all.length,
-      candidates:
-        chosen !== null && !shown.includes(chosen) ? [...shown, chosen].sort(compareCandidates) : shown,
-      chosen,
-      binding,
-      priceBookId: input.priceBook.id,
-    });
   }
-
-  const fairShare = fairShareLines(slots, placement, fairLines, contendedPools, input);
-  const onDemandEquivalentUsd = allocations.reduce((s, a) => s + a.onDemandEquivalentUsd, 0);
-  const expectedCostUsd = planCost;
-  return {
-    priceBook: { id: input.priceBook.id, source: input.priceBook.source, asOf: input.priceBook.asOf },
-    allocations,
-    waiting,
-    fairShare,
-    totals: {
-      expectedCostUsd,
-      onDemandEquivalentUsd,
-      savingsPct: onDemandEquivalentUsd > 0 ? (1 - expectedCostUsd / onDemandEquivalentUsd) * 100 : 0,
-      lowerBoundUsd: lowerBound,
-      gapPct: expectedCostUsd > 0 ? ((expectedCostUsd - lowerBound) / expectedCostUsd) * 100 : 0,
-    },
-    decisions,
-    solver: {
-      method: `${solver.name}: priority tiers, fair-share caps, least-cost placement`,
-      status: [...statuses].sort().join(',') || 'optimal',
-    },
-  };
 };
 
 /** Admits waiting jobs, highest priority first, that fit the room the placement left; returns how many. */
 const topUp = (
-  feasible: readonly JobSlot[],
-  admitted: Set<number>,
-  placement: Map<number, Candidate>,
-  input: PlanInput,
+  slots: readonly ClassSlot[],
+  feasible: readonly ClassSlot[],
+  placement: ClassPlacement,
+  freePlacement: ClassPlacement,
+  limits: ModelLimits,
+  isFree: (s: ClassSlot) => boolean,
 ): number => {
-  const poolUse = usageByPool(placement);
-  const spend = new Map<string, number>();
-  for (const [idx, c] of placement) {
-    const team = feasible.find((s) => s.index === idx)?.job.team ?? '';
-    spend.set(team, (spend.get(team) ?? 0) + c.expectedCostUsd);
-  }
-  let added = 0;
+  const room = new Room(limits);
+  for (const p of [placement, freePlacement])
+    for (const [id, list] of p) {
+      const team = slots[id]?.cls.team ?? '';
+      for (const { cand, count } of list) room.take(team, cand, count);
+    }
   const waiting = feasible
-    .filter((s) => !admitted.has(s.index))
-    .sort((a, b) => b.job.priority - a.job.priority);
-  for (const slot of waiting) {
-    const terms = input.teams.get(slot.job.team) ?? DEFAULT_TEAM;
-    const left = terms.remainingUsd - (spend.get(slot.job.team) ?? 0);
-    const fit = slot.all.find((c) => {
-      const limit = input.quotaLimit(c.region, c.quotaClass);
-      const free = limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(poolOf(c)) ?? 0);
-      return free + EPS >= c.vcpus && left + EPS >= c.expectedCostUsd;
-    });
-    if (fit === undefined) continue;
-    admitted.add(slot.index);
-    placement.set(slot.index, fit);
-    poolUse.set(poolOf(fit), (poolUse.get(poolOf(fit)) ?? 0) + fit.vcpus);
-    spend.set(slot.job.team, (spend.get(slot.job.team) ?? 0) + fit.expectedCostUsd);
-    added++;
-  }
+    .filter((s) => !isFree(s) && placedCount(placement, s.id) < s.size)
+    .sort((a, b) => b.cls.priority - a.cls.priority || a.cls.firstSeen - b.cls.firstSeen);
+  let added = 0;
+  for (const s of waiting)
+    added += fillClass(s, s.size - placedCount(placement, s.id), room, placement, s.all);
   return added;
-};
-
-/** Per team: the contended pools with their entitlements, or one all-pools line when nothing was contended. */
-const fairShareLines = (
-  slots: readonly JobSlot[],
-  placement: ReadonlyMap<number, Candidate>,
-  lines: ReadonlyMap<string, FairShareLine>,
-  contendedPools: ReadonlySet<string>,
-  input: PlanInput,
-): FairShareLine[] => {
-  const out: FairShareLine[] = [];
-  const allocatedIn = (team: string, pool: string | null) =>
-    [...placement].reduce(
-      (s, [idx, c]) =>
-        slots[idx]?.job.team === team && (pool === null || poolOf(c) === pool) ? s + c.vcpus : s,
-      0,
-    );
-  for (const [key, line] of [...lines].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const pool = key.slice(0, key.indexOf('#'));
-    if (contendedPools.has(pool)) out.push({ ...line, allocated: allocatedIn(line.team, pool) });
-  }
-  if (out.length > 0) return out;
-  const teams = [...new Set(slots.map((s) => s.job.team))].sort();
-  for (const team of teams) {
-    const demand = slots
-      .filter((s) => s.job.team === team && s.model.length > 0)
-      .reduce((sum, s) => sum + Math.min(...s.model.map((c) => c.vcpus)), 0);
-    out.push({
-      team,
-      weight: (input.teams.get(team) ?? DEFAULT_TEAM).weight,
-      resource: 'vcpu:all',
-      demand,
-      entitlement: demand,
-      allocated: allocatedIn(team, null),
-    });
-  }
-  return out;
 };

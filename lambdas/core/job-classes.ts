@@ -1,0 +1,75 @@
+import type { JobRequest } from './job-request.js';
+
+/** Jobs that are interchangeable for the planner: same candidates, same cost on each, same claims. */
+export interface JobClass {
+  /** The requirement signature every member shares. */
+  readonly signature: string;
+  /** Members in jobId order: the order in which they take the class's places. */
+  readonly jobs: readonly JobRequest[];
+  /** Position of each member in the planner's input, parallel to `jobs`. */
+  readonly inputIndex: readonly number[];
+  readonly team: string;
+  readonly priority: number;
+  /** Smallest input position of a member: classes are listed in order of first appearance. */
+  readonly firstSeen: number;
+}
+
+/**
+ * Everything that decides a job's candidate set and its cost on each candidate, and the claims it
+ * makes (team budget, fair share, priority tier). Identity and bookkeeping fields (`jobId`,
+ * `project`, `tags`, `launch`) are left out: two jobs with one signature are interchangeable.
+ * Region order is kept because a waiting job's reason lists the regions as given; a deadline is
+ * compared as an instant, so two spellings of one instant share a class.
+ */
+export const requirementSignature = (job: JobRequest): string => {
+  const r = job.resources;
+  const t = job.runtime;
+  return JSON.stringify([
+    job.team,
+    job.priority,
+    r.gpus,
+    r.nodes,
+    r.gpuModels !== undefined ? [...r.gpuModels].sort() : null,
+    r.minGpuMemoryGiB ?? null,
+    r.efa,
+    r.regions ?? null,
+    t.estimatedHours,
+    t.referenceGpuModel,
+    t.deadline !== undefined ? Date.parse(t.deadline) : null,
+    t.interruptible,
+    t.checkpointMinutes ?? null,
+    t.maxPricePerHour ?? null,
+  ]);
+};
+
+const byJobId = (a: { job: JobRequest }, b: { job: JobRequest }): number =>
+  a.job.jobId < b.job.jobId ? -1 : a.job.jobId > b.job.jobId ? 1 : 0;
+
+/**
+ * Groups jobs by requirement signature, in order of first appearance. The planner then decides
+ * how many jobs of each class run on each candidate, which is far smaller than deciding each job.
+ */
+export const groupJobClasses = (jobs: readonly JobRequest[]): JobClass[] => {
+  const groups = new Map<string, Array<{ job: JobRequest; index: number }>>();
+  jobs.forEach((job, index) => {
+    const key = requirementSignature(job);
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [{ job, index }]);
+    else group.push({ job, index });
+  });
+  const classes: JobClass[] = [];
+  for (const [signature, members] of groups) {
+    const firstSeen = members[0]?.index ?? 0;
+    members.sort(byJobId);
+    const first = members[0] as { job: JobRequest };
+    classes.push({
+      signature,
+      jobs: members.map((m) => m.job),
+      inputIndex: members.map((m) => m.index),
+      team: first.job.team,
+      priority: first.job.priority,
+      firstSeen,
+    });
+  }
+  return classes;
+};

@@ -1,0 +1,36 @@
+import type { GpuModel } from './gpu-model.js';
+import type { Offer } from './offer.js';
+
+const byModelCache = new WeakMap<readonly Offer[], ReadonlyMap<GpuModel, readonly number[]>>();
+
+const positionsByModel = (offers: readonly Offer[]): ReadonlyMap<GpuModel, readonly number[]> => {
+  let index = byModelCache.get(offers);
+  if (index === undefined) {
+    const built = new Map<GpuModel, number[]>();
+    offers.forEach((offer, i) => {
+      const list = built.get(offer.gpuModel);
+      if (list === undefined) built.set(offer.gpuModel, [i]);
+      else list.push(i);
+    });
+    index = built;
+    byModelCache.set(offers, index);
+  }
+  return index;
+};
+
+/**
+ * The offers whose accelerator is one of `models`, in the order of `offers`. The index behind it
+ * is built once per offer list (a price book is immutable), so planning many jobs against one
+ * book scans only the offers of the models each job accepts instead of the whole catalogue.
+ */
+export const offersWithModels = (offers: readonly Offer[], models: ReadonlySet<GpuModel>): Offer[] => {
+  const index = positionsByModel(offers);
+  const positions: number[] = [];
+  for (const model of models) {
+    const list = index.get(model);
+    if (list !== undefined) for (const p of list) positions.push(p);
+  }
+  // Original order keeps every downstream tie-break (first deadline miss named) as before.
+  positions.sort((a, b) => a - b);
+  return positions.map((p) => offers[p] as Offer);
+};
