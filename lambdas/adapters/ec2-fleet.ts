@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import {
+  CreateFleetCommand,
   type CreateFleetCommandInput,
   type CreateFleetCommandOutput,
   type CreateFleetError,
-  CreateFleetCommand,
   DescribeInstancesCommand,
   type DescribeInstancesCommandOutput,
   DescribeSubnetsCommand,
@@ -26,7 +26,12 @@ import {
   offersOf,
   type TerminateResult,
 } from '../core/cloud-ports.js';
-import { ALLOCATION_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type ResourceTags } from '../core/managed-tags.js';
+import {
+  ALLOCATION_ID_TAG,
+  MANAGED_BY_TAG,
+  MANAGED_BY_VALUE,
+  type ResourceTags,
+} from '../core/managed-tags.js';
 
 /** The part of the EC2 client the fleet uses; tests pass a fake that replays recorded responses. */
 export type Ec2Sender = Pick<EC2Client, 'send'>;
@@ -122,7 +127,8 @@ export class Ec2Fleet implements Fleet {
         : { outcome: 'partial', fleetId: null, instanceIds, reused: true, failures: [] };
     }
     const offers = offersOf(request);
-    const subnetZones = request.subnetIds === undefined ? undefined : await this.subnetZones(request.subnetIds);
+    const subnetZones =
+      request.subnetIds === undefined ? undefined : await this.subnetZones(request.subnetIds);
     const overrides = this.overrides(offers, subnetZones);
     if (overrides.length === 0) {
       const message = `no subnet of ${request.subnetIds?.join(', ')} is in the AZ of any offer`;
@@ -130,7 +136,12 @@ export class Ec2Fleet implements Fleet {
         outcome: 'unsupported',
         offerIds: offers.map((o) => o.offerId),
         message,
-        failures: offers.map((o) => ({ kind: 'unsupported', offerId: o.offerId, code: 'NoMatchingSubnet', message })),
+        failures: offers.map((o) => ({
+          kind: 'unsupported',
+          offerId: o.offerId,
+          code: 'NoMatchingSubnet',
+          message,
+        })),
       };
     }
     let output: CreateFleetCommandOutput;
@@ -155,7 +166,8 @@ export class Ec2Fleet implements Fleet {
     const instanceIds = (output.Instances ?? []).flatMap((i) => i.InstanceIds ?? []);
     const failures = (output.Errors ?? []).flatMap((e) => this.failuresOf(e, offers, subnetZones));
     const fleetId = output.FleetId ?? null;
-    if (instanceIds.length >= request.nodes) return { outcome: 'launched', fleetId, instanceIds, reused: false };
+    if (instanceIds.length >= request.nodes)
+      return { outcome: 'launched', fleetId, instanceIds, reused: false };
     if (instanceIds.length > 0) return { outcome: 'partial', fleetId, instanceIds, reused: false, failures };
     return this.failed(offers, failures);
   }
@@ -233,7 +245,10 @@ export class Ec2Fleet implements Fleet {
     return found.sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
   }
 
-  private describeInstances(filters: readonly { Name: string; Values: string[] }[], token: string | undefined) {
+  private describeInstances(
+    filters: readonly { Name: string; Values: string[] }[],
+    token: string | undefined,
+  ) {
     return this.client.send(
       new DescribeInstancesCommand({
         Filters: [...filters, { Name: 'instance-state-name', Values: LIVE_STATES }],
@@ -264,7 +279,9 @@ export class Ec2Fleet implements Fleet {
       const output = await this.client.send(new DescribeSubnetsCommand({ SubnetIds: [...subnetIds] }));
       return new Map(
         (output.Subnets ?? []).flatMap((s) =>
-          s.SubnetId !== undefined && s.AvailabilityZone !== undefined ? [[s.SubnetId, s.AvailabilityZone]] : [],
+          s.SubnetId !== undefined && s.AvailabilityZone !== undefined
+            ? [[s.SubnetId, s.AvailabilityZone]]
+            : [],
         ),
       );
     } catch (err) {
@@ -302,7 +319,10 @@ export class Ec2Fleet implements Fleet {
     });
   }
 
-  private fleetInput(request: LaunchRequest, overrides: FleetLaunchTemplateOverridesRequest[]): CreateFleetCommandInput {
+  private fleetInput(
+    request: LaunchRequest,
+    overrides: FleetLaunchTemplateOverridesRequest[],
+  ): CreateFleetCommandInput {
     const tags = toAwsTags(request.tags);
     const template =
       'id' in request.launchTemplate

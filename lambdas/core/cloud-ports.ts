@@ -152,7 +152,9 @@ export const checkLaunchRequest = (request: LaunchRequest, region: string): void
   offers.forEach((offer, i) => {
     const field = i === 0 ? 'offer' : `fallbacks[${i - 1}]`;
     if (offer.region !== region) {
-      throw new TypeError(`${at}: ${field} (${offer.offerId}) is in ${offer.region}; this fleet launches in ${region}`);
+      throw new TypeError(
+        `${at}: ${field} (${offer.offerId}) is in ${offer.region}; this fleet launches in ${region}`,
+      );
     }
     if (offer.purchaseOption !== request.offer.purchaseOption) {
       throw new TypeError(

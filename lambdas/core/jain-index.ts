@@ -16,9 +16,7 @@ export const jainIndex = (
   parties: ReadonlyArray<{ readonly value: number; readonly weight?: number }>,
 ): number => {
   if (parties.length === 0) throw new RangeError("Jain's index needs at least one party");
-  let weightSum = 0;
-  let sum = 0;
-  let squares = 0;
+  let max = 0;
   parties.forEach(({ value, weight = 1 }, i) => {
     if (!Number.isFinite(value) || value < 0) {
       throw new RangeError(`party ${i}: value must be a finite number >= 0, got ${value}`);
@@ -26,10 +24,18 @@ export const jainIndex = (
     if (!Number.isFinite(weight) || weight <= 0) {
       throw new RangeError(`party ${i}: weight must be a finite number > 0, got ${weight}`);
     }
-    weightSum += weight;
-    sum += weight * value;
-    squares += weight * value * value;
+    max = Math.max(max, value);
   });
-  if (squares === 0) return 1;
+  if (max === 0) return 1;
+  // Scaled by the largest quantity so that tiny quantities do not underflow when squared.
+  let weightSum = 0;
+  let sum = 0;
+  let squares = 0;
+  for (const { value, weight = 1 } of parties) {
+    const x = value / max;
+    weightSum += weight;
+    sum += weight * x;
+    squares += weight * x * x;
+  }
   return (sum * sum) / (weightSum * squares);
 };

@@ -57,7 +57,9 @@ const isReserved = (key: string): boolean =>
 
 const required = (field: keyof ManagedTagInput, value: string): string => {
   if (value.trim() === '' || value.length > MAX_VALUE_LENGTH) {
-    throw new ManagedTagError(`managedTags: ${field} must be 1–${MAX_VALUE_LENGTH} characters, got ${JSON.stringify(value)}`);
+    throw new ManagedTagError(
+      `managedTags: ${field} must be 1–${MAX_VALUE_LENGTH} characters, got ${JSON.stringify(value)}`,
+    );
   }
   return value;
 };

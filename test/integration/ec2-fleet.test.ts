@@ -1,7 +1,7 @@
 import {
   CreateLaunchTemplateCommand,
-  DescribeImagesCommand,
   DescribeFleetsCommand,
+  DescribeImagesCommand,
   type EC2Client,
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
@@ -56,7 +56,12 @@ describe('Ec2Fleet on moto', () => {
     const subject = await freshFleet();
     const images = await client.send(new DescribeImagesCommand({ Owners: ['amazon'] }));
     await client.send(
-      new RunInstancesCommand({ ImageId: images.Images?.[0]?.ImageId, MinCount: 1, MaxCount: 1, InstanceType: 't3.micro' }),
+      new RunInstancesCommand({
+        ImageId: images.Images?.[0]?.ImageId,
+        MinCount: 1,
+        MaxCount: 1,
+        InstanceType: 't3.micro',
+      }),
     );
     await subject.fleet.launch(launchRequest(subject, 'job-2-a1'));
     const managed = await subject.fleet.findManaged();

@@ -165,7 +165,9 @@ export const describeFleetContract = (name: string, makeFleet: MakeFleet): void 
       const mixed = launchRequest(subject, 'job-11-a1', {
         fallbacks: [offerChoice('g5.xlarge', subject.region, null, 'spot')],
       });
-      await expect(subject.fleet.launch(mixed)).rejects.toThrow(/fallbacks\[0\].*one launch buys only on-demand/);
+      await expect(subject.fleet.launch(mixed)).rejects.toThrow(
+        /fallbacks\[0\].*one launch buys only on-demand/,
+      );
       await expect(subject.fleet.launch(launchRequest(subject, 'job-12-a1', { nodes: 0 }))).rejects.toThrow(
         /nodes must be a whole number/,
       );

@@ -41,13 +41,18 @@ describe('InMemoryFleet capacity switch', () => {
     const s = subject();
     s.fleet.failOffers([zoneA.offerId, zoneB.offerId]);
     const result = await s.fleet.launch(launchRequest(s, 'job-3-a1', { offer: zoneA, fallbacks: [zoneB] }));
-    expect(result).toMatchObject({ outcome: 'insufficient-capacity', offerIds: [zoneA.offerId, zoneB.offerId] });
+    expect(result).toMatchObject({
+      outcome: 'insufficient-capacity',
+      offerIds: [zoneA.offerId, zoneB.offerId],
+    });
   });
 
   it('fails with the kind it was switched to, and launches again once restored', async () => {
     const s = subject();
     s.fleet.failOffers([zoneA.offerId], 'quota-exceeded');
-    expect((await s.fleet.launch(launchRequest(s, 'job-4-a1', { offer: zoneA }))).outcome).toBe('quota-exceeded');
+    expect((await s.fleet.launch(launchRequest(s, 'job-4-a1', { offer: zoneA }))).outcome).toBe(
+      'quota-exceeded',
+    );
     s.fleet.restoreOffers([zoneA.offerId]);
     expect((await s.fleet.launch(launchRequest(s, 'job-4-a2', { offer: zoneA }))).outcome).toBe('launched');
   });
