@@ -1,0 +1,120 @@
+import { describe, expect, it } from 'vitest';
+import { focusCsvLines, focusDecimal, focusRows } from '../../lambdas/core/focus-export.js';
+import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger-export.js';
+
+const usage = (over: Partial<LedgerUsage> = {}): LedgerUsage => ({
+  kind: 'usage',
+  instanceId: 'i-0abc',
+  jobId: 'job-1',
+  allocationId: 'alloc-1',
+  team: 'vision',
+  project: 'detector',
+  region: 'us-east-1',
+  availabilityZone: null,
+  instanceType: 'p5.48xlarge',
+  purchaseOption: 'on-demand',
+  unitPriceUsdPerHour: 55.04,
+  onDemandPriceUsdPerHour: 55.04,
+  priceBookId: 'static-abc',
+  startedAt: '2026-11-30T22:00:00Z',
+  stoppedAt: '2026-12-01T01:30:00Z',
+  interrupted: false,
+  ...over,
+});
+const OPTIONS = {
+  from: '2026-11-01',
+  to: '2026-12-31',
+  billingAccountId: '111122223333',
+  billingAccountName: 'Payer',
+};
+const collect = async <T>(it: AsyncIterable<T>) => {
+  const out: T[] = [];
+  for await (const x of it) out.push(x);
+  return out;
+};
+
+describe('FOCUS export', () => {
+  it('splits an interval at the month boundary into one row per billing period', async () => {
+    const rows = await collect(focusRows([usage()], OPTIONS));
+    expect(
+      rows.map((r) => [
+        r.BillingPeriodStart,
+        r.ChargePeriodStart,
+        r.ChargePeriodEnd,
+        r.ConsumedQuantity,
+        r.BilledCost,
+      ]),
+    ).toEqual([
+      ['2026-11-01T00:00:00Z', '2026-11-30T22:00:00Z', '2026-12-01T00:00:00Z', '2', '110.08'],
+      ['2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z', '2026-12-01T01:30:00Z', '1.5', '82.56'],
+    ]);
+    expect(rows[0]).toMatchObject({
+      PricingCategory: 'Standard',
+      AvailabilityZone: null,
+      ChargeClass: null,
+      RegionName: 'US East (N. Virginia)',
+      x_PriceBookId: 'static-abc',
+      SubAccountId: null,
+      SubAccountName: null,
+      Tags: null,
+    });
+  });
+
+  it('prices spot as Dynamic, bills the stored spot price and lists the on-demand price', async () => {
+    const [row] = await collect(
+      focusRows(
+        [
+          usage({
+            purchaseOption: 'spot',
+            unitPriceUsdPerHour: 21.5,
+            startedAt: '2026-11-02T00:00:00Z',
+            stoppedAt: '2026-11-02T02:00:00Z',
+          }),
+        ],
+        OPTIONS,
+      ),
+    );
+    expect(row).toMatchObject({
+      PricingCategory: 'Dynamic',
+      BilledCost: '43',
+      ContractedUnitPrice: '21.5',
+      ListUnitPrice: '55.04',
+      ListCost: '110.08',
+    });
+  });
+
+  it('escapes text a spreadsheet would run as a formula and quotes JSON cells', async () => {
+    const hostile: LedgerRecord = usage({
+      team: '=cmd|calc',
+      project: '+x',
+      jobId: '@job',
+      tags: { '-k': 'v,"q"' },
+    });
+    const [header, line] = await collect(focusCsvLines([hostile], OPTIONS));
+    expect(header?.startsWith('AvailabilityZone,BilledCost,')).toBe(true);
+    expect(header?.endsWith(',x_Team,x_Project,x_JobId,x_AllocationId,x_PriceBookId')).toBe(true);
+    expect(line).toContain(`"'=cmd|calc","'+x","'@job",alloc-1`);
+    expect(line).toContain('"{""-k"":""v,\\""q\\""""}"');
+  });
+
+  it('writes plain decimals: no exponent, no trailing zeros, no negative zero', () => {
+    expect(focusDecimal(1e-7, 9)).toBe('0.0000001');
+    expect(focusDecimal(2.5e21, 2)).toMatch(/^\d+$/);
+    expect(focusDecimal(3.1, 6)).toBe('3.1');
+    expect(focusDecimal(-0.0000001, 6)).toBe('0');
+    expect(() => focusDecimal(Number.NaN, 2)).toThrow(/finite/);
+  });
+
+  it('skips other record kinds and usage outside the window', async () => {
+    const rows = await collect(
+      focusRows(
+        [
+          { kind: 'budget', team: 'vision', period: '2026-11', limitUsd: 1 },
+          usage({ startedAt: '2026-10-01T00:00:00Z', stoppedAt: '2026-10-01T01:00:00Z' }),
+        ],
+        OPTIONS,
+      ),
+    );
+    expect(rows).toEqual([]);
+  });
+});
