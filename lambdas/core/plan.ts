@@ -56,6 +56,8 @@ export interface DecisionRecord {
   readonly chosen: Candidate | null;
   readonly binding: Binding | null;
   readonly priceBookId: string;
+  /** Newest price date of that book, recorded with the decision so an audit can say how fresh the prices were. */
+  readonly priceBookAsOf?: string;
 }
 
 export interface FairShareLine {
