@@ -306,18 +306,22 @@ export const simulateFleet = (
   const tickMs = input.tickMinutes * 60_000;
   const changeover = config.restartOverheadHours;
 
-  const poolTraces = new Map<string, SpotPoolTrace>();
+  // Keyed by candidate object: the check runs for every spot option of every job at every tick.
+  const poolTraces = new Map<
+    Candidate,
+    { readonly flags: Uint8Array; readonly offset: number; readonly gap: number }
+  >();
   const hasCapacity = (c: Candidate, tick: number): boolean => {
-    const id = spotPoolId(c);
-    let where = poolTraces.get(id);
+    let where = poolTraces.get(c);
     if (where === undefined) {
-      where = spotPoolTrace(id, input.traces);
-      poolTraces.set(id, where);
+      const mapped = spotPoolTrace(spotPoolId(c), input.traces);
+      const trace = input.traces[mapped.traceIndex]?.trace;
+      if (trace === undefined) return false;
+      where = { flags: trace.available, offset: mapped.offsetTicks, gap: trace.gapSeconds };
+      poolTraces.set(c, where);
     }
-    const trace = input.traces[where.traceIndex]?.trace;
-    if (trace === undefined) return false;
-    const traceTick = Math.floor((tick * tickMs) / 1000 / trace.gapSeconds + EPS);
-    return trace.available[(where.offsetTicks + traceTick) % trace.available.length] === 1;
+    const traceTick = Math.floor((tick * tickMs) / 1000 / where.gap + EPS);
+    return where.flags[(where.offset + traceTick) % where.flags.length] === 1;
   };
   const hoursOn = (job: JobRequest, c: Candidate): number =>
     baseHoursOn(job, offerById(input.priceBook, c.offerId), config);
