@@ -1,0 +1,228 @@
+import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
+import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, MANAGED_TAG_KEYS } from '../lambdas/core/managed-tags.js';
+import type { WorkerConfig } from './quartermaster-props.js';
+
+/**
+ * IAM actions as constants, and the statements each function gets. Every statement names the
+ * exact actions the adapters call (no `Service:*` or `Get*` wildcards), so a test can read the
+ * template and see the whole permission surface.
+ */
+
+/** Reads the ledger does: single items (consistent) and queries on the table and its GSIs. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+/**
+ * Writes the ledger does. TransactWriteItems has no IAM action of its own: each item in a
+ * transaction is authorised as the Put/Update/ConditionCheck it is.
+ */
+export const TABLE_WRITE_ACTIONS = [
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:ConditionCheckItem',
+] as const;
+export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;
+/** Decrypt for reading encrypted items or messages. */
+export const KMS_DECRYPT_ACTIONS = ['kms:Decrypt'] as const;
+/** Writers of KMS-encrypted DynamoDB items and SQS messages need a data key as well. */
+export const KMS_ENCRYPT_ACTIONS = ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'] as const;
+
+export const EC2_LAUNCH_ACTIONS = ['ec2:CreateFleet', 'ec2:RunInstances'] as const;
+export const EC2_CREATE_TAGS = 'ec2:CreateTags';
+export const EC2_TERMINATE = 'ec2:TerminateInstances';
+/**
+ * Describe calls the adapters make. EC2 Describe* actions do not support resource-level
+ * permissions, so AWS requires `Resource: *` for them.
+ */
+export const EC2_DESCRIBE_ACTIONS = [
+  'ec2:DescribeInstances',
+  'ec2:DescribeSubnets',
+  'ec2:DescribeSpotPriceHistory',
+  'ec2:DescribeInstanceTypes',
+  'ec2:DescribeInstanceTypeOfferings',
+] as const;
+export type Ec2DescribeAction = (typeof EC2_DESCRIBE_ACTIONS)[number];
+/** The Price List Query API has no resources; AWS requires `Resource: *`. */
+export const PRICING_ACTIONS = ['pricing:GetProducts'] as const;
+/** Quota reads name a quota code, not an ARN the service can pre-compute per region; `*` it is. */
+export const SERVICE_QUOTAS_ACTIONS = ['servicequotas:GetServiceQuota'] as const;
+export const PASS_ROLE = 'iam:PassRole';
+export const S3_PUT_OBJECT = 's3:PutObject';
+
+/** The EC2 service principal a worker role may be passed to. */
+export const EC2_SERVICE = 'ec2.amazonaws.com';
+
+/** The one thing the statements need from a table. */
+export interface TableRef {
+  readonly tableArn: string;
+}
+
+/** What a function may do with the ledger table. */
+export type TableAccess = 'read' | 'read-write';
+
+/** Table plus each GSI by exact ARN, so no `index/*` wildcard is needed. */
+const tableResources = (table: TableRef, indexNames: readonly string[]): string[] => [
+  table.tableArn,
+  ...indexNames.map((name) => `${table.tableArn}/index/${name}`),
+];
+
+/**
+ * Ledger access for one function.
+ * @param leadingKeys when given, limits item access to partition keys matching these patterns
+ *   (`dynamodb:LeadingKeys`), e.g. intake may only touch `JOB#*` and `REJECTED#*` items.
+ */
+export const tableStatements = (
+  table: TableRef,
+  key: IKey,
+  indexNames: readonly string[],
+  access: TableAccess,
+  leadingKeys?: readonly string[],
+): PolicyStatement[] => {
+  const condition =
+    leadingKeys === undefined
+      ? undefined
+      : { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } };
+  const withCondition = condition === undefined ? {} : { conditions: condition };
+  const statements = [
+    new PolicyStatement({
+      sid: 'LedgerRead',
+      actions: [...TABLE_READ_ACTIONS],
+      resources: tableResources(table, indexNames),
+      ...withCondition,
+    }),
+  ];
+  if (access === 'read-write') {
+    // Writes only ever target the base table; DynamoDB maintains the GSIs itself.
+    statements.push(
+      new PolicyStatement({
+        sid: 'LedgerWrite',
+        actions: [...TABLE_WRITE_ACTIONS],
+        resources: [table.tableArn],
+        ...withCondition,
+      }),
+    );
+  }
+  statements.push(
+    new PolicyStatement({
+      sid: 'LedgerKey',
+      actions: access === 'read' ? [...KMS_DECRYPT_ACTIONS] : [...KMS_ENCRYPT_ACTIONS],
+      resources: [key.keyArn],
+    }),
+  );
+  return statements;
+};
+
+/** SendMessage to the given queues, with the key their messages are encrypted with. */
+export const sendStatements = (queues: readonly IQueue[], key: IKey): PolicyStatement[] => [
+  new PolicyStatement({
+    sid: 'SendToQueues',
+    actions: [...QUEUE_SEND_ACTIONS],
+    resources: queues.map((q) => q.queueArn),
+  }),
+  new PolicyStatement({ sid: 'QueueKey', actions: [...KMS_ENCRYPT_ACTIONS], resources: [key.keyArn] }),
+];
+
+const ec2Arn = (scope: Construct, region: string, resource: string): string =>
+  Arn.format(
+    { service: 'ec2', region, resource, resourceName: '*', arnFormat: ArnFormat.SLASH_RESOURCE_NAME },
+    Stack.of(scope),
+  );
+
+/**
+ * Launch permissions for the provision function. CreateFleet (type instant) authorises a
+ * RunInstances for every instance, so both actions are granted, in three statements:
+ * - the fleet and instances it creates, only when the request carries the managed-by tag and only
+ *   tag keys from the allowed list (`aws:RequestTag`, `aws:TagKeys`);
+ * - the resources created alongside without tags (volumes, network interfaces, spot requests) and
+ *   the existing ones a launch uses (launch template, subnets, security groups, images), in the
+ *   provisioning regions only;
+ * - CreateTags only as part of a launch (`ec2:CreateAction`), with the same tag conditions.
+ */
+export const launchStatements = (
+  scope: Construct,
+  regions: readonly string[],
+  worker: WorkerConfig,
+  jobTagKeys: readonly string[],
+): PolicyStatement[] => {
+  const tagConditions = {
+    StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE },
+    'ForAllValues:StringEquals': { 'aws:TagKeys': [...MANAGED_TAG_KEYS, ...jobTagKeys] },
+  };
+  const account = Stack.of(scope).account;
+  const partition = Stack.of(scope).partition;
+  const tagged = regions.flatMap((r) => [ec2Arn(scope, r, 'fleet'), ec2Arn(scope, r, 'instance')]);
+  const untagged = regions.flatMap((r) => [
+    ec2Arn(scope, r, 'volume'),
+    ec2Arn(scope, r, 'network-interface'),
+    ec2Arn(scope, r, 'spot-instances-request'),
+  ]);
+  const subnets = regions.flatMap((r) =>
+    worker.subnetIds.map((id) => `arn:${partition}:ec2:${r}:${account}:subnet/${id}`),
+  );
+  const securityGroups = regions.flatMap((r) =>
+    worker.securityGroupIds === undefined
+      ? [ec2Arn(scope, r, 'security-group')]
+      : worker.securityGroupIds.map((id) => `arn:${partition}:ec2:${r}:${account}:security-group/${id}`),
+  );
+  const template = worker.launchTemplate;
+  // A template given by name has no ARN to pin before deployment: any template in the regions.
+  const launchTemplates = regions.map((r) =>
+    'id' in template
+      ? `arn:${partition}:ec2:${r}:${account}:launch-template/${template.id}`
+      : ec2Arn(scope, r, 'launch-template'),
+  );
+  const images = regions.map((r) => `arn:${partition}:ec2:${r}::image/*`);
+  return [
+    new PolicyStatement({
+      sid: 'LaunchTaggedOnly',
+      actions: [...EC2_LAUNCH_ACTIONS],
+      resources: tagged,
+      conditions: tagConditions,
+    }),
+    new PolicyStatement({
+      sid: 'LaunchCreatedAlongside',
+      actions: [...EC2_LAUNCH_ACTIONS],
+      resources: untagged,
+    }),
+    new PolicyStatement({
+      sid: 'LaunchUsesWorkerNetworkAndTemplate',
+      actions: [...EC2_LAUNCH_ACTIONS],
+      resources: [...subnets, ...securityGroups, ...launchTemplates, ...images],
+    }),
+    new PolicyStatement({
+      sid: 'TagOnlyAtLaunch',
+      actions: [EC2_CREATE_TAGS],
+      resources: tagged,
+      conditions: {
+        ...tagConditions,
+        'ForAnyValue:StringEquals': { 'ec2:CreateAction': ['CreateFleet', 'RunInstances'] },
+      },
+    }),
+    new PolicyStatement({
+      sid: 'PassWorkerRoleToEc2Only',
+      actions: [PASS_ROLE],
+      resources: [worker.instanceRoleArn],
+      conditions: { StringEquals: { 'iam:PassedToService': EC2_SERVICE } },
+    }),
+  ];
+};
+
+/** Terminate only instances carrying the managed-by tag, in the provisioning regions. */
+export const terminateStatement = (scope: Construct, regions: readonly string[]): PolicyStatement =>
+  new PolicyStatement({
+    sid: 'TerminateManagedOnly',
+    actions: [EC2_TERMINATE],
+    resources: regions.map((r) => ec2Arn(scope, r, 'instance')),
+    conditions: { StringEquals: { [`ec2:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE } },
+  });
+
+/** Read-only EC2, Pricing and Service Quotas calls; these APIs accept only `Resource: *`. */
+export const describeStatement = (actions: readonly string[]): PolicyStatement =>
+  new PolicyStatement({
+    sid: 'ReadOnlyApisWithoutResourceLevelPermissions',
+    effect: Effect.ALLOW,
+    actions: [...actions],
+    resources: ['*'],
+  });

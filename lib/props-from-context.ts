@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { Duration } from 'aws-cdk-lib';
+import type { QuartermasterProps, QuotasConfig, SchedulesConfig } from './quartermaster-props.js';
+import { QuartermasterConfigError } from './resolve-props.js';
+
+/**
+ * The `quartermaster` context value (cdk.json or `-c quartermaster='{…}'`): the construct's props
+ * in plain JSON. Durations are whole minutes; quotas may be inline or a path to a quotas file
+ * (same format as `examples/quotas.json`).
+ */
+export interface QuartermasterContext {
+  readonly namePrefix?: string;
+  /** Account and region to deploy to; both absent makes an environment-agnostic template. */
+  readonly account?: string;
+  readonly region?: string;
+  readonly provisioningRegions?: string[];
+  readonly teams: { name: string; weight?: number; monthlyBudgetUsd?: number }[];
+  readonly defaultMonthlyBudgetUsd?: number;
+  readonly quotas?: QuotasConfig | string;
+  readonly worker?: QuartermasterProps['worker'];
+  readonly jobTagKeys?: string[];
+  readonly scheduleMinutes?: {
+    solve?: number;
+    spotPriceRefresh?: number;
+    onDemandPriceRefresh?: number;
+    reconcile?: number;
+  };
+  readonly monthlyExportDay?: number;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * Turns the context value into construct props and the stack environment.
+ * @param root directory relative quota file paths are resolved against (the app's working directory)
+ * @throws QuartermasterConfigError when the value is missing, not an object, or a quota file is unreadable
+ */
+export const propsFromContext = (
+  value: unknown,
+  root: string,
+): { props: QuartermasterProps; env: { account?: string; region?: string } } => {
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  if (!isObject(parsed)) {
+    throw new QuartermasterConfigError(
+      `context "quartermaster": expected an object with at least "teams", got ${JSON.stringify(parsed)}`,
+    );
+  }
+  const ctx = parsed as unknown as QuartermasterContext;
+  let quotas: QuotasConfig | undefined;
+  if (typeof ctx.quotas === 'string') {
+    const path = isAbsolute(ctx.quotas) ? ctx.quotas : resolve(root, ctx.quotas);
+    try {
+      quotas = JSON.parse(readFileSync(path, 'utf8')) as QuotasConfig;
+    } catch (err) {
+      throw new QuartermasterConfigError(
+        `context "quartermaster".quotas: cannot read ${path}: ${(err as Error).message}`,
+      );
+    }
+    // The quotas file may carry documentation fields the construct does not take.
+    quotas = { defaultVcpus: quotas.defaultVcpus, quotas: quotas.quotas };
+  } else {
+    quotas = ctx.quotas;
+  }
+  const s = ctx.scheduleMinutes ?? {};
+  const schedules: SchedulesConfig = {
+    ...(s.solve === undefined ? {} : { solve: Duration.minutes(s.solve) }),
+    ...(s.spotPriceRefresh === undefined ? {} : { spotPriceRefresh: Duration.minutes(s.spotPriceRefresh) }),
+    ...(s.onDemandPriceRefresh === undefined
+      ? {}
+      : { onDemandPriceRefresh: Duration.minutes(s.onDemandPriceRefresh) }),
+    ...(s.reconcile === undefined ? {} : { reconcile: Duration.minutes(s.reconcile) }),
+    ...(ctx.monthlyExportDay === undefined ? {} : { monthlyExportDay: ctx.monthlyExportDay }),
+  };
+  const props: QuartermasterProps = {
+    teams: ctx.teams,
+    schedules,
+    ...(ctx.namePrefix === undefined ? {} : { namePrefix: ctx.namePrefix }),
+    ...(ctx.region === undefined ? {} : { homeRegion: ctx.region }),
+    ...(ctx.provisioningRegions === undefined ? {} : { provisioningRegions: ctx.provisioningRegions }),
+    ...(ctx.defaultMonthlyBudgetUsd === undefined
+      ? {}
+      : { defaultMonthlyBudgetUsd: ctx.defaultMonthlyBudgetUsd }),
+    ...(quotas === undefined ? {} : { quotas }),
+    ...(ctx.worker === undefined ? {} : { worker: ctx.worker }),
+    ...(ctx.jobTagKeys === undefined ? {} : { jobTagKeys: ctx.jobTagKeys }),
+  };
+  return {
+    props,
+    env: {
+      ...(ctx.account === undefined ? {} : { account: ctx.account }),
+      ...(ctx.region === undefined ? {} : { region: ctx.region }),
+    },
+  };
+};

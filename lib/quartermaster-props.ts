@@ -1,0 +1,144 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ITopic } from 'aws-cdk-lib/aws-sns';
+
+/** A team the solver shares capacity and money between. */
+export interface TeamConfig {
+  /** Lower-case letters, digits and `-`, as job requests name it. */
+  readonly name: string;
+  /**
+   * Fair-share weight: a team with weight 2 is entitled to twice the share of a team with weight 1.
+   * @default 1
+   */
+  readonly weight?: number;
+  /**
+   * Budget per calendar month in USD; absent means the deployment's default budget applies.
+   * @default - `defaultMonthlyBudgetUsd`
+   */
+  readonly monthlyBudgetUsd?: number;
+}
+
+/** One EC2 running-vCPU quota, as Service Quotas reports it (same shape as `examples/quotas.json`). */
+export interface QuotaConfig {
+  readonly region: string;
+  /** Quota class, e.g. `on-demand/P`, `spot/G`. */
+  readonly class: string;
+  readonly vcpus: number;
+}
+
+/** The account's GPU quotas the solver plans within. */
+export interface QuotasConfig {
+  /** vCPUs for any pool not listed; `null` means unlimited, `0` means closed (a real account). */
+  readonly defaultVcpus: number | null;
+  readonly quotas: readonly QuotaConfig[];
+}
+
+/** The EC2 launch template worker instances start from. */
+export type WorkerLaunchTemplate =
+  | { readonly id: string; readonly version?: string }
+  | { readonly name: string; readonly version?: string };
+
+/** What worker instances run with; without it the service plans and reports but cannot launch. */
+export interface WorkerConfig {
+  /** The default launch template for jobs that name none. */
+  readonly launchTemplate: WorkerLaunchTemplate;
+  /** Subnets CreateFleet may place instances in (one per Availability Zone you want to use). */
+  readonly subnetIds: readonly string[];
+  /**
+   * Security groups the launch template attaches; used only to scope the launch permission.
+   * @default - any security group in the account
+   */
+  readonly securityGroupIds?: readonly string[];
+  /**
+   * The IAM role behind the launch template's instance profile. The provision function may pass
+   * this role, and only this role, to EC2.
+   */
+  readonly instanceRoleArn: string;
+}
+
+/** How often each scheduled function runs. */
+export interface SchedulesConfig {
+  /** @default Duration.minutes(1) */
+  readonly solve?: Duration;
+  /** Spot price refresh. @default Duration.minutes(15) */
+  readonly spotPriceRefresh?: Duration;
+  /** On-demand price refresh. @default Duration.days(1) */
+  readonly onDemandPriceRefresh?: Duration;
+  /** @default Duration.minutes(5) */
+  readonly reconcile?: Duration;
+  /**
+   * Day of the month (UTC, 1–28) the previous month's FOCUS CSV and HTML report are exported on.
+   * @default 1
+   */
+  readonly monthlyExportDay?: number;
+}
+
+/** Properties of the {@link Quartermaster} construct. Every optional one documents its default. */
+export interface QuartermasterProps {
+  /**
+   * Prefix of every named resource (queues, table, functions), so two deployments can share an
+   * account. Lower-case letters, digits and `-`.
+   * @default 'quartermaster'
+   */
+  readonly namePrefix?: string;
+  /**
+   * The region the stack is deployed in; the ledger, queues and functions live here.
+   * @default - the stack's region (must then be concrete for validation to check it)
+   */
+  readonly homeRegion?: string;
+  /**
+   * Regions the service plans and launches GPU capacity in.
+   * @default - [homeRegion]
+   */
+  readonly provisioningRegions?: readonly string[];
+  /** Teams, their fair-share weights and monthly budgets. At least one. */
+  readonly teams: readonly TeamConfig[];
+  /**
+   * Budget in USD per month for a team with no `monthlyBudgetUsd`.
+   * @default 100000
+   */
+  readonly defaultMonthlyBudgetUsd?: number;
+  /**
+   * GPU vCPU quotas per region and class.
+   * @default - no quota limits (`defaultVcpus: null`): the solver trusts EC2 to refuse
+   */
+  readonly quotas?: QuotasConfig;
+  /**
+   * Worker launch settings.
+   * @default - no launch permissions are granted and jobs cannot be provisioned
+   */
+  readonly worker?: WorkerConfig;
+  /**
+   * Tag keys besides the service's own (`quartermaster:*`) that job requests may put on instances.
+   * Launches are allowed only with these keys (`aws:TagKeys`).
+   * @default ['cost-center']
+   */
+  readonly jobTagKeys?: readonly string[];
+  /** @default - see {@link SchedulesConfig} */
+  readonly schedules?: SchedulesConfig;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Where alarms notify.
+   * @default - a new KMS-encrypted SNS topic
+   */
+  readonly alarmTopic?: ITopic;
+  /**
+   * What happens to the ledger table, the key and the export bucket when the stack is deleted.
+   * The table keeps deletion protection either way.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /**
+   * Whether the SQS event source mappings are enabled. Disable to pause processing (messages wait
+   * in the queues) or to deploy where mappings cannot run.
+   * @default true
+   */
+  readonly eventSourcesEnabled?: boolean;
+  /**
+   * Pre-bundled handler code: a directory with one sub-directory per function (`intake/index.mjs`,
+   * …), as `npm run bench:bundle` or a CI build step writes it. Skips esbuild at synth time.
+   * @default - each function is bundled from its TypeScript entry with local esbuild
+   */
+  readonly prebundledCodeDir?: string;
+}

@@ -1,0 +1,548 @@
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import {
+  BlockPublicAccess,
+  Bucket,
+  BucketEncryption,
+  type IBucket,
+  ObjectOwnership,
+} from 'aws-cdk-lib/aws-s3';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { QUEUE_DEFINITIONS, queueNames } from '../lambdas/adapters/queue-definitions.js';
+import { LEDGER_TABLE } from '../lambdas/adapters/table-definition.js';
+import type { QueueKey } from '../lambdas/core/ports.js';
+import { ENV } from '../lambdas/handlers/config.js';
+import { HANDLER_NAMES, type HandlerName } from './bundle-settings.js';
+import { createHandlerFunction } from './handler-function.js';
+import {
+  describeStatement,
+  type Ec2DescribeAction,
+  KMS_DECRYPT_ACTIONS,
+  launchStatements,
+  PRICING_ACTIONS,
+  S3_PUT_OBJECT,
+  SERVICE_QUOTAS_ACTIONS,
+  sendStatements,
+  type TableAccess,
+  tableStatements,
+  terminateStatement,
+} from './iam-policies.js';
+import { METRICS_NAMESPACE, Monitoring } from './monitoring.js';
+import {
+  acknowledgeRuntime,
+  acknowledgeStarResource,
+  acknowledgeWildcardResources,
+} from './nag-suppressions.js';
+import type { QuartermasterProps } from './quartermaster-props.js';
+import { type ResolvedConfig, resolveProps, teamBudgetsJson } from './resolve-props.js';
+
+/** The repository root: `lambdas/` and `package-lock.json` live there. */
+const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The EC2 events the service reacts to (DESIGN.md Flow), routed to the ec2-events queue. */
+export const EC2_EVENT_DETAIL_TYPES = [
+  'EC2 Instance State-change Notification',
+  'EC2 Spot Instance Interruption Warning',
+  'EC2 Instance Rebalance Recommendation',
+] as const;
+
+/** What each function may touch; the construct turns it into IAM statements. */
+interface FunctionPlan {
+  readonly timeout: Duration;
+  readonly memorySize: number;
+  readonly table: TableAccess;
+  /** `dynamodb:LeadingKeys` patterns, when the function only touches some item kinds. */
+  readonly leadingKeys?: readonly string[];
+  readonly consumes: readonly QueueKey[];
+  readonly sendsTo: readonly QueueKey[];
+  readonly ec2?: {
+    readonly launch?: boolean;
+    readonly terminate?: boolean;
+    readonly describe: readonly string[];
+  };
+  readonly reservedConcurrency?: number;
+}
+
+const seconds = (key: QueueKey) => Duration.seconds(QUEUE_DEFINITIONS[key].consumerTimeoutSeconds);
+
+const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
+  // Intake creates jobs (JOB#…) and keeps rejected requests (REJECTED#…); it sends nothing.
+  intake: {
+    timeout: seconds('job-requests'),
+    memorySize: 512,
+    table: 'read-write',
+    leadingKeys: ['JOB#*', 'REJECTED#*'],
+    consumes: ['job-requests'],
+    sendsTo: [],
+  },
+  // One solve at a time: two concurrent batch decisions would fight over the same pending jobs.
+  solve: {
+    timeout: Duration.seconds(60),
+    memorySize: 2048,
+    table: 'read-write',
+    consumes: [],
+    sendsTo: ['provision'],
+    reservedConcurrency: 1,
+  },
+  provision: {
+    timeout: seconds('provision'),
+    memorySize: 512,
+    table: 'read-write',
+    consumes: ['provision'],
+    sendsTo: [],
+    ec2: { launch: true, describe: ['ec2:DescribeInstances', 'ec2:DescribeSubnets'] },
+  },
+  events: {
+    timeout: seconds('job-events'),
+    memorySize: 512,
+    table: 'read-write',
+    consumes: ['job-events', 'ec2-events'],
+    sendsTo: [],
+    ec2: { terminate: true, describe: ['ec2:DescribeInstances'] },
+  },
+  // Price books only (PRICEBOOK#… items and the PRICEBOOKS index).
+  'price-refresh': {
+    timeout: Duration.minutes(5),
+    memorySize: 1024,
+    table: 'read-write',
+    leadingKeys: ['PRICEBOOK*'],
+    consumes: [],
+    sendsTo: [],
+    ec2: {
+      describe: [
+        'ec2:DescribeSpotPriceHistory',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeInstanceTypeOfferings',
+      ],
+    },
+  },
+  reconcile: {
+    timeout: Duration.minutes(5),
+    memorySize: 512,
+    table: 'read-write',
+    consumes: [],
+    sendsTo: [],
+    ec2: { terminate: true, describe: ['ec2:DescribeInstances'] },
+    reservedConcurrency: 1,
+  },
+  report: { timeout: Duration.seconds(30), memorySize: 1024, table: 'read', consumes: [], sendsTo: [] },
+  'monthly-export': {
+    timeout: Duration.minutes(5),
+    memorySize: 1024,
+    table: 'read',
+    consumes: [],
+    sendsTo: [],
+  },
+};
+
+const pascal = (name: string): string =>
+  name
+    .split('-')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+
+/**
+ * Quartermaster in a team's own stack: the ledger table and work queues (from their shared
+ * definitions), one Lambda per handler with least-privilege roles, EC2 event routing, schedules,
+ * the IAM-authenticated report URL, the monthly export bucket, alarms and a dashboard.
+ *
+ * @example
+ * new Quartermaster(stack, 'Quartermaster', {
+ *   teams: [{ name: 'vision', weight: 2, monthlyBudgetUsd: 60_000 }],
+ *   provisioningRegions: ['us-east-1', 'us-west-2'],
+ * });
+ */
+export class Quartermaster extends Construct {
+  /** Encrypts the table, queues, export bucket and the created alarm topic. */
+  readonly key: Key;
+  readonly table: Table;
+  readonly queues: Readonly<Record<QueueKey, Queue>>;
+  readonly deadLetterQueues: Readonly<Record<QueueKey, Queue>>;
+  readonly functions: Readonly<Record<HandlerName, IFunction>>;
+  readonly exportBucket: Bucket;
+  readonly accessLogBucket: Bucket;
+  readonly alarmTopic: ITopic;
+  readonly monitoring: Monitoring;
+  /** The report endpoint; callers sign requests with SigV4 (`lambda:InvokeFunctionUrl`). */
+  readonly reportUrl: string;
+  readonly config: ResolvedConfig;
+
+  constructor(scope: Construct, id: string, props: QuartermasterProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const config = resolveProps(props, stack.region);
+    this.config = config;
+    const prefix = config.namePrefix;
+
+    this.key = new Key(this, 'Key', {
+      description: `${prefix}: encrypts the ledger table, work queues, exports and alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: config.removalPolicy,
+    });
+    // The EC2 events rule has a fixed name, so its ARN is known before it exists and both the key
+    // and the queue policy can name it as the only EventBridge source (no dependency cycle).
+    const ec2RuleName = `${prefix}-ec2-events`;
+    const ec2RuleArn = stack.formatArn({ service: 'events', resource: 'rule', resourceName: ec2RuleName });
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowEc2EventsRuleToEncrypt',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { ArnEquals: { 'aws:SourceArn': ec2RuleArn } },
+      }),
+    );
+    // CloudWatch alarms publish to the encrypted alarm topic.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToEncrypt',
+        principals: [new ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+    );
+
+    this.table = this.createTable(config);
+    const { queues, deadLetterQueues } = this.createQueues(config);
+    this.queues = queues;
+    this.deadLetterQueues = deadLetterQueues;
+
+    this.accessLogBucket = new Bucket(this, 'AccessLogs', {
+      // Log delivery only writes to SSE-S3 buckets.
+      encryption: BucketEncryption.S3_MANAGED,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: config.removalPolicy,
+    });
+    this.exportBucket = new Bucket(this, 'Exports', {
+      encryption: BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      versioned: true,
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // The double cast works around CDK's types under exactOptionalPropertyTypes.
+      serverAccessLogsBucket: this.accessLogBucket as unknown as IBucket,
+      serverAccessLogsPrefix: 'exports/',
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      removalPolicy: config.removalPolicy,
+    });
+
+    this.functions = this.createFunctions(config, props.prebundledCodeDir);
+
+    const ec2Queue = queues['ec2-events'];
+    ec2Queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'AllowOnlyTheEc2EventsRule',
+        principals: [new ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [ec2Queue.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': ec2RuleArn } },
+      }),
+    );
+    const ec2Rule = new Rule(this, 'Ec2Events', {
+      ruleName: ec2RuleName,
+      description: `${prefix}: EC2 state changes, spot interruptions and rebalance recommendations`,
+      eventPattern: { source: ['aws.ec2'], detailType: [...EC2_EVENT_DETAIL_TYPES] },
+    });
+    // Not the stock SqsQueue target: with a KMS queue it grants EventBridge without a source condition.
+    ec2Rule.addTarget({ bind: () => ({ arn: ec2Queue.queueArn, targetResource: ec2Queue }) });
+
+    this.addSchedules(config);
+
+    const url = this.functions.report.addFunctionUrl({ authType: FunctionUrlAuthType.AWS_IAM });
+    this.reportUrl = url.url;
+    new CfnOutput(this, 'ReportUrl', { value: url.url, description: 'IAM-authenticated cost report URL' });
+    new CfnOutput(this, 'JobRequestsQueueUrl', { value: queues['job-requests'].queueUrl });
+    new CfnOutput(this, 'ExportBucketName', { value: this.exportBucket.bucketName });
+
+    this.alarmTopic =
+      props.alarmTopic ??
+      new Topic(this, 'AlarmTopic', {
+        displayName: `${prefix} alarms`,
+        masterKey: this.key,
+        enforceSSL: true,
+      });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      namePrefix: prefix,
+      topic: this.alarmTopic,
+      queues,
+      deadLetterQueues,
+      functions: this.functions,
+      teams: config.teams.map((t) => t.name),
+    });
+  }
+
+  /** Lets a producer send job requests (SendMessage plus the queue's key). */
+  grantSubmitJobs(grantee: IGrantable) {
+    for (const s of sendStatements([this.queues['job-requests']], this.key))
+      grantee.grantPrincipal.addToPrincipalPolicy(s);
+  }
+
+  /** Lets a running job report its completion on the job-events queue. */
+  grantCompleteJobs(grantee: IGrantable) {
+    for (const s of sendStatements([this.queues['job-events']], this.key))
+      grantee.grantPrincipal.addToPrincipalPolicy(s);
+  }
+
+  /** Lets finance call the report URL. */
+  grantReadReports(grantee: IGrantable) {
+    return this.functions.report.grantInvokeUrl(grantee);
+  }
+
+  /** Lets finance download the monthly exports. */
+  grantReadExports(grantee: IGrantable) {
+    return this.exportBucket.grantRead(grantee);
+  }
+
+  private createTable(config: ResolvedConfig): Table {
+    const attr = (name: string) => ({
+      name,
+      type:
+        LEDGER_TABLE.attributes[name] === 'N'
+          ? AttributeType.NUMBER
+          : LEDGER_TABLE.attributes[name] === 'B'
+            ? AttributeType.BINARY
+            : AttributeType.STRING,
+    });
+    const table = new Table(this, 'Ledger', {
+      tableName: `${config.namePrefix}${LEDGER_TABLE.nameSuffix}`,
+      partitionKey: attr(LEDGER_TABLE.partitionKey),
+      sortKey: attr(LEDGER_TABLE.sortKey),
+      billingMode: BillingMode.PAY_PER_REQUEST,
+      encryption: TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.key,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      deletionProtection: true,
+      timeToLiveAttribute: LEDGER_TABLE.ttlAttribute,
+      removalPolicy: config.removalPolicy,
+    });
+    for (const index of LEDGER_TABLE.globalIndexes) {
+      table.addGlobalSecondaryIndex({
+        indexName: index.indexName,
+        partitionKey: attr(index.partitionKey),
+        sortKey: attr(index.sortKey),
+        projectionType: ProjectionType.ALL,
+      });
+    }
+    return table;
+  }
+
+  private createQueues(config: ResolvedConfig) {
+    const queues = {} as Record<QueueKey, Queue>;
+    const deadLetterQueues = {} as Record<QueueKey, Queue>;
+    for (const def of Object.values(QUEUE_DEFINITIONS)) {
+      const names = queueNames(config.namePrefix, def);
+      const common = {
+        encryption: QueueEncryption.KMS,
+        encryptionMasterKey: this.key,
+        // Reuse data keys for 5 minutes: fewer KMS calls (and dollars) per message.
+        dataKeyReuse: Duration.minutes(5),
+        enforceSSL: true,
+        ...(def.fifo ? { fifo: true } : {}),
+      };
+      const dlq = new Queue(this, `${pascal(def.key)}Dlq`, {
+        ...common,
+        queueName: names.deadLetterName,
+        retentionPeriod: Duration.seconds(def.deadLetterRetentionSeconds),
+      });
+      const queue = new Queue(this, `${pascal(def.key)}Queue`, {
+        ...common,
+        queueName: names.name,
+        visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
+        retentionPeriod: Duration.seconds(def.retentionSeconds),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
+      });
+      queues[def.key] = queue;
+      deadLetterQueues[def.key] = dlq;
+    }
+    return { queues, deadLetterQueues };
+  }
+
+  private environmentFor(
+    config: ResolvedConfig,
+    plan: FunctionPlan,
+    name: HandlerName,
+  ): Record<string, string> {
+    const env: Record<string, string> = {
+      [ENV.table]: this.table.tableName,
+      POWERTOOLS_SERVICE_NAME: `${config.namePrefix}-${name}`,
+      POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    };
+    for (const key of new Set([...plan.consumes, ...plan.sendsTo])) {
+      env[ENV.queueUrl[key]] = this.queues[key].queueUrl;
+    }
+    if (config.provisioningRegions !== undefined) env[ENV.regions] = config.provisioningRegions.join(',');
+    if (name === 'solve' || name === 'events' || name === 'reconcile') {
+      env[ENV.defaultMonthlyBudgetUsd] = String(config.defaultMonthlyBudgetUsd);
+      env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
+    }
+    if (name === 'solve' && config.quotas !== undefined) env[ENV.quotas] = JSON.stringify(config.quotas);
+    if (name === 'provision' && config.worker !== undefined) {
+      env[ENV.launchTemplate] = JSON.stringify(config.worker.launchTemplate);
+      env[ENV.subnetIds] = config.worker.subnetIds.join(',');
+    }
+    if (name === 'monthly-export') env.QM_EXPORT_BUCKET = this.exportBucket.bucketName;
+    return env;
+  }
+
+  private createFunctions(config: ResolvedConfig, prebundledCodeDir: string | undefined) {
+    const functions = {} as Record<HandlerName, IFunction>;
+    const regions = config.provisioningRegions ?? [Stack.of(this).region];
+    for (const name of HANDLER_NAMES) {
+      const plan = FUNCTION_PLANS[name];
+      const id = pascal(name);
+      const functionName = `${config.namePrefix}-${name}`;
+      const logGroup = new LogGroup(this, `${id}Logs`, {
+        logGroupName: `/aws/lambda/${functionName}`,
+        retention: config.logRetention,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const role = new Role(this, `${id}Role`, {
+        assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+        description: `${functionName}: only what this handler calls`,
+      });
+      role.addToPrincipalPolicy(
+        new PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      );
+      for (const s of tableStatements(
+        this.table,
+        this.key,
+        LEDGER_TABLE.globalIndexes.map((i) => i.indexName),
+        plan.table,
+        plan.leadingKeys,
+      )) {
+        role.addToPrincipalPolicy(s);
+      }
+      if (plan.sendsTo.length > 0) {
+        for (const s of sendStatements(
+          plan.sendsTo.map((k) => this.queues[k]),
+          this.key,
+        )) {
+          role.addToPrincipalPolicy(s);
+        }
+      }
+      const readOnly = [...(plan.ec2?.describe ?? [])];
+      if (name === 'price-refresh') readOnly.push(...PRICING_ACTIONS);
+      if (name === 'solve' || name === 'reconcile') readOnly.push(...SERVICE_QUOTAS_ACTIONS);
+      if (readOnly.length > 0) role.addToPrincipalPolicy(describeStatement(readOnly));
+      // Tracing adds X-Ray's Resource * statement to every role.
+      acknowledgeStarResource(role);
+      if (plan.ec2?.launch === true && config.worker !== undefined) {
+        const launch = launchStatements(this, regions, config.worker, config.jobTagKeys);
+        for (const s of launch) role.addToPrincipalPolicy(s);
+        acknowledgeWildcardResources(
+          role,
+          launch,
+          'Instance, fleet, volume, network-interface and spot-request IDs do not exist before CreateFleet makes them; fleet and instance creation and tagging are conditioned on aws:RequestTag/quartermaster:managed-by and aws:TagKeys, images are chosen by the launch template.',
+        );
+      }
+      if (plan.ec2?.terminate === true) {
+        const terminate = terminateStatement(this, regions);
+        role.addToPrincipalPolicy(terminate);
+        acknowledgeWildcardResources(
+          role,
+          [terminate],
+          'Instance IDs are not known in advance; TerminateInstances is conditioned on ec2:ResourceTag/quartermaster:managed-by = quartermaster.',
+        );
+      }
+      if (name === 'monthly-export') {
+        const write = new PolicyStatement({
+          sid: 'WriteExports',
+          actions: [S3_PUT_OBJECT],
+          resources: [this.exportBucket.arnForObjects('*')],
+        });
+        role.addToPrincipalPolicy(write);
+        acknowledgeWildcardResources(
+          role,
+          [write],
+          'PutObject only, on the export bucket, whose keys are named by month at run time.',
+        );
+        role.addToPrincipalPolicy(
+          new PolicyStatement({
+            sid: 'ExportKey',
+            actions: ['kms:GenerateDataKey', ...KMS_DECRYPT_ACTIONS],
+            resources: [this.key.keyArn],
+          }),
+        );
+      }
+      const fn = createHandlerFunction(this, id, {
+        name,
+        functionName,
+        role,
+        timeout: plan.timeout,
+        memorySize: plan.memorySize,
+        environment: this.environmentFor(config, plan, name),
+        logGroup,
+        projectRoot: PROJECT_ROOT,
+        ...(plan.reservedConcurrency === undefined
+          ? {}
+          : { reservedConcurrentExecutions: plan.reservedConcurrency }),
+        ...(prebundledCodeDir === undefined ? {} : { prebundledCodeDir }),
+      });
+      acknowledgeRuntime(fn);
+      for (const key of plan.consumes) {
+        fn.addEventSource(
+          new SqsEventSource(this.queues[key], {
+            reportBatchItemFailures: true,
+            batchSize: 10,
+            enabled: config.eventSourcesEnabled,
+          }),
+        );
+      }
+      functions[name] = fn;
+    }
+    return functions;
+  }
+
+  private addSchedules(config: ResolvedConfig) {
+    const rate = (id: string, every: Duration, fn: IFunction, input?: object) =>
+      new Rule(this, id, {
+        description: `${config.namePrefix}: ${id}`,
+        schedule: Schedule.rate(every),
+        targets: [
+          new LambdaFunction(fn, {
+            ...(input === undefined ? {} : { event: RuleTargetInput.fromObject(input) }),
+            retryAttempts: 2,
+          }),
+        ],
+      });
+    rate('SolveSchedule', config.schedules.solve, this.functions.solve);
+    rate('SpotPriceRefreshSchedule', config.schedules.spotPriceRefresh, this.functions['price-refresh'], {
+      scope: 'spot',
+    });
+    rate(
+      'OnDemandPriceRefreshSchedule',
+      config.schedules.onDemandPriceRefresh,
+      this.functions['price-refresh'],
+      {
+        scope: 'on-demand',
+      },
+    );
+    rate('ReconcileSchedule', config.schedules.reconcile, this.functions.reconcile);
+    new Rule(this, 'MonthlyExportSchedule', {
+      description: `${config.namePrefix}: export last month's FOCUS CSV and HTML report`,
+      // 03:00 UTC leaves time for the month's last usage intervals to settle.
+      schedule: Schedule.cron({ minute: '0', hour: '3', day: String(config.schedules.monthlyExportDay) }),
+      targets: [new LambdaFunction(this.functions['monthly-export'], { retryAttempts: 2 })],
+    });
+  }
+}

@@ -1,0 +1,267 @@
+import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { JOB_COST_CENTER_TAG } from '../lambdas/core/managed-tags.js';
+import { parseQuotas } from '../lambdas/core/plan-inputs.js';
+import type {
+  QuartermasterProps,
+  QuotasConfig,
+  TeamConfig,
+  WorkerConfig,
+  WorkerLaunchTemplate,
+} from './quartermaster-props.js';
+
+/** Thrown at synth time for props that cannot make a working deployment; the message says what was received. */
+export class QuartermasterConfigError extends Error {
+  override readonly name = 'QuartermasterConfigError';
+}
+
+/** A team with its weight defaulted. */
+export interface ResolvedTeam {
+  readonly name: string;
+  readonly weight: number;
+  readonly monthlyBudgetUsd?: number;
+}
+
+/** Props with every default filled in, after validation. */
+export interface ResolvedConfig {
+  readonly namePrefix: string;
+  /** Undefined when the stack is environment-agnostic and no home region was given. */
+  readonly homeRegion: string | undefined;
+  /** Undefined means "the Lambda's own region" (the handlers' default). */
+  readonly provisioningRegions: readonly string[] | undefined;
+  readonly teams: readonly ResolvedTeam[];
+  readonly defaultMonthlyBudgetUsd: number;
+  readonly quotas: QuotasConfig | undefined;
+  readonly worker: WorkerConfig | undefined;
+  readonly jobTagKeys: readonly string[];
+  readonly schedules: {
+    readonly solve: Duration;
+    readonly spotPriceRefresh: Duration;
+    readonly onDemandPriceRefresh: Duration;
+    readonly reconcile: Duration;
+    readonly monthlyExportDay: number;
+  };
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+  readonly eventSourcesEnabled: boolean;
+}
+
+const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
+const PREFIX = /^[a-z][a-z0-9-]{0,23}$/;
+const TEAM = /^[a-z0-9][a-z0-9-]*$/;
+const LAUNCH_TEMPLATE_ID = /^lt-[0-9a-f]{8,17}$/;
+const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
+const SECURITY_GROUP = /^sg-[0-9a-f]{8,17}$/;
+const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
+const TAG_KEY = /^[\p{L}\p{N}\p{Zs}_.:/=+\-@]{1,128}$/u;
+/** Lambda caps all environment variables of a function at 4 KB together. */
+const LAMBDA_ENV_LIMIT_BYTES = 4096;
+
+const show = (value: unknown): string => {
+  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+};
+
+const checkRegion = (where: string, region: string, problems: string[]): void => {
+  if (!REGION.test(region))
+    problems.push(`${where}: ${show(region)} is not an AWS region code like us-east-1`);
+};
+
+const checkTeams = (teams: readonly TeamConfig[] | undefined, problems: string[]): void => {
+  if (!Array.isArray(teams) || teams.length === 0) {
+    problems.push(`teams: at least one team is required, got ${show(teams)}`);
+    return;
+  }
+  const seen = new Set<string>();
+  teams.forEach((team, i) => {
+    const at = `teams[${i}]`;
+    if (typeof team.name !== 'string' || !TEAM.test(team.name) || team.name.length > 64) {
+      problems.push(`${at}.name: ${show(team.name)} must be 1–64 lower-case letters, digits and -`);
+    } else if (seen.has(team.name)) {
+      problems.push(`${at}.name: ${show(team.name)} is listed twice`);
+    }
+    seen.add(team.name);
+    if (
+      team.weight !== undefined &&
+      !(Number.isFinite(team.weight) && team.weight > 0 && team.weight <= 1000)
+    ) {
+      problems.push(`${at}.weight: ${show(team.weight)} must be a number greater than 0 and at most 1000`);
+    }
+    if (
+      team.monthlyBudgetUsd !== undefined &&
+      !(Number.isFinite(team.monthlyBudgetUsd) && team.monthlyBudgetUsd >= 0)
+    ) {
+      problems.push(`${at}.monthlyBudgetUsd: ${show(team.monthlyBudgetUsd)} must be a finite amount ≥ 0`);
+    }
+  });
+};
+
+const checkLaunchTemplate = (template: WorkerLaunchTemplate, problems: string[]): void => {
+  if ('id' in template) {
+    if (!LAUNCH_TEMPLATE_ID.test(template.id)) {
+      problems.push(
+        `worker.launchTemplate.id: ${show(template.id)} is not a launch template id like lt-0123456789abcdef0`,
+      );
+    }
+  } else if (typeof template.name !== 'string' || template.name.length < 3 || template.name.length > 128) {
+    problems.push(`worker.launchTemplate.name: ${show(template.name)} must be 3–128 characters`);
+  }
+};
+
+const checkWorker = (worker: WorkerConfig | undefined, problems: string[]): void => {
+  if (worker === undefined) return;
+  checkLaunchTemplate(worker.launchTemplate, problems);
+  if (worker.subnetIds.length === 0)
+    problems.push('worker.subnetIds: at least one subnet is required, got []');
+  for (const [i, id] of worker.subnetIds.entries()) {
+    if (!SUBNET.test(id))
+      problems.push(`worker.subnetIds[${i}]: ${show(id)} is not a subnet id like subnet-0123abcd`);
+  }
+  for (const [i, id] of (worker.securityGroupIds ?? []).entries()) {
+    if (!SECURITY_GROUP.test(id)) {
+      problems.push(`worker.securityGroupIds[${i}]: ${show(id)} is not a security group id like sg-0123abcd`);
+    }
+  }
+  if (!Token.isUnresolved(worker.instanceRoleArn) && !ROLE_ARN.test(worker.instanceRoleArn)) {
+    problems.push(
+      `worker.instanceRoleArn: ${show(worker.instanceRoleArn)} is not an IAM role ARN like arn:aws:iam::123456789012:role/gpu-worker`,
+    );
+  }
+};
+
+const checkQuotas = (quotas: QuotasConfig | undefined, problems: string[]): void => {
+  if (quotas === undefined) return;
+  const parsed = parseQuotas(quotas);
+  if (!parsed.ok) {
+    for (const issue of parsed.issues) problems.push(`quotas.${issue.field}: ${issue.message}`);
+  }
+};
+
+const wholeMinutes = (where: string, value: Duration, problems: string[]): void => {
+  const seconds = value.toSeconds();
+  if (seconds < 60 || seconds % 60 !== 0) {
+    problems.push(`${where}: ${value.toHumanString()} must be a whole number of minutes, at least 1`);
+  }
+};
+
+/** The JSON the handlers read from `QM_TEAM_BUDGETS` (see lambdas/handlers/config.ts). */
+export const teamBudgetsJson = (teams: ResolvedConfig['teams']): string =>
+  JSON.stringify(
+    Object.fromEntries(
+      teams.map((t) => [
+        t.name,
+        { weight: t.weight, ...(t.monthlyBudgetUsd === undefined ? {} : { monthlyUsd: t.monthlyBudgetUsd }) },
+      ]),
+    ),
+  );
+
+/**
+ * Validates props and fills in defaults. Collects every problem before throwing, so one synth
+ * shows them all.
+ * @param stackRegion the enclosing stack's region (may be an unresolved token)
+ * @throws QuartermasterConfigError listing each bad prop with the value received
+ */
+export const resolveProps = (props: QuartermasterProps, stackRegion: string): ResolvedConfig => {
+  const problems: string[] = [];
+  const namePrefix = props.namePrefix ?? 'quartermaster';
+  if (!PREFIX.test(namePrefix)) {
+    problems.push(
+      `namePrefix: ${show(namePrefix)} must start with a lower-case letter and be 1–24 lower-case letters, digits and -`,
+    );
+  }
+  const homeRegion = props.homeRegion ?? (Token.isUnresolved(stackRegion) ? undefined : stackRegion);
+  if (props.homeRegion !== undefined) {
+    checkRegion('homeRegion', props.homeRegion, problems);
+    if (!Token.isUnresolved(stackRegion) && stackRegion !== props.homeRegion) {
+      problems.push(
+        `homeRegion: ${show(props.homeRegion)} differs from the stack's region ${show(stackRegion)}`,
+      );
+    }
+  }
+  if (props.provisioningRegions !== undefined) {
+    if (props.provisioningRegions.length === 0)
+      problems.push('provisioningRegions: at least one region is required, got []');
+    const seen = new Set<string>();
+    props.provisioningRegions.forEach((region, i) => {
+      checkRegion(`provisioningRegions[${i}]`, region, problems);
+      if (seen.has(region)) problems.push(`provisioningRegions[${i}]: ${show(region)} is listed twice`);
+      seen.add(region);
+    });
+  }
+  checkTeams(props.teams, problems);
+  const defaultMonthlyBudgetUsd = props.defaultMonthlyBudgetUsd ?? 100_000;
+  if (!(Number.isFinite(defaultMonthlyBudgetUsd) && defaultMonthlyBudgetUsd > 0)) {
+    problems.push(`defaultMonthlyBudgetUsd: ${show(defaultMonthlyBudgetUsd)} must be a finite amount > 0`);
+  }
+  checkQuotas(props.quotas, problems);
+  checkWorker(props.worker, problems);
+  const jobTagKeys = props.jobTagKeys ?? [JOB_COST_CENTER_TAG];
+  jobTagKeys.forEach((key, i) => {
+    if (!TAG_KEY.test(key)) problems.push(`jobTagKeys[${i}]: ${show(key)} is not a valid EC2 tag key`);
+    else if (/^(aws|quartermaster):/i.test(key)) {
+      problems.push(`jobTagKeys[${i}]: ${show(key)} uses a reserved prefix (aws:, quartermaster:)`);
+    }
+  });
+  const s = props.schedules ?? {};
+  const schedules = {
+    solve: s.solve ?? Duration.minutes(1),
+    spotPriceRefresh: s.spotPriceRefresh ?? Duration.minutes(15),
+    onDemandPriceRefresh: s.onDemandPriceRefresh ?? Duration.days(1),
+    reconcile: s.reconcile ?? Duration.minutes(5),
+    monthlyExportDay: s.monthlyExportDay ?? 1,
+  };
+  wholeMinutes('schedules.solve', schedules.solve, problems);
+  wholeMinutes('schedules.spotPriceRefresh', schedules.spotPriceRefresh, problems);
+  wholeMinutes('schedules.onDemandPriceRefresh', schedules.onDemandPriceRefresh, problems);
+  wholeMinutes('schedules.reconcile', schedules.reconcile, problems);
+  if (
+    !(
+      Number.isInteger(schedules.monthlyExportDay) &&
+      schedules.monthlyExportDay >= 1 &&
+      schedules.monthlyExportDay <= 28
+    )
+  ) {
+    problems.push(
+      `schedules.monthlyExportDay: ${show(schedules.monthlyExportDay)} must be a whole day of the month from 1 to 28`,
+    );
+  }
+  const teams = (props.teams ?? []).map(
+    (t): ResolvedTeam => ({
+      name: t.name,
+      weight: t.weight ?? 1,
+      ...(t.monthlyBudgetUsd === undefined ? {} : { monthlyBudgetUsd: t.monthlyBudgetUsd }),
+    }),
+  );
+  if (problems.length === 0) {
+    const envBytes =
+      Buffer.byteLength(teamBudgetsJson(teams)) + Buffer.byteLength(JSON.stringify(props.quotas ?? {}));
+    // Leave 1 KB for the names, URLs and numbers every function also gets.
+    if (envBytes > LAMBDA_ENV_LIMIT_BYTES - 1024) {
+      problems.push(
+        `teams and quotas: ${envBytes} bytes of JSON do not fit the ${LAMBDA_ENV_LIMIT_BYTES}-byte Lambda environment (at most ${LAMBDA_ENV_LIMIT_BYTES - 1024})`,
+      );
+    }
+  }
+  if (problems.length > 0) {
+    throw new QuartermasterConfigError(`Quartermaster: invalid props:\n  - ${problems.join('\n  - ')}`);
+  }
+  return {
+    namePrefix,
+    homeRegion,
+    provisioningRegions: props.provisioningRegions ?? (homeRegion === undefined ? undefined : [homeRegion]),
+    teams,
+    defaultMonthlyBudgetUsd,
+    quotas: props.quotas,
+    worker: props.worker,
+    jobTagKeys,
+    schedules,
+    logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
+    removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    eventSourcesEnabled: props.eventSourcesEnabled ?? true,
+  };
+};
