@@ -1,0 +1,260 @@
+import {
+  DescribeInstanceTypesCommand,
+  type DescribeInstanceTypesCommandOutput,
+  DescribeSpotPriceHistoryCommand,
+  type DescribeSpotPriceHistoryCommandOutput,
+  type InstanceTypeInfo,
+} from '@aws-sdk/client-ec2';
+import {
+  GetProductsCommand,
+  type GetProductsCommandOutput,
+  type PricingClient,
+} from '@aws-sdk/client-pricing';
+import {
+  CloudApiError,
+  type InstanceTypeSpec,
+  type Market,
+  type OnDemandPriceObservation,
+  type QuotaLimit,
+  type SpotPriceObservation,
+} from '../core/cloud-ports.js';
+import type { Clock } from '../core/ports.js';
+import type { Ec2Sender } from './ec2-fleet.js';
+import { PRICE_FILTERS, type PriceListParse, parsePriceList } from './pricing-parser.js';
+import type { ServiceQuotas } from './service-quotas.js';
+
+/** The part of the Pricing client used here. */
+export type PricingSender = Pick<PricingClient, 'send'>;
+
+/** The regions that serve the Price List Query API; prices of every region are read from one. */
+export const PRICING_API_REGIONS = ['us-east-1', 'ap-south-1', 'eu-central-1'] as const;
+
+export interface Ec2MarketOptions {
+  /** An EC2 client per region (specs and spot prices are regional). */
+  readonly ec2For: (region: string) => Ec2Sender;
+  /** A client in one of {@link PRICING_API_REGIONS}. */
+  readonly pricing: PricingSender;
+  readonly quotas: ServiceQuotas;
+  /** "Now" for DescribeSpotPriceHistory's StartTime. */
+  readonly clock: Clock;
+  /** Called with what the price list parse left out, so a refresh can log it. */
+  readonly onPriceListSkipped?: (region: string, skipped: PriceListParse['skipped']) => void;
+}
+
+/** DescribeSpotPriceHistory takes a list of types; this keeps each request small. */
+const SPOT_TYPES_PER_CALL = 100;
+const GIB = 1024;
+
+const errorName = (err: unknown): string => (err instanceof Error ? err.name : 'Unknown');
+
+/**
+ * What an instance type's accelerators are, from DescribeInstanceTypes; `undefined` for types
+ * without GPUs or ML accelerators. Neuron comes first: Inferentia2 is listed under both
+ * NeuronInfo and InferenceAcceleratorInfo.
+ */
+export const acceleratorSpecOf = (info: InstanceTypeInfo): InstanceTypeSpec | undefined => {
+  const instanceType = info.InstanceType;
+  const vcpus = info.VCpuInfo?.DefaultVCpus;
+  const memoryMiB = info.MemoryInfo?.SizeInMiB;
+  if (instanceType === undefined || vcpus === undefined || memoryMiB === undefined) return undefined;
+  const base = {
+    instanceType,
+    vcpus,
+    memoryGiB: memoryMiB / GIB,
+    efaInterfaces: info.NetworkInfo?.EfaSupported ? (info.NetworkInfo.EfaInfo?.MaximumEfaInterfaces ?? 1) : 0,
+  };
+  const neuron = info.NeuronInfo?.NeuronDevices?.[0];
+  if (neuron?.Name !== undefined) {
+    const count = (info.NeuronInfo?.NeuronDevices ?? []).reduce((n, d) => n + (d.Count ?? 0), 0);
+    const mib = neuron.MemoryInfo?.SizeInMiB;
+    return {
+      ...base,
+      acceleratorKind: 'neuron',
+      acceleratorName: neuron.Name,
+      acceleratorManufacturer: 'AWS',
+      acceleratorCount: count,
+      acceleratorMemoryGiB: mib === undefined ? null : mib / GIB,
+    };
+  }
+  const gpu = info.GpuInfo?.Gpus?.[0];
+  if (gpu?.Name !== undefined) {
+    // A fractional GPU (g6f) reports Count 0 and one logical GPU with a partition size below 1.
+    const count = (info.GpuInfo?.Gpus ?? []).reduce(
+      (n, g) =>
+        n +
+        ((g.GpuPartitionSize ?? 1) < 1
+          ? (g.LogicalGpuCount ?? 1) * (g.GpuPartitionSize ?? 1)
+          : (g.Count ?? 0)),
+      0,
+    );
+    const mib = gpu.MemoryInfo?.SizeInMiB;
+    return {
+      ...base,
+      acceleratorKind: 'gpu',
+      acceleratorName: gpu.Name,
+      acceleratorManufacturer: gpu.Manufacturer ?? '',
+      acceleratorCount: count,
+      acceleratorMemoryGiB: mib === undefined ? null : mib / GIB,
+    };
+  }
+  const other = info.InferenceAcceleratorInfo?.Accelerators?.[0];
+  if (other?.Name !== undefined) {
+    const count = (info.InferenceAcceleratorInfo?.Accelerators ?? []).reduce((n, a) => n + (a.Count ?? 0), 0);
+    const mib = other.MemoryInfo?.SizeInMiB;
+    return {
+      ...base,
+      acceleratorKind: /inferentia/i.test(other.Name) ? 'neuron' : 'other',
+      acceleratorName: other.Name,
+      acceleratorManufacturer: other.Manufacturer ?? '',
+      acceleratorCount: count,
+      acceleratorMemoryGiB: mib === undefined ? null : mib / GIB,
+    };
+  }
+  return undefined;
+};
+
+/**
+ * The `Market` port on AWS: EC2 for specs and spot prices, the Price List Query API for on-demand
+ * prices, Service Quotas for vCPU limits. Every method pages to the end; none caches (the
+ * price refresh decides what to keep).
+ */
+export class Ec2Market implements Market {
+  private readonly options: Ec2MarketOptions;
+
+  constructor(options: Ec2MarketOptions) {
+    this.options = options;
+  }
+
+  async describeGpuInstanceTypes(region: string): Promise<readonly InstanceTypeSpec[]> {
+    const client = this.options.ec2For(region);
+    const specs: InstanceTypeSpec[] = [];
+    let token: string | undefined;
+    do {
+      let output: DescribeInstanceTypesCommandOutput;
+      try {
+        output = await client.send(
+          new DescribeInstanceTypesCommand({
+            MaxResults: 100,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        );
+      } catch (err) {
+        throw new CloudApiError('DescribeInstanceTypes', region, errorName(err), 'accelerated types', {
+          cause: err,
+        });
+      }
+      for (const info of output.InstanceTypes ?? []) {
+        const spec = acceleratorSpecOf(info);
+        if (spec !== undefined) specs.push(spec);
+      }
+      token = output.NextToken;
+    } while (token !== undefined && token !== '');
+    return specs.sort((a, b) => (a.instanceType < b.instanceType ? -1 : 1));
+  }
+
+  async spotPrices(
+    region: string,
+    instanceTypes: readonly string[],
+  ): Promise<readonly SpotPriceObservation[]> {
+    const client = this.options.ec2For(region);
+    const startTime = this.options.clock.now();
+    const latest = new Map<string, SpotPriceObservation>();
+    const types = [...new Set(instanceTypes)].sort();
+    for (let start = 0; start < types.length; start += SPOT_TYPES_PER_CALL) {
+      const chunk = types.slice(start, start + SPOT_TYPES_PER_CALL);
+      let token: string | undefined;
+      do {
+        let output: DescribeSpotPriceHistoryCommandOutput;
+        try {
+          output = await client.send(
+            new DescribeSpotPriceHistoryCommand({
+              InstanceTypes: chunk as DescribeSpotPriceHistoryCommand['input']['InstanceTypes'],
+              ProductDescriptions: ['Linux/UNIX'],
+              // With StartTime = now, EC2 returns the price in effect now in each AZ.
+              StartTime: startTime,
+              MaxResults: 1000,
+              ...(token === undefined ? {} : { NextToken: token }),
+            }),
+          );
+        } catch (err) {
+          throw new CloudApiError(
+            'DescribeSpotPriceHistory',
+            region,
+            errorName(err),
+            `${chunk.length} types`,
+            {
+              cause: err,
+            },
+          );
+        }
+        for (const entry of output.SpotPriceHistory ?? []) {
+          const price = Number(entry.SpotPrice);
+          const { InstanceType: type, AvailabilityZone: zone, Timestamp: at } = entry;
+          if (type === undefined || zone === undefined || at === undefined || !(price > 0)) continue;
+          const key = `${type}|${zone}`;
+          const timestamp = at.toISOString();
+          const seen = latest.get(key);
+          if (seen === undefined || seen.timestamp < timestamp) {
+            latest.set(key, {
+              instanceType: type,
+              region,
+              availabilityZone: zone,
+              priceUsdPerHour: price,
+              timestamp,
+            });
+          }
+        }
+        token = output.NextToken;
+      } while (token !== undefined && token !== '');
+    }
+    return [...latest.values()].sort((a, b) =>
+      a.instanceType === b.instanceType
+        ? a.availabilityZone < b.availabilityZone
+          ? -1
+          : 1
+        : a.instanceType < b.instanceType
+          ? -1
+          : 1,
+    );
+  }
+
+  async onDemandPrices(region: string): Promise<readonly OnDemandPriceObservation[]> {
+    const items: unknown[] = [];
+    let token: string | undefined;
+    do {
+      let output: GetProductsCommandOutput;
+      try {
+        output = await this.options.pricing.send(
+          new GetProductsCommand({
+            ServiceCode: 'AmazonEC2',
+            FormatVersion: 'aws_v1',
+            Filters: [
+              { Type: 'TERM_MATCH', Field: 'regionCode', Value: region },
+              ...Object.entries(PRICE_FILTERS).map(([Field, Value]) => ({
+                Type: 'TERM_MATCH' as const,
+                Field,
+                Value,
+              })),
+            ],
+            MaxResults: 100,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        );
+      } catch (err) {
+        throw new CloudApiError('GetProducts', region, errorName(err), 'AmazonEC2 on-demand prices', {
+          cause: err,
+        });
+      }
+      const page = output.PriceList;
+      if (Array.isArray(page)) items.push(...page);
+      token = output.NextToken;
+    } while (token !== undefined && token !== '');
+    const parsed = parsePriceList(items, region);
+    this.options.onPriceListSkipped?.(region, parsed.skipped);
+    return parsed.prices;
+  }
+
+  quotas(region: string): Promise<readonly QuotaLimit[]> {
+    return this.options.quotas.acceleratorQuotas(region);
+  }
+}
