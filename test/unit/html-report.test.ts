@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { buildCostReport, type CostReport } from '../../lambdas/core/cost-report.js';
+import { formatUsd, renderHtmlReport } from '../../lambdas/core/html-report.js';
+import type { LedgerRecord } from '../../lambdas/core/ledger-export.js';
+import { escapeHtml, niceTicks } from '../../lambdas/core/svg-chart.js';
+import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
+
+const HOSTILE = ['<script>alert(1)</script>', "=cmd|' /C calc'!A0", '"onmouseover="alert(2)', 'plain'];
+const NOV = { from: '2026-11-01', to: '2026-11-30' } as const;
+
+const hostileMonth = (): LedgerRecord[] =>
+  [...generateLedgerMonth({ jobs: 120, seed: 5, teams: HOSTILE, budgetUsd: 20_000 })].map((r) =>
+    r.kind === 'job' || r.kind === 'usage' ? { ...r, jobId: `${r.jobId}<img src=x onerror=alert(3)>` } : r,
+  );
+
+const render = async (groupBy: CostReport['groupBy'] = 'team') => {
+  const report = await buildCostReport(hostileMonth(), { ...NOV, groupBy });
+  return {
+    report,
+    html: renderHtmlReport(report, { source: 'ledger <test>.jsonl', generatedAt: '2026-12-01T08:00:00Z' }),
+  };
+};
+
+describe('HTML cost report', () => {
+  it('escapes every piece of text that came from the ledger', async () => {
+    const { html } = await render('job');
+    expect(html).not.toMatch(/<script/i);
+    expect(html).not.toMatch(/<img/i);
+    expect(html).not.toContain('"onmouseover="');
+    expect(html).toContain('&#60;script&#62;alert(1)&#60;/script&#62;');
+    expect(html).toContain('&#61;cmd|&#39; /C calc&#39;!A0'.replace('&#61;', '='));
+    expect(html).toContain('ledger &#60;test&#62;.jsonl');
+  });
+
+  it('loads nothing from anywhere: no scripts, links, images, fonts or URLs, and a CSP that forbids fetches', async () => {
+    const { html } = await render();
+    expect(html).toContain(`content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"`);
+    const tags = html.match(/<[a-z][^>]*>/gi) ?? [];
+    expect(tags.filter((t) => /\s(src|href|srcset|poster|action)\s*=/i.test(t))).toEqual([]);
+    expect(html).not.toMatch(/url\(|@import|@font-face/i);
+    const urls = html.match(/https?:\/\/[^"'\s)]+/g) ?? [];
+    expect(urls.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
+  });
+
+  it('draws the five charts, each an image labelled by its own title and description', async () => {
+    const { html } = await render();
+    const charts = [...html.matchAll(/<svg [^>]*data-chart="([^"]+)"[^>]*>/g)];
+    expect(charts.map((m) => m[1])).toEqual([
+      'spend-over-time',
+      'purchase-split',
+      'budget-burn',
+      'savings',
+      'top-jobs',
+    ]);
+    for (const [tag, id] of charts) {
+      expect(tag).toContain('role="img"');
+      expect(tag).toContain(`aria-labelledby="${id}-title ${id}-desc"`);
+      expect(html).toMatch(
+        new RegExp(`<title id="${id}-title">[^<]+</title><desc id="${id}-desc">[^<]+</desc>`),
+      );
+    }
+  });
+
+  it('gives every table a caption and scoped headers', async () => {
+    const { html } = await render('project');
+    const tables = html.match(/<table[\s\S]*?<\/table>/g) ?? [];
+    expect(tables).toHaveLength(3);
+    for (const table of tables) {
+      expect(table).toMatch(/^<table[^>]*><caption>[^<]+/);
+      const heads = table.match(/<th[ >][^>]*>/g) ?? [];
+      expect(heads.length).toBeGreaterThan(5);
+      for (const th of heads) expect(th).toMatch(/scope="(col|row)"/);
+    }
+  });
+
+  it('shows the report totals as headline figures and in the total row', async () => {
+    const { report, html } = await render();
+    const value = (key: string) => new RegExp(`data-kpi="${key}" data-value="([^"]+)"`).exec(html)?.[1];
+    expect(Number(value('actual'))).toBe(report.totals.actualUsd);
+    expect(Number(value('savings'))).toBe(report.totals.savingsUsd);
+    expect(Number(value('interrupted'))).toBe(report.totals.interruptedUsd);
+    expect(html).toContain(`<tr><th scope="row">Total</th><td>${formatUsd(report.totals.actualUsd)}</td>`);
+  });
+
+  it('renders an empty period without dividing by zero', async () => {
+    const report = await buildCostReport([], { from: '2026-12-01', to: '2026-12-31', groupBy: 'team' });
+    const html = renderHtmlReport(report);
+    expect(html).not.toMatch(/NaN|Infinity/);
+    expect(html).toContain('No team has a budget for this period.');
+  });
+
+  it('draws a long window by month', async () => {
+    const report = await buildCostReport(generateLedgerMonth({ jobs: 20 }), {
+      from: '2026-09-01',
+      to: '2027-02-28',
+      groupBy: 'month',
+    });
+    expect(renderHtmlReport(report)).toContain(
+      '<title id="spend-over-time-title">Spend per team per month</title>',
+    );
+  });
+});
+
+describe('chart helpers', () => {
+  it('escapes the five HTML-significant characters', () => {
+    expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
+      '&#60;a href&#61;&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;'.replace('&#61;', '='),
+    );
+  });
+
+  it('picks round ticks that reach the maximum', () => {
+    expect(niceTicks(3_870)).toEqual([0, 1000, 2000, 3000, 4000]);
+    expect(niceTicks(100, 4)).toEqual([0, 25, 50, 75, 100]);
+    expect(niceTicks(0)).toEqual([0, 1]);
+  });
+});
