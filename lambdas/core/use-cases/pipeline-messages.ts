@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { type FieldIssue, toFieldIssues } from '../job-request.js';
+
+/**
+ * The messages the pipeline passes between its own handlers (provision) and receives from running
+ * jobs (job events). Job requests have their own contract in job-request.ts.
+ */
+
+const JOB_ID = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    'must start with a letter or digit and contain only A-Z a-z 0-9 . _ : -',
+  );
+
+/** solve → provision: launch the capacity of one allocation. */
+export const ProvisionMessageSchema = z
+  .object({
+    jobId: JOB_ID,
+    allocationId: z.string().min(1).max(64),
+  })
+  .strict();
+export type ProvisionMessage = z.output<typeof ProvisionMessageSchema>;
+
+const REASON = z.string().min(1).max(1000);
+
+/** A running job (or its owner) reports that the workload ended. */
+export const CompleteMessageSchema = z
+  .object({
+    type: z.literal('complete'),
+    jobId: JOB_ID,
+    /** True when the workload failed; the job ends FAILED instead of SUCCEEDED. */
+    failed: z.boolean().default(false),
+    reason: REASON.optional(),
+  })
+  .strict();
+
+/** The owner withdraws a job; any capacity it holds is terminated. */
+export const CancelMessageSchema = z
+  .object({
+    type: z.literal('cancel'),
+    jobId: JOB_ID,
+    reason: REASON,
+  })
+  .strict();
+
+/** Everything the job-events queue carries. */
+export const JobEventMessageSchema = z.discriminatedUnion('type', [
+  CompleteMessageSchema,
+  CancelMessageSchema,
+]);
+export type JobEventMessage = z.output<typeof JobEventMessageSchema>;
+export type JobEventMessageInput = z.input<typeof JobEventMessageSchema>;
+
+export type MessageParse<T> = { ok: true; value: T } | { ok: false; issues: readonly FieldIssue[] };
+
+const parseWith =
+  <T>(schema: z.ZodType<T>) =>
+  (body: string): MessageParse<T> => {
+    let value: unknown;
+    try {
+      value = JSON.parse(body);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return { ok: false, issues: [{ field: '(body)', message: `not valid JSON: ${reason}` }] };
+    }
+    const result = schema.safeParse(value);
+    return result.success
+      ? { ok: true, value: result.data }
+      : { ok: false, issues: toFieldIssues(result.error.issues) };
+  };
+
+/** Parses a provision message body; issues name the field. */
+export const parseProvisionMessage = parseWith(ProvisionMessageSchema);
+
+/** Parses a job-events message body; issues name the field. */
+export const parseJobEventMessage = parseWith(JobEventMessageSchema);

@@ -1,0 +1,233 @@
+import type { ManagedInstance } from '../cloud-ports.js';
+import type { JobState } from '../job-state.js';
+import { TERMINAL_STATES } from '../job-state.js';
+import { readManagedTags } from '../managed-tags.js';
+import type { JobQueues, JobRecord } from '../ports.js';
+import { periodOf } from '../ports.js';
+import { closeReservation } from './close-reservation.js';
+import { promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
+import { type CapacityDeps, terminateAllocation } from './job-capacity.js';
+import { type MessageFactory, sendAll } from './send-messages.js';
+
+export interface ReconcileDeps extends CapacityDeps {
+  readonly queues: Pick<JobQueues, 'send'>;
+  readonly messages: MessageFactory;
+  /** Regions whose managed instances are checked for orphans. */
+  readonly regions: readonly string[];
+  /** An allocation not provisioned (or not running) after this long is looked at. */
+  readonly stuckAfterMinutes: number;
+  /** A job running longer than its expected hours × this factor is an overrun. */
+  readonly maxRuntimeFactor: number;
+  /** What to do about overruns (time or budget): report them, or terminate the job. */
+  readonly overrunAction: 'alert' | 'terminate';
+}
+
+export interface ReconcileReport {
+  readonly orphansTerminated: readonly { readonly instanceId: string; readonly reason: string }[];
+  /** ALLOCATED jobs whose instances exist (a crash between launch and the state write). */
+  readonly adopted: readonly { readonly jobId: string; readonly instanceIds: readonly string[] }[];
+  readonly resent: readonly { readonly jobId: string; readonly allocationId: string }[];
+  readonly released: readonly { readonly jobId: string; readonly reason: string }[];
+  readonly promoted: readonly string[];
+  readonly overruns: readonly {
+    readonly jobId: string;
+    readonly reason: string;
+    readonly action: 'alert' | 'terminated';
+  }[];
+  readonly errors: readonly { readonly subject: string; readonly error: Error }[];
+}
+
+const MINUTE = 60_000;
+const PAGE = 100;
+
+const listAll = async (deps: ReconcileDeps, state: JobState): Promise<JobRecord[]> => {
+  const jobs: JobRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await deps.ledger.listJobsByState(state, {
+      limit: PAGE,
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    jobs.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined);
+  return jobs;
+};
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
+
+/**
+ * The safety net behind every handler (DESIGN: a crash between any two steps is recovered here):
+ * - managed instances whose job is unknown, finished or on another allocation are terminated;
+ * - ALLOCATED past the timeout: instances found by tag are adopted (PROVISIONING, no second
+ *   launch); otherwise the provision message is re-sent, and after three timeouts the allocation
+ *   is released and the job is PENDING again;
+ * - PROVISIONING past the timeout: running instances get their usage started and the job is
+ *   promoted; with no instance left it goes back to PENDING;
+ * - RUNNING past expected hours × factor, or with its team's budget overspent: reported, or
+ *   terminated and FAILED, per `overrunAction`.
+ * Each job is handled on its own: one failure is reported and the others proceed.
+ */
+export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> => {
+  const now = deps.clock.now();
+  const nowMs = now.getTime();
+  const stuckMs = deps.stuckAfterMinutes * MINUTE;
+  const report = {
+    orphansTerminated: [] as { instanceId: string; reason: string }[],
+    adopted: [] as { jobId: string; instanceIds: readonly string[] }[],
+    resent: [] as { jobId: string; allocationId: string }[],
+    released: [] as { jobId: string; reason: string }[],
+    promoted: [] as string[],
+    overruns: [] as { jobId: string; reason: string; action: 'alert' | 'terminated' }[],
+    errors: [] as { subject: string; error: Error }[],
+  };
+  const guard = async (subject: string, run: () => Promise<void>) => {
+    try {
+      await run();
+    } catch (err) {
+      report.errors.push({ subject, error: asError(err) });
+    }
+  };
+
+  // Orphans, by region.
+  const jobs = new Map<string, JobRecord | undefined>();
+  const jobOf = async (jobId: string) => {
+    if (!jobs.has(jobId)) jobs.set(jobId, await deps.ledger.getJob(jobId));
+    return jobs.get(jobId);
+  };
+  for (const region of deps.regions) {
+    await guard(`orphans in ${region}`, async () => {
+      const fleet = deps.fleetFor(region);
+      const orphans: { instance: ManagedInstance; reason: string }[] = [];
+      for (const instance of await fleet.findManaged()) {
+        const facts = readManagedTags(instance.tags);
+        if (facts === undefined) continue;
+        const job = await jobOf(facts.jobId);
+        let reason: string | undefined;
+        if (job === undefined) reason = `job ${facts.jobId} is unknown`;
+        else if (TERMINAL_STATES.has(job.state)) reason = `job ${facts.jobId} is ${job.state}`;
+        else if (job.allocation?.allocationId !== facts.allocationId)
+          reason = `job ${facts.jobId} no longer holds allocation ${facts.allocationId}`;
+        if (reason !== undefined) orphans.push({ instance, reason });
+      }
+      if (orphans.length === 0) return;
+      const result = await fleet.terminate(orphans.map((o) => o.instance.instanceId));
+      const accepted = new Set(result.terminating);
+      for (const o of orphans)
+        if (accepted.has(o.instance.instanceId))
+          report.orphansTerminated.push({ instanceId: o.instance.instanceId, reason: o.reason });
+    });
+  }
+
+  // Stuck ALLOCATED.
+  const resend: { jobId: string; allocationId: string }[] = [];
+  for (const job of await listAll(deps, 'ALLOCATED')) {
+    const held = job.allocation;
+    if (held === null) continue;
+    const age = nowMs - Date.parse(held.allocatedAt);
+    if (age < stuckMs) continue;
+    await guard(job.jobId, async () => {
+      const instances = await deps.fleetFor(held.allocation.region).findByAllocation(held.allocationId);
+      if (instances.length >= job.request.resources.nodes) {
+        const instanceIds = instances.map((i) => i.instanceId);
+        await deps.ledger.transition({
+          jobId: job.jobId,
+          expectedVersion: job.version,
+          to: 'PROVISIONING',
+          data: { allocationId: held.allocationId, instanceIds, adoptedBy: 'reconcile' },
+          fields: { instanceIds },
+        });
+        report.adopted.push({ jobId: job.jobId, instanceIds });
+      } else if (age < 3 * stuckMs) {
+        resend.push({ jobId: job.jobId, allocationId: held.allocationId });
+      } else {
+        await terminateAllocation(deps, job);
+        const reason = `not provisioned within ${3 * deps.stuckAfterMinutes} minutes`;
+        await deps.ledger.transition({
+          jobId: job.jobId,
+          expectedVersion: job.version,
+          to: 'PENDING',
+          data: { allocationId: held.allocationId, reason },
+          fields: { reason },
+        });
+        await closeReservation(deps, job.team, job.jobId, held.allocationId);
+        report.released.push({ jobId: job.jobId, reason });
+      }
+    });
+  }
+  for (const sent of await sendAll(
+    deps.queues,
+    deps.messages,
+    'provision',
+    resend.map((r) => ({ body: JSON.stringify(r), keys: r })),
+  )) {
+    const { jobId, allocationId } = sent.keys;
+    if (sent.ok && allocationId !== undefined) report.resent.push({ jobId, allocationId });
+    else if (!sent.ok)
+      report.errors.push({ subject: jobId, error: new Error(`provision resend: ${sent.error}`) });
+  }
+
+  // Stuck PROVISIONING (includes the jobs adopted above).
+  for (const job of await listAll(deps, 'PROVISIONING')) {
+    const held = job.allocation;
+    if (held === null) continue;
+    const adopted = report.adopted.some((a) => a.jobId === job.jobId);
+    if (!adopted && nowMs - Date.parse(job.updatedAt) < stuckMs) continue;
+    await guard(job.jobId, async () => {
+      const instances = await deps.fleetFor(held.allocation.region).findByAllocation(held.allocationId);
+      if (instances.length === 0) {
+        const reason = 'no instance of the allocation is left';
+        await deps.ledger.transition({
+          jobId: job.jobId,
+          expectedVersion: job.version,
+          to: 'PENDING',
+          data: { allocationId: held.allocationId, reason },
+          fields: { reason },
+        });
+        await closeReservation(deps, job.team, job.jobId, held.allocationId);
+        report.released.push({ jobId: job.jobId, reason });
+        return;
+      }
+      for (const instance of instances.filter((i) => i.state === 'running')) {
+        if ((await deps.ledger.getUsage(instance.instanceId)) === undefined)
+          await startInstanceUsage(deps, job, instance, instance.launchTime ?? now.toISOString());
+      }
+      if (await promoteWhenAllRun(deps, job, held.allocationId)) report.promoted.push(job.jobId);
+    });
+  }
+
+  // Overruns.
+  const period = periodOf(now.toISOString());
+  for (const job of await listAll(deps, 'RUNNING')) {
+    const held = job.allocation;
+    if (held === null) continue;
+    await guard(job.jobId, async () => {
+      const started = Date.parse(job.runtime.startedAt ?? held.allocatedAt);
+      const limitHours = held.allocation.expectedHours * deps.maxRuntimeFactor;
+      let reason: string | undefined;
+      if (nowMs - started > limitHours * 3_600_000) {
+        reason = `running ${((nowMs - started) / 3_600_000).toFixed(2)} h, over ${limitHours.toFixed(2)} h (${deps.maxRuntimeFactor} × expected)`;
+      } else {
+        const budget = await deps.ledger.getBudget(job.team, period);
+        if (budget !== undefined && budget.availableUsd < 0)
+          reason = `team ${job.team} is over its ${period} budget by ${(-budget.availableUsd).toFixed(2)} USD`;
+      }
+      if (reason === undefined) return;
+      if (deps.overrunAction === 'alert') {
+        report.overruns.push({ jobId: job.jobId, reason, action: 'alert' });
+        return;
+      }
+      await terminateAllocation(deps, job);
+      await deps.ledger.transition({
+        jobId: job.jobId,
+        expectedVersion: job.version,
+        to: 'FAILED',
+        data: { allocationId: held.allocationId, reason, by: 'reconcile' },
+        fields: { reason, finishedAt: now.toISOString() },
+      });
+      await closeReservation(deps, job.team, job.jobId, held.allocationId);
+      report.overruns.push({ jobId: job.jobId, reason, action: 'terminated' });
+    });
+  }
+  return report;
+};

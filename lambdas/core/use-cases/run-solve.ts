@@ -1,0 +1,221 @@
+import { poolOf } from '../candidates.js';
+import type { CostModelConfig } from '../cost-model.js';
+import {
+  BudgetExceededError,
+  InvalidTransitionError,
+  NotFoundError,
+  VersionConflictError,
+} from '../errors.js';
+import type { JobState } from '../job-state.js';
+import type { MilpSolver } from '../milp.js';
+import type { PriceBook, QuotaClass } from '../offer.js';
+import type { WaitingJob } from '../plan.js';
+import { type Quotas, quotaLimit } from '../plan-inputs.js';
+import type { Clock, JobQueues, JobRecord, Ledger } from '../ports.js';
+import { periodOf } from '../ports.js';
+import { solvePlan, type TeamTerms } from '../solve-plan.js';
+import { allocationIdFor } from './allocation-id.js';
+import { type MessageFactory, sendAll } from './send-messages.js';
+
+/** A team's monthly budget and fair-share weight, as configured. */
+export interface TeamPolicy {
+  readonly monthlyUsd?: number;
+  readonly weight?: number;
+}
+
+/** How much teams may spend: used when the ledger holds no budget for the period yet. */
+export interface BudgetPolicy {
+  /** Monthly limit of teams without their own. */
+  readonly defaultMonthlyUsd: number;
+  readonly teams: ReadonlyMap<string, TeamPolicy>;
+}
+
+export interface RunSolveDeps {
+  readonly ledger: Ledger;
+  readonly queues: Pick<JobQueues, 'send'>;
+  readonly messages: MessageFactory;
+  readonly solver: MilpSolver;
+  readonly clock: Clock;
+  /** The bundled book, used when no live book was ever stored. */
+  readonly fallbackPriceBook: () => PriceBook;
+  readonly quotas: Quotas;
+  readonly budgets: BudgetPolicy;
+  readonly regions?: readonly string[];
+  /** Pending jobs considered per run (highest priority, then oldest, first). */
+  readonly maxPendingJobs: number;
+  readonly timeLimitSeconds?: number;
+  readonly costModel?: CostModelConfig;
+}
+
+export interface SolveReport {
+  readonly pending: number;
+  readonly priceBookId: string | null;
+  readonly priceBookSource: 'stored' | 'fallback' | null;
+  /** Jobs allocated and queued for provisioning. */
+  readonly allocated: readonly { readonly jobId: string; readonly allocationId: string }[];
+  /** Allocations the ledger refused (the job moved on, or the budget filled up meanwhile). */
+  readonly skipped: readonly { readonly jobId: string; readonly reason: string }[];
+  /** Allocated, but the provision message could not be sent: the reconciler re-sends it. */
+  readonly unsent: readonly { readonly jobId: string; readonly error: string }[];
+  readonly waiting: readonly WaitingJob[];
+  /** Unexpected per-job failures (storage errors); the job stays PENDING for the next run. */
+  readonly errors: readonly { readonly jobId: string; readonly error: Error }[];
+  readonly solver: { readonly method: string; readonly status: string } | null;
+}
+
+/** States in which an allocation holds quota. */
+const HOLDING: readonly JobState[] = ['ALLOCATED', 'PROVISIONING', 'RUNNING'];
+const PAGE = 100;
+
+const listAll = async (ledger: Ledger, state: JobState, max: number): Promise<JobRecord[]> => {
+  const jobs: JobRecord[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await ledger.listJobsByState(state, {
+      limit: Math.min(PAGE, max - jobs.length),
+      ...(cursor === undefined ? {} : { cursor }),
+    });
+    jobs.push(...page.items);
+    cursor = page.cursor;
+  } while (cursor !== undefined && jobs.length < max);
+  return jobs;
+};
+
+/** vCPUs held per quota pool by allocations that are live. */
+const vcpusInUse = async (ledger: Ledger): Promise<Map<string, number>> => {
+  const used = new Map<string, number>();
+  for (const state of HOLDING) {
+    for (const job of await listAll(ledger, state, Number.MAX_SAFE_INTEGER)) {
+      const a = job.allocation?.allocation;
+      if (a === undefined) continue;
+      used.set(poolOf(a), (used.get(poolOf(a)) ?? 0) + a.vcpus);
+    }
+  }
+  return used;
+};
+
+const isLost = (err: unknown): err is Error =>
+  err instanceof VersionConflictError ||
+  err instanceof BudgetExceededError ||
+  err instanceof InvalidTransitionError ||
+  err instanceof NotFoundError;
+
+/**
+ * One batch decision: every pending job (up to `maxPendingJobs`) against the latest price book,
+ * what is left of each quota pool after live allocations, and what is left of each team's budget.
+ * Each allocation is written as one transaction (job ALLOCATED, budget reserved, decision record in
+ * the event); an allocation the ledger refuses is skipped, never retried blindly. Allocated jobs
+ * are queued for provisioning. Waiting jobs are reported with their binding constraint and get no
+ * event: their chain records what happened to them, not every time the solver looked.
+ */
+export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
+  const now = deps.clock.now();
+  const nowIso = now.toISOString();
+  const pending = await listAll(deps.ledger, 'PENDING', deps.maxPendingJobs);
+  if (pending.length === 0) {
+    return {
+      pending: 0,
+      priceBookId: null,
+      priceBookSource: null,
+      allocated: [],
+      skipped: [],
+      unsent: [],
+      waiting: [],
+      errors: [],
+      solver: null,
+    };
+  }
+  const stored = await deps.ledger.getLatestPriceBook();
+  const priceBook = stored ?? deps.fallbackPriceBook();
+  const unavailable = await deps.ledger.listUnavailableOffers(nowIso);
+  const used = await vcpusInUse(deps.ledger);
+  const period = periodOf(nowIso);
+
+  const teams = new Map<string, TeamTerms>();
+  const limits = new Map<string, number>();
+  for (const team of new Set(pending.map((j) => j.team))) {
+    const policy = deps.budgets.teams.get(team);
+    const limit = policy?.monthlyUsd ?? deps.budgets.defaultMonthlyUsd;
+    const budget = await deps.ledger.getBudget(team, period);
+    limits.set(team, budget?.limitUsd ?? limit);
+    teams.set(team, {
+      weight: policy?.weight ?? 1,
+      remainingUsd: Math.max(0, budget === undefined ? limit : budget.availableUsd),
+    });
+  }
+
+  const byId = new Map(pending.map((j) => [j.jobId, j]));
+  const plan = solvePlan(
+    {
+      // A job re-queued after an interruption with little slack left must not gamble on spot again.
+      jobs: pending.map((j) =>
+        j.runtime.onDemandOnly === true
+          ? { ...j.request, runtime: { ...j.request.runtime, interruptible: false } }
+          : j.request,
+      ),
+      priceBook,
+      quotaLimit: (region: string, cls: QuotaClass) => {
+        const limit = quotaLimit(deps.quotas, region, cls);
+        if (!Number.isFinite(limit)) return null;
+        return Math.max(0, limit - (used.get(`${region}|${cls}`) ?? 0));
+      },
+      teams,
+      nowMs: now.getTime(),
+      unavailableOfferIds: new Set(unavailable.map((u) => u.offerId)),
+      ...(deps.regions === undefined ? {} : { regions: deps.regions }),
+      ...(deps.costModel === undefined ? {} : { config: deps.costModel }),
+      ...(deps.timeLimitSeconds === undefined ? {} : { timeLimitSeconds: deps.timeLimitSeconds }),
+    },
+    deps.solver,
+  );
+
+  const decisions = new Map(plan.decisions.map((d) => [d.jobId, d]));
+  const allocated: { jobId: string; allocationId: string }[] = [];
+  const skipped: { jobId: string; reason: string }[] = [];
+  const errors: { jobId: string; error: Error }[] = [];
+  for (const allocation of plan.allocations) {
+    const job = byId.get(allocation.jobId);
+    const decision = decisions.get(allocation.jobId);
+    if (job === undefined || decision === undefined) continue;
+    const allocationId = allocationIdFor(job.jobId, job.attempts + 1);
+    try {
+      await deps.ledger.allocate({
+        jobId: job.jobId,
+        expectedVersion: job.version,
+        allocationId,
+        allocation,
+        decision,
+        reservation: {
+          team: job.team,
+          period,
+          amountUsd: allocation.expectedCostUsd,
+          limitUsd: limits.get(job.team) ?? deps.budgets.defaultMonthlyUsd,
+        },
+      });
+      allocated.push({ jobId: job.jobId, allocationId });
+    } catch (err) {
+      if (isLost(err)) skipped.push({ jobId: job.jobId, reason: `${err.name}: ${err.message}` });
+      else errors.push({ jobId: job.jobId, error: err instanceof Error ? err : new Error(String(err)) });
+    }
+  }
+
+  const sent = await sendAll(
+    deps.queues,
+    deps.messages,
+    'provision',
+    allocated.map((a) => ({ body: JSON.stringify(a), keys: a })),
+  );
+  const unsent = sent.flatMap((s) => (s.ok ? [] : [{ jobId: s.keys.jobId, error: s.error }]));
+
+  return {
+    pending: pending.length,
+    priceBookId: priceBook.id,
+    priceBookSource: stored === undefined ? 'fallback' : 'stored',
+    allocated,
+    skipped,
+    unsent,
+    waiting: plan.waiting,
+    errors,
+    solver: plan.solver,
+  };
+};

@@ -1,0 +1,105 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { FieldIssue } from '../core/job-request.js';
+import { formatIssues } from '../core/job-request.js';
+import { parseEc2Event } from '../core/use-cases/ec2-event.js';
+import { handleEc2Event } from '../core/use-cases/handle-ec2-event.js';
+import { handleJobEvent } from '../core/use-cases/handle-job-event.js';
+import type { CapacityDeps } from '../core/use-cases/job-capacity.js';
+import { parseJobEventMessage } from '../core/use-cases/pipeline-messages.js';
+import {
+  createObservability,
+  MetricUnit,
+  type Observability,
+  processSqsBatch,
+  RetryLaterError,
+  withObservability,
+} from './middleware.js';
+import { lazyHandler, sharedRuntime } from './runtime.js';
+
+export interface EventsHandlerDeps extends CapacityDeps {
+  readonly obs: Observability;
+}
+
+/** EventBridge envelopes carry `detail-type`; job messages carry `type`. */
+const isEc2Envelope = (body: string): boolean => {
+  try {
+    const value: unknown = JSON.parse(body);
+    return typeof value === 'object' && value !== null && 'detail-type' in value;
+  } catch {
+    return false;
+  }
+};
+
+/**
+ * The events Lambda, on both the ec2-events queue (EventBridge `aws.ec2` events) and the
+ * job-events queue (completion, failure and cancel messages). A message that cannot apply is kept
+ * as a rejection with its reason, not retried; an instance that runs before its allocation is
+ * written is deferred (redelivered later); storage or cloud failures are redelivered.
+ */
+export const makeHandler = (deps: EventsHandlerDeps) => {
+  const { logger, metrics } = deps.obs;
+  const reject = async (
+    messageId: string,
+    body: string,
+    reason: string,
+    issues: readonly FieldIssue[] = [],
+  ) => {
+    await deps.ledger.recordRejection({
+      messageId,
+      rawBody: body,
+      reason,
+      issues,
+      at: deps.clock.now().toISOString(),
+    });
+    logger.warn('event message rejected', { messageId, reason });
+    metrics.addMetric('EventRejected', MetricUnit.Count, 1);
+  };
+  return withObservability(
+    deps.obs,
+    async (event: SQSEvent): Promise<SQSBatchResponse> =>
+      processSqsBatch(event, deps.obs, async (record) => {
+        if (isEc2Envelope(record.body)) {
+          const parsed = parseEc2Event(record.body);
+          if (!parsed.ok)
+            return reject(
+              record.messageId,
+              record.body,
+              `ec2 event: ${formatIssues(parsed.issues)}`,
+              parsed.issues,
+            );
+          const outcome = await handleEc2Event(deps, parsed.value);
+          logger.info('ec2 event', { event: parsed.value, outcome });
+          metrics.addMetric(`Ec2Event_${outcome.kind}`, MetricUnit.Count, 1);
+          if (outcome.kind === 'retry') throw new RetryLaterError(outcome.reason);
+          return;
+        }
+        const parsed = parseJobEventMessage(record.body);
+        if (!parsed.ok)
+          return reject(
+            record.messageId,
+            record.body,
+            `job event: ${formatIssues(parsed.issues)}`,
+            parsed.issues,
+          );
+        const outcome = await handleJobEvent(deps, parsed.value);
+        logger.info('job event', { message: parsed.value, outcome });
+        metrics.addMetric(`JobEvent_${outcome.kind}`, MetricUnit.Count, 1);
+        if (outcome.kind === 'refused') {
+          await reject(record.messageId, record.body, `job event: ${outcome.reason}`, [
+            { field: 'jobId', message: outcome.reason },
+          ]);
+        }
+      }),
+  );
+};
+
+/** The deployed entry point. */
+export const handler = lazyHandler(async () => {
+  const rt = sharedRuntime();
+  return makeHandler({
+    ledger: rt.ledger,
+    clock: rt.clock,
+    fleetFor: rt.fleetFor,
+    obs: createObservability('events'),
+  });
+});

@@ -1,0 +1,80 @@
+import type { ScheduledEvent } from 'aws-lambda';
+import { HighsMilpSolver } from '../adapters/highs-milp-solver.js';
+import { loadStaticPriceBook } from '../adapters/static-price-book.js';
+import { type RunSolveDeps, runSolve, type SolveReport } from '../core/use-cases/run-solve.js';
+import { createObservability, MetricUnit, type Observability, withObservability } from './middleware.js';
+import { lazyHandler, sharedRuntime } from './runtime.js';
+
+export interface SolveHandlerDeps extends RunSolveDeps {
+  readonly obs: Observability;
+}
+
+/** What the invocation returns (visible in the console and in tests). */
+export interface SolveSummary {
+  readonly pending: number;
+  readonly allocated: number;
+  readonly skipped: number;
+  readonly unsent: number;
+  readonly waiting: number;
+  readonly errors: number;
+  readonly priceBookId: string | null;
+}
+
+/** Waiting jobs grouped by binding constraint: one log line per constraint, not one per job. */
+const waitingByConstraint = (report: SolveReport): Record<string, number> => {
+  const counts: Record<string, number> = {};
+  for (const w of report.waiting) counts[w.binding.constraint] = (counts[w.binding.constraint] ?? 0) + 1;
+  return counts;
+};
+
+/**
+ * The solve Lambda (EventBridge schedule): one batch decision over the pending jobs, allocations
+ * written transactionally and queued for provisioning. Per-job storage errors are logged and
+ * left for the next run; they do not fail the invocation (the schedule retries anyway).
+ */
+export const makeHandler = (deps: SolveHandlerDeps) =>
+  withObservability(
+    deps.obs,
+    async (_event: ScheduledEvent | Record<string, never>): Promise<SolveSummary> => {
+      const report = await runSolve(deps);
+      const { logger, metrics } = deps.obs;
+      for (const e of report.errors) logger.error('allocation failed', { jobId: e.jobId, error: e.error });
+      for (const s of report.skipped) logger.info('allocation skipped', s);
+      for (const u of report.unsent) logger.warn('provision message not sent; reconcile will resend', u);
+      if (report.waiting.length > 0)
+        logger.info('jobs waiting', { byConstraint: waitingByConstraint(report) });
+      metrics.addMetric('JobsAllocated', MetricUnit.Count, report.allocated.length);
+      metrics.addMetric('JobsWaiting', MetricUnit.Count, report.waiting.length);
+      if (report.priceBookSource === 'fallback')
+        metrics.addMetric('StaticPriceBookUsed', MetricUnit.Count, 1);
+      return {
+        pending: report.pending,
+        allocated: report.allocated.length,
+        skipped: report.skipped.length,
+        unsent: report.unsent.length,
+        waiting: report.waiting.length,
+        errors: report.errors.length,
+        priceBookId: report.priceBookId,
+      };
+    },
+  );
+
+/** The deployed entry point. */
+export const handler = lazyHandler(async () => {
+  const rt = sharedRuntime();
+  const { config } = rt;
+  return makeHandler({
+    ledger: rt.ledger,
+    queues: rt.queues,
+    messages: rt.messages,
+    solver: await HighsMilpSolver.create(),
+    clock: rt.clock,
+    fallbackPriceBook: loadStaticPriceBook,
+    quotas: config.quotas,
+    budgets: config.budgets,
+    regions: config.regions,
+    maxPendingJobs: config.maxPendingJobs,
+    timeLimitSeconds: config.solveTimeLimitSeconds,
+    obs: createObservability('solve'),
+  });
+});
