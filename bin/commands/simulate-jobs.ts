@@ -10,8 +10,10 @@ import {
   prepareFleet,
   simulateFleet,
 } from '../../lambdas/core/fleet-simulation.js';
+import { fleetLedgerRecords } from '../../lambdas/core/fleet-simulation-ledger.js';
 import type { FieldIssue } from '../../lambdas/core/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
+import { type LedgerBudget, ledgerLines } from '../../lambdas/core/ledger-export.js';
 import type { PriceBook } from '../../lambdas/core/offer.js';
 import {
   type Budgets,
@@ -305,4 +307,37 @@ export const runSimulateJobs = async (
       fail(`cannot write --out ${options.out}: ${cause instanceof Error ? cause.message : String(cause)}`);
     }
   } else writeOut(text);
+
+  if (options.ledgerOut !== undefined) {
+    // One run's ledger: the policy asked for, or quartermaster when all were compared.
+    const chosen = results.length === 1 ? results[0] : results.find((r) => r.policy === 'quartermaster');
+    if (chosen === undefined) return;
+    const budgetLines: LedgerBudget[] =
+      budgets === undefined
+        ? []
+        : [...budgets.teams]
+            .filter(([, b]) => b.monthlyUsd !== null)
+            .map(([team, b]) => ({
+              kind: 'budget',
+              team,
+              period: budgets.period,
+              limitUsd: b.monthlyUsd ?? 0,
+              reservedUsd: b.reservedUsd,
+              spentUsd: b.spentUsd,
+            }));
+    const records = fleetLedgerRecords(chosen, { priceBook, placed: setup.placed, budgets: budgetLines });
+    const ledger = [
+      `# qm simulate --jobs ${options.jobs}: simulated ledger of the ${chosen.policy} policy from ${startIso}, ` +
+        `price book ${priceBook.id}; instances and events are simulated, not real`,
+      ...ledgerLines(records),
+      '',
+    ].join('\n');
+    try {
+      await writeText(options.ledgerOut, ledger);
+    } catch (cause) {
+      fail(
+        `cannot write --ledger-out ${options.ledgerOut}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+    }
+  }
 };

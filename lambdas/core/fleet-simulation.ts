@@ -93,6 +93,8 @@ export interface SimulatedUsage {
   readonly costUsd: number;
   /** True when spot capacity vanished under it (the stretch ended in a reclaim). */
   readonly interrupted: boolean;
+  /** For an interrupted stretch: its last checkpoint, or `null` when it made none (all its work was lost). */
+  readonly lastCheckpointMs: number | null;
 }
 
 /** What happened to one job under one policy. */
@@ -147,6 +149,8 @@ export interface FleetPolicyResult {
   readonly usage: readonly SimulatedUsage[];
   /** Ticks simulated. */
   readonly ticks: number;
+  /** End of the last simulated tick; instances still held then are metered up to it. */
+  readonly endedAtMs: number;
 }
 
 const HOUR_MS = 3_600_000;
@@ -263,6 +267,8 @@ interface JobRun {
   done: number;
   /** Run hours on the current spot instance since its last checkpoint. */
   sinceCheckpoint: number;
+  /** Whether the current instance has written a checkpoint yet. */
+  checkpointed: boolean;
   want: Placement;
   finishedAtMs: number | null;
   costUsd: number;
@@ -344,6 +350,7 @@ export const simulateFleet = (
       remainingChangeover: 0,
       done: 0,
       sinceCheckpoint: 0,
+      checkpointed: false,
       want: 'none',
       finishedAtMs: null,
       costUsd: 0,
@@ -402,6 +409,8 @@ export const simulateFleet = (
           hours: open.hours,
           costUsd: open.hours * c.nodes * c.unitPriceUsdPerHour,
           interrupted,
+          lastCheckpointMs:
+            interrupted && r.checkpointed ? atMs - Math.round(r.sinceCheckpoint * HOUR_MS) : null,
         });
       }
     }
@@ -410,6 +419,7 @@ export const simulateFleet = (
     r.usage = null;
     r.remainingChangeover = 0;
     r.sinceCheckpoint = 0;
+    r.checkpointed = false;
   };
   const roomFor = (c: Candidate): boolean => {
     const limit = input.quotaLimit(c.region, c.quotaClass);
@@ -483,6 +493,7 @@ export const simulateFleet = (
       r.usage = { candidate: chosen, startMs: tickStartMs, hours: 0 };
       r.remainingChangeover = changeover;
       r.sinceCheckpoint = 0;
+      r.checkpointed = false;
       changeovers++;
     }
     for (const [pool, used] of poolUse) peak[pool] = Math.max(peak[pool] ?? 0, used);
@@ -506,7 +517,9 @@ export const simulateFleet = (
           spotHours += heldHours * c.nodes;
           r.sinceCheckpoint += runHours;
           if (Number.isFinite(r.checkpointHours)) {
-            r.sinceCheckpoint -= Math.floor(r.sinceCheckpoint / r.checkpointHours + EPS) * r.checkpointHours;
+            const written = Math.floor(r.sinceCheckpoint / r.checkpointHours + EPS);
+            if (written > 0) r.checkpointed = true;
+            r.sinceCheckpoint -= written * r.checkpointHours;
             if (r.sinceCheckpoint < EPS) r.sinceCheckpoint = 0;
           }
         } else onDemandHours += heldHours * c.nodes;
@@ -585,5 +598,6 @@ export const simulateFleet = (
     jobs,
     usage,
     ticks: tick,
+    endedAtMs: endMs,
   };
 };

@@ -2,6 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerSimulateCommand, type SimulateCommandIo } from '../../bin/commands/simulate.js';
+import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import { buildCostReport } from '../../lambdas/core/cost-report.js';
+import { verifyChain } from '../../lambdas/core/event-chain.js';
+import {
+  eventOf,
+  type LedgerEvent,
+  type LedgerRecord,
+  ledgerTextLines,
+  parseLedgerLines,
+} from '../../lambdas/core/ledger-export.js';
 
 interface Outcome {
   readonly out: string;
@@ -142,6 +152,52 @@ describe('qm simulate --jobs', () => {
     expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     for (const policy of ['on-demand', 'greedy-spot', 'fleet-pco', 'quartermaster'])
       expect(page).toContain(policy);
+  });
+
+  it('writes the quartermaster run as a ledger export that a cost report reads back at the simulated cost', async () => {
+    const result = await run([...EXAMPLES, '--format', 'json', '--ledger-out', 'ledger.jsonl']);
+    expect(result.exitCode).toBe(0);
+    const quartermaster = (JSON.parse(result.out) as { policies: PolicyJson[] }).policies[3];
+    const text = result.files.get('ledger.jsonl') ?? '';
+    const records: LedgerRecord[] = [];
+    for await (const r of parseLedgerLines(ledgerTextLines(text), 'ledger.jsonl')) records.push(r);
+
+    const jobs = records.filter((r) => r.kind === 'job');
+    expect(jobs).toHaveLength(40);
+    expect(records.filter((r) => r.kind === 'budget').map((b) => b.team)).toEqual([
+      'vision',
+      'nlp',
+      'speech',
+      'recsys',
+    ]);
+    // Every job's events form an intact hash chain whose head the job record points at.
+    for (const job of jobs) {
+      const events = records
+        .filter((r): r is LedgerEvent => r.kind === 'event' && r.jobId === job.jobId)
+        .map(eventOf);
+      expect(verifyChain(events).ok).toBe(true);
+      expect(job.headHash).toBe(events.at(-1)?.hash);
+    }
+    // Usage carries the unit price of the price book the run used; reclaims are marked.
+    const prices = new Map(
+      loadStaticPriceBook().offers.map((o) => [
+        `${o.instanceType}|${o.region}|${o.purchaseOption}|${o.availabilityZone ?? '*'}`,
+        o.priceUsdPerHour,
+      ]),
+    );
+    const usage = records.filter((r) => r.kind === 'usage');
+    for (const u of usage) {
+      expect(u.unitPriceUsdPerHour).toBe(
+        prices.get(`${u.instanceType}|${u.region}|${u.purchaseOption}|${u.availabilityZone ?? '*'}`),
+      );
+    }
+    const interruptedStarts = new Set(usage.filter((u) => u.interrupted).map((u) => u.allocationId));
+    expect(interruptedStarts.size).toBe(quartermaster?.interruptions);
+
+    const report = await buildCostReport(records, { from: '2026-11-26', to: '2027-01-31', groupBy: 'team' });
+    // Whole-second instants move each interval by at most a second.
+    expect(report.totals.actualUsd).toBeCloseTo(quartermaster?.totalCostUsd ?? 0, -1);
+    expect(report.totals.interruptedUsd).toBeGreaterThan(0);
   });
 
   it.each([
