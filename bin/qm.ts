@@ -1,6 +1,9 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from 'commander';
+import { registerAuditCommand } from './commands/audit.js';
+import { registerExplainCommand } from './commands/explain.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 
 /** Builds the `qm` command tree; tests build their own with fake I/O. */
@@ -11,6 +14,9 @@ export const buildProgram = (): Command => {
     .configureHelp({ sortSubcommands: true });
   registerPlanCommand(program);
   registerSimulateCommand(program);
+  registerReportCommand(program);
+  registerAuditCommand(program);
+  registerExplainCommand(program);
   return program;
 };
 

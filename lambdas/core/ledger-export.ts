@@ -207,6 +207,29 @@ export const parseLedgerLine = (text: string, line: number, source = 'ledger'): 
   return result.data as LedgerRecord;
 };
 
+/** A record with the 1-based line it was read from. */
+export interface NumberedLedgerRecord {
+  readonly line: number;
+  readonly record: LedgerRecord;
+}
+
+/**
+ * Streams records with their line numbers (audits name the line of a bad event).
+ * @throws LedgerParseError at the first bad line
+ */
+export async function* parseNumberedLedgerLines(
+  lines: AsyncIterable<string> | Iterable<string>,
+  source = 'ledger',
+): AsyncGenerator<NumberedLedgerRecord> {
+  let line = 0;
+  for await (const text of lines) {
+    line += 1;
+    // A byte-order mark from a Windows editor is not part of the first record.
+    const record = parseLedgerLine(line === 1 ? text.replace(/^\uFEFF/, '') : text, line, source);
+    if (record !== undefined) yield { line, record };
+  }
+}
+
 /**
  * Streams records from lines (a file's lines, an S3 object's lines, an array in a test),
  * holding one line at a time.
@@ -217,13 +240,7 @@ export async function* parseLedgerLines(
   lines: AsyncIterable<string> | Iterable<string>,
   source = 'ledger',
 ): AsyncGenerator<LedgerRecord> {
-  let line = 0;
-  for await (const text of lines) {
-    line += 1;
-    // A byte-order mark from a Windows editor is not part of the first record.
-    const record = parseLedgerLine(line === 1 ? text.replace(/^\uFEFF/, '') : text, line, source);
-    if (record !== undefined) yield record;
-  }
+  for await (const { record } of parseNumberedLedgerLines(lines, source)) yield record;
 }
 
 /** Splits a whole export held as text into its lines (for tests and small files). */
