@@ -133,7 +133,23 @@ export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandid
 };
 
 /** The quota pool a candidate draws on: AWS meters GPU vCPUs per region and quota class. */
-export const poolOf = (c: Pick<Candidate, 'region' | 'quotaClass'>): string => `${c.region}|${c.quotaClass}`;
+export const poolOf = (c: Pick<Candidate, 'region' | 'quotaClass'>): string => {
+  // Interned: the planner asks for pool keys in its innermost loops; building a string each time
+  // made allocation the bottleneck at scale.
+  let byClass = poolKeys.get(c.region);
+  if (byClass === undefined) {
+    byClass = new Map();
+    poolKeys.set(c.region, byClass);
+  }
+  let key = byClass.get(c.quotaClass);
+  if (key === undefined) {
+    key = `${c.region}|${c.quotaClass}`;
+    byClass.set(c.quotaClass, key);
+  }
+  return key;
+};
+
+const poolKeys = new Map<string, Map<string, string>>();
 
 /**
  * Drops candidates that can never be part of an optimal plan: within one quota pool, a candidate

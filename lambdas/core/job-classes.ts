@@ -24,22 +24,24 @@ export interface JobClass {
 export const requirementSignature = (job: JobRequest): string => {
   const r = job.resources;
   const t = job.runtime;
-  return JSON.stringify([
+  // Joined with a separator no field can contain (names, regions and models are [A-Za-z0-9.-]);
+  // cheaper than JSON.stringify on the hot path of a 100,000-job batch.
+  return [
     job.team,
     job.priority,
     r.gpus,
     r.nodes,
-    r.gpuModels !== undefined ? [...r.gpuModels].sort() : null,
-    r.minGpuMemoryGiB ?? null,
+    r.gpuModels !== undefined ? [...r.gpuModels].sort().join(',') : '~',
+    r.minGpuMemoryGiB ?? '~',
     r.efa,
-    r.regions ?? null,
+    r.regions !== undefined ? r.regions.join(',') : '~',
     t.estimatedHours,
     t.referenceGpuModel,
-    t.deadline !== undefined ? Date.parse(t.deadline) : null,
+    t.deadline !== undefined ? Date.parse(t.deadline) : '~',
     t.interruptible,
-    t.checkpointMinutes ?? null,
-    t.maxPricePerHour ?? null,
-  ]);
+    t.checkpointMinutes ?? '~',
+    t.maxPricePerHour ?? '~',
+  ].join('|');
 };
 
 const byJobId = (a: { job: JobRequest }, b: { job: JobRequest }): number =>

@@ -2,6 +2,7 @@ import type { GpuModel } from './gpu-model.js';
 import type { Offer } from './offer.js';
 
 const byModelCache = new WeakMap<readonly Offer[], ReadonlyMap<GpuModel, readonly number[]>>();
+const bySetCache = new WeakMap<readonly Offer[], Map<string, readonly Offer[]>>();
 
 const positionsByModel = (offers: readonly Offer[]): ReadonlyMap<GpuModel, readonly number[]> => {
   let index = byModelCache.get(offers);
@@ -23,7 +24,18 @@ const positionsByModel = (offers: readonly Offer[]): ReadonlyMap<GpuModel, reado
  * is built once per offer list (a price book is immutable), so planning many jobs against one
  * book scans only the offers of the models each job accepts instead of the whole catalogue.
  */
-export const offersWithModels = (offers: readonly Offer[], models: ReadonlySet<GpuModel>): Offer[] => {
+export const offersWithModels = (
+  offers: readonly Offer[],
+  models: ReadonlySet<GpuModel>,
+): readonly Offer[] => {
+  let bySet = bySetCache.get(offers);
+  if (bySet === undefined) {
+    bySet = new Map();
+    bySetCache.set(offers, bySet);
+  }
+  const key = [...models].sort().join(',');
+  const cached = bySet.get(key);
+  if (cached !== undefined) return cached;
   const index = positionsByModel(offers);
   const positions: number[] = [];
   for (const model of models) {
@@ -32,5 +44,7 @@ export const offersWithModels = (offers: readonly Offer[], models: ReadonlySet<G
   }
   // Original order keeps every downstream tie-break (first deadline miss named) as before.
   positions.sort((a, b) => a - b);
-  return positions.map((p) => offers[p] as Offer);
+  const found = positions.map((p) => offers[p] as Offer);
+  bySet.set(key, found);
+  return found;
 };

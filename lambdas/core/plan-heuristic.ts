@@ -18,9 +18,11 @@ export class Room {
     const pool = poolOf(cand);
     this.poolUse.set(pool, (this.poolUse.get(pool) ?? 0) + cand.vcpus * count);
     this.spend.set(team, (this.spend.get(team) ?? 0) + cand.expectedCostUsd * count);
-    const key = `${pool}#${team}`;
-    const cap = this.capLeft?.get(key);
-    if (cap !== undefined) this.capLeft?.set(key, cap - cand.vcpus * count);
+    if (this.capLeft !== null) {
+      const key = `${pool}#${team}`;
+      const cap = this.capLeft.get(key);
+      if (cap !== undefined) this.capLeft.set(key, cap - cand.vcpus * count);
+    }
   }
 
   /** How many more jobs of `team` fit on `cand` (at most `want`). */
@@ -33,7 +35,7 @@ export class Room {
     const budget = this.limits.budget(team);
     if (budget !== null && cand.expectedCostUsd > 0)
       n = Math.min(n, Math.floor((budget - (this.spend.get(team) ?? 0) + EPS) / cand.expectedCostUsd));
-    const cap = this.capLeft?.get(`${pool}#${team}`);
+    const cap = this.capLeft === null ? undefined : this.capLeft.get(`${pool}#${team}`);
     if (cap !== undefined) n = Math.min(n, Math.floor((cap + EPS) / cand.vcpus));
     return Math.max(0, n);
   }
@@ -77,9 +79,10 @@ export const fillClass = (
 
 /**
  * Rounds an LP placement to integers: each class keeps the whole jobs the LP gave each candidate,
- * and the jobs the fractions leave over go greedily to the cheapest candidate with room. A basic
- * LP solution has at most one fractional column per tight row, so little is lost. Returns `null`
- * when some class cannot place its remainder (the caller keeps its feasible placement instead).
+ * and the jobs the fractions leave over go to the cheapest candidate with room, largest jobs first
+ * (they are the hardest to fit). A basic LP solution has few fractional columns, so little is lost.
+ * Returns `null` when some class cannot place its remainder (the caller keeps its feasible
+ * placement instead).
  */
 export const roundLpPlacement = (
   columns: readonly ClassColumn[],
@@ -90,16 +93,63 @@ export const roundLpPlacement = (
   const room = new Room(limits);
   const deficit = new Map<number, { slot: ClassSlot; left: number }>();
   columns.forEach(({ entry, cand }, i) => {
-    const whole = Math.floor((x[i] ?? 0) + EPS);
-    if (!deficit.has(entry.slot.id)) deficit.set(entry.slot.id, { slot: entry.slot, left: entry.lower });
-    const d = deficit.get(entry.slot.id) as { left: number };
+    let d = deficit.get(entry.slot.id);
+    if (d === undefined) {
+      d = { slot: entry.slot, left: entry.lower };
+      deficit.set(entry.slot.id, d);
+    }
+    const whole = Math.min(d.left, Math.floor((x[i] ?? 0) + EPS));
     if (whole <= 0) return;
     room.take(entry.slot.cls.team, cand, whole);
     addPlaced(placement, entry.slot.id, cand, whole);
     d.left -= whole;
   });
-  for (const { slot, left } of deficit.values()) {
-    if (left > 0 && fillClass(slot, left, room, placement) < left) return null;
+  const rest = [...deficit.values()]
+    .filter((d) => d.left > 0)
+    .sort((a, b) => largest(b.slot) - largest(a.slot) || a.slot.id - b.slot.id);
+  for (const { slot, left } of rest) {
+    if (fillClass(slot, left, room, placement, slot.all) < left) return null;
   }
   return placement;
+};
+
+const largest = (slot: ClassSlot): number => slot.cols.reduce((m, c) => Math.max(m, c.vcpus), 0);
+
+/**
+ * One improvement pass over a feasible placement: jobs on a dearer candidate move to the cheapest
+ * candidate of their class that has room, dearest placements first. Keeps feasibility; never
+ * raises the cost.
+ */
+export const cheapen = (
+  placement: ClassPlacement,
+  slots: readonly ClassSlot[],
+  limits: ModelLimits,
+): void => {
+  const room = new Room(limits);
+  const items: Array<{ slot: ClassSlot; entry: { cand: Candidate; count: number } }> = [];
+  for (const [id, list] of placement) {
+    const slot = slots[id];
+    if (slot === undefined) continue;
+    for (const entry of list) {
+      room.take(slot.cls.team, entry.cand, entry.count);
+      items.push({ slot, entry });
+    }
+  }
+  items.sort((a, b) => b.entry.cand.expectedCostUsd - a.entry.cand.expectedCostUsd || a.slot.id - b.slot.id);
+  for (const { slot, entry } of items) {
+    for (const cand of slot.all) {
+      if (entry.count <= 0 || cand.expectedCostUsd >= entry.cand.expectedCostUsd - EPS) break;
+      const n = room.fits(slot.cls.team, cand, entry.count);
+      if (n <= 0) continue;
+      room.take(slot.cls.team, entry.cand, -n);
+      room.take(slot.cls.team, cand, n);
+      entry.count -= n;
+      addPlaced(placement, slot.id, cand, n);
+    }
+  }
+  for (const [id, list] of placement) {
+    const kept = list.filter((p) => p.count > 0);
+    if (kept.length === 0) placement.delete(id);
+    else placement.set(id, kept);
+  }
 };

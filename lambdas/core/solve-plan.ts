@@ -15,7 +15,7 @@ import type { JobRequest } from './job-request.js';
 import type { MilpModel, MilpSolution, MilpSolver } from './milp.js';
 import type { PriceBook, QuotaClass } from './offer.js';
 import type { Candidate, FairShareLine, Plan } from './plan.js';
-import { addPlaced, fillClass, Room, roundLpPlacement } from './plan-heuristic.js';
+import { addPlaced, cheapen, fillClass, Room, roundLpPlacement } from './plan-heuristic.js';
 import { buildPlanRecord } from './plan-record.js';
 import { waterFill } from './water-fill.js';
 
@@ -53,7 +53,7 @@ export interface PlanInput {
   readonly usageScaleVcpuHours?: number;
   /**
    * Largest aggregated model (integer columns after pruning) solved exactly; larger inputs take
-   * the greedy path, still bounded by the LP relaxation. @default 3000
+   * the greedy path, still bounded by the LP relaxation; 0 always takes the greedy path. @default 3000
    */
   readonly exactColumnLimit?: number;
 }
@@ -62,6 +62,8 @@ const DEFAULT_TEAM: TeamTerms = { weight: 1, remainingUsd: Number.POSITIVE_INFIN
 const EPS = 1e-6;
 /** Past this many integer columns HiGHS takes seconds per tier on the planner's models (ADR 0003). */
 const DEFAULT_EXACT_COLUMN_LIMIT = 3000;
+/** Relative gap to the LP bound below which the heuristic's placement is accepted without a search. */
+const HEURISTIC_TARGET_GAP = 0.001;
 
 const costOf = (placement: ClassPlacement): number => {
   let total = 0;
@@ -171,7 +173,9 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     s.cols.length === 1 && quota(s.cols[0] as Candidate) === null && bindingBudget(s.cls.team) === null;
   const feasible = slots.filter((s) => s.model.length > 0);
   const modelColumns = feasible.reduce((n, s) => (isFree(s) ? n : n + s.cols.length), 0);
-  const exact = modelColumns <= (input.exactColumnLimit ?? DEFAULT_EXACT_COLUMN_LIMIT);
+  const columnLimit = input.exactColumnLimit ?? DEFAULT_EXACT_COLUMN_LIMIT;
+  // A limit of 0 means never exact, even for a batch with nothing to decide.
+  const exact = columnLimit > 0 && modelColumns <= columnLimit;
   const tiers = [...new Set(feasible.map((s) => s.cls.priority))].sort((a, b) => b - a);
 
   const freePlacement: ClassPlacement = new Map();
@@ -303,7 +307,8 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
   let relaxedObjective = 0;
   let mipBound = Number.NEGATIVE_INFINITY;
   for (let round = 0; ; round++) {
-    const final = buildClassModel(admittedEntries(), limits, 'cost');
+    const entries = admittedEntries();
+    const final = buildClassModel(entries, limits, 'cost');
     const relaxed = run(relaxedOf(final.model));
     relaxedObjective = relaxed.objective;
     if (exact) {
@@ -311,8 +316,25 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       mipBound = sol.bound ?? Number.NEGATIVE_INFINITY;
       placement = countsOf(final.columns, sol);
     } else {
+      // The greedy placement is feasible; the rounded LP optimum is usually within a hair of the
+      // bound. Only when neither is close does the engine search, stopping at the target gap.
+      cheapen(placement, slots, limits);
       const rounded = roundLpPlacement(final.columns, relaxed.x, limits);
-      if (rounded !== null && costOf(rounded) <= costOf(placement) + EPS) placement = rounded;
+      if (rounded !== null) {
+        cheapen(rounded, slots, limits);
+        if (costOf(rounded) < costOf(placement)) placement = rounded;
+      }
+      const gapOf = (cost: number) => (cost > 0 ? (cost - relaxed.objective) / cost : 0);
+      if (gapOf(costOf(placement)) > HEURISTIC_TARGET_GAP) {
+        const sol = solver.solve(final.model, { ...solveOptions, relativeGap: HEURISTIC_TARGET_GAP });
+        statuses.add(sol.status);
+        const searched = countsOf(final.columns, sol);
+        const complete = entries.every((e) => placedCount(searched, e.slot.id) === e.lower);
+        if ((sol.status === 'optimal' || sol.status === 'time-limit') && complete) {
+          if (costOf(searched) < costOf(placement)) placement = searched;
+          mipBound = sol.bound ?? mipBound;
+        }
+      }
     }
     const added = topUp(slots, feasible, placement, freePlacement, limits, isFree);
     if (added === 0 || round >= 3) break;
@@ -340,7 +362,7 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
           status: [...statuses].sort().join(',') || 'optimal',
         }
       : {
-          method: `heuristic over ${slots.length} job classes (${jobCount} jobs; ${modelColumns} columns > ${input.exactColumnLimit ?? DEFAULT_EXACT_COLUMN_LIMIT}): greedy by priority then cost, fair-share caps, LP-rounded placement; bound from the ${solver.name} LP relaxation`,
+          method: `heuristic over ${slots.length} job classes (${jobCount} jobs; ${modelColumns} columns, exact limit ${columnLimit}): greedy by priority then cost, fair-share caps, LP-rounded placement; bound from the ${solver.name} LP relaxation`,
           status: ['heuristic', ...[...statuses].sort()].join(','),
         },
   });
@@ -382,8 +404,9 @@ const noteCapsHit = (
 ): void => {
   for (const s of contenders) {
     if ((placedUnderCaps.get(s.id) ?? 0) >= s.size) continue;
+    const pools = new Set(s.model.map(poolOf));
     for (const pool of caps.keys()) {
-      if (s.model.some((c) => poolOf(c) === pool)) {
+      if (pools.has(pool)) {
         const hit = capsHit.get(pool) ?? new Set<string>();
         hit.add(s.cls.team);
         capsHit.set(pool, hit);

@@ -3,10 +3,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { candidatesFor, poolOf } from '../../lambdas/core/candidates.js';
 import { deadlineVerdict, estimateJobCost } from '../../lambdas/core/cost-model.js';
+import type { UsageSample } from '../../lambdas/core/fair-weight.js';
 import type { JobRequest } from '../../lambdas/core/job-request.js';
 import type { Offer, QuotaClass } from '../../lambdas/core/offer.js';
+import { planToJson } from '../../lambdas/core/plan-format.js';
 import { type PlanInput, solvePlan, type TeamTerms } from '../../lambdas/core/solve-plan.js';
 import { waterFill } from '../../lambdas/core/water-fill.js';
+import { solvePlanPerJob } from '../bench/naive-model.js';
 import { makeBook, makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 let solver: HighsMilpSolver;
@@ -392,5 +395,198 @@ describe('fair-share entitlements', () => {
       { id: 'nlp', weight: 1, demand: 480 },
     ]);
     for (const line of plan.fairShare) expect(line.entitlement).toBeCloseTo(expected.get(line.team) ?? -1, 9);
+  });
+});
+
+// ---- aggregation: the class model against the per-job reference ---------------------------------
+
+/** Random jobs where some signatures repeat (sweeps, replicas), as in real batches. */
+const repeatedJobsArb = fc
+  .tuple(jobsArb, fc.array(fc.nat({ max: 11 }), { maxLength: 10 }))
+  .map(([jobs, copies]) => [
+    ...jobs,
+    ...copies.flatMap((k, i) => {
+      const original = jobs[k % jobs.length];
+      return original === undefined ? [] : [{ ...original, jobId: `copy-${i}-${original.jobId}` }];
+    }),
+  ]);
+
+const tierCounts = (plan: ReturnType<typeof solvePlan>): Record<number, number> => {
+  const counts: Record<number, number> = {};
+  for (const a of plan.allocations) counts[a.priority] = (counts[a.priority] ?? 0) + 1;
+  return counts;
+};
+
+describe('solvePlan on job classes', () => {
+  it('admits as many jobs per tier and costs the same as the per-job model', () => {
+    fc.assert(
+      fc.property(offersArb, repeatedJobsArb, quotaArb, teamsArb, (offers, jobs, quota, teams) => {
+        const planInput: PlanInput = {
+          jobs,
+          priceBook: makeBook(offers),
+          quotaLimit: limits(quota),
+          teams: new Map<string, TeamTerms>(Object.entries(teams)),
+          nowMs: NOW,
+        };
+        const aggregated = solvePlan(planInput, solver);
+        const perJob = solvePlanPerJob(planInput, solver);
+        expect(tierCounts(aggregated)).toEqual(tierCounts(perJob));
+        expect(aggregated.totals.expectedCostUsd).toBeCloseTo(perJob.totals.expectedCostUsd, 4);
+        expect(aggregated.totals.lowerBoundUsd).toBeCloseTo(perJob.totals.lowerBoundUsd, 4);
+        expect(aggregated.solver.method).toMatch(/exact MILP over \d+ job classes/);
+      }),
+      { numRuns: 80 },
+    );
+  });
+
+  it('gives the same plan, byte for byte, for the same input', () => {
+    fc.assert(
+      fc.property(
+        offersArb,
+        repeatedJobsArb,
+        quotaArb,
+        teamsArb,
+        fc.boolean(),
+        (offers, jobs, quota, teams, exact) => {
+          const planInput: PlanInput = {
+            jobs,
+            priceBook: makeBook(offers),
+            quotaLimit: limits(quota),
+            teams: new Map<string, TeamTerms>(Object.entries(teams)),
+            nowMs: NOW,
+            exactColumnLimit: exact ? 3000 : 0,
+          };
+          const first = JSON.stringify(planToJson(solvePlan(planInput, solver)));
+          const second = JSON.stringify(planToJson(solvePlan(planInput, solver)));
+          expect(second).toBe(first);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
+  it('gives the places of a class to its jobs in jobId order, cheapest place first', () => {
+    const jobs = ['r3', 'r1', 'r2'].map((jobId) => makeJob({ jobId }));
+    const plan = solvePlan(
+      input(jobs, {
+        priceBook: makeBook([p4de('us-east-1', 'on-demand', 40), p4de('us-west-2', 'on-demand', 50)]),
+        quotaLimit: limits({ 'us-east-1|on-demand/P': 2 * 96, 'us-west-2|on-demand/P': 96 }),
+      }),
+      solver,
+    );
+    const region = new Map(plan.allocations.map((a) => [a.jobId, a.region]));
+    expect([region.get('r1'), region.get('r2'), region.get('r3')]).toEqual([
+      'us-east-1',
+      'us-east-1',
+      'us-west-2',
+    ]);
+    expect(plan.allocations.map((a) => a.jobId)).toEqual(['r3', 'r1', 'r2']);
+  });
+});
+
+describe('solvePlan heuristic path', () => {
+  it('keeps every quota and budget, states a valid bound and says it took the heuristic', () => {
+    fc.assert(
+      fc.property(offersArb, repeatedJobsArb, quotaArb, teamsArb, (offers, jobs, quota, teams) => {
+        const teamMap = new Map<string, TeamTerms>(Object.entries(teams));
+        const plan = solvePlan(
+          {
+            jobs,
+            priceBook: makeBook(offers),
+            quotaLimit: limits(quota),
+            teams: teamMap,
+            nowMs: NOW,
+            exactColumnLimit: 0,
+          },
+          solver,
+        );
+        const poolUse = new Map<string, number>();
+        const spend = new Map<string, number>();
+        for (const a of plan.allocations) {
+          poolUse.set(poolOf(a), (poolUse.get(poolOf(a)) ?? 0) + a.vcpus);
+          spend.set(a.team, (spend.get(a.team) ?? 0) + a.expectedCostUsd);
+        }
+        for (const [pool, used] of poolUse)
+          if (quota[pool] !== undefined) expect(used).toBeLessThanOrEqual(quota[pool] ?? 0);
+        for (const [team, used] of spend)
+          expect(used).toBeLessThanOrEqual(
+            (teamMap.get(team)?.remainingUsd ?? Number.POSITIVE_INFINITY) + 1e-6,
+          );
+        expect(plan.totals.lowerBoundUsd).toBeLessThanOrEqual(plan.totals.expectedCostUsd + 1e-6);
+        expect(plan.allocations.length + plan.waiting.length).toBe(jobs.length);
+        expect(plan.solver.method).toMatch(/^heuristic/);
+        expect(plan.solver.status).toMatch(/^heuristic/);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('admits the highest tier first when one pool is short', () => {
+    const jobs = [
+      ...Array.from({ length: 3 }, (_, i) => makeJob({ jobId: `low-${i}`, priority: 10 })),
+      makeJob({ jobId: 'high', priority: 900 }),
+    ];
+    const plan = solvePlan(
+      input(jobs, { quotaLimit: limits({ 'us-east-1|on-demand/P': 96 }), exactColumnLimit: 0 }),
+      solver,
+    );
+    expect(plan.allocations.map((a) => a.jobId)).toEqual(['high']);
+  });
+});
+
+describe('fair share with decayed usage', () => {
+  const contended = (history: Map<string, UsageSample[]>) => {
+    const jobs = [
+      ...Array.from({ length: 4 }, (_, i) => makeJob({ jobId: `v${i}`, team: 'vision' })),
+      ...Array.from({ length: 4 }, (_, i) => makeJob({ jobId: `n${i}`, team: 'nlp' })),
+    ];
+    return solvePlan(
+      input(jobs, { quotaLimit: limits({ 'us-east-1|on-demand/P': 3 * 96 }), history, halfLifeHours: 24 }),
+      solver,
+    );
+  };
+  const entitlement = (plan: ReturnType<typeof solvePlan>, team: string) =>
+    plan.fairShare.find((l) => l.team === team)?.entitlement ?? Number.NaN;
+
+  it('never entitles a team with more past usage to more than an otherwise identical team', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            ageHours: fc.double({ min: 0, max: 500, noNaN: true }),
+            vcpuHours: fc.double({ min: 0, max: 5000, noNaN: true }),
+          }),
+          { maxLength: 4 },
+        ),
+        fc.array(
+          fc.record({
+            ageHours: fc.double({ min: 0, max: 500, noNaN: true }),
+            vcpuHours: fc.double({ min: 0, max: 5000, noNaN: true }),
+          }),
+          { maxLength: 4 },
+        ),
+        (base, extra) => {
+          const samples = (rows: typeof base) =>
+            rows.map((r) => ({ endedAtMs: NOW - r.ageHours * 3_600_000, vcpuHours: r.vcpuHours }));
+          // vision has everything nlp has, and more.
+          const plan = contended(
+            new Map([
+              ['nlp', samples(base)],
+              ['vision', samples([...base, ...extra])],
+            ]),
+          );
+          expect(entitlement(plan, 'vision')).toBeLessThanOrEqual(entitlement(plan, 'nlp') + 1e-9);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('gives the less-used team the larger share of a contended pool', () => {
+    const plan = contended(new Map([['vision', [{ endedAtMs: NOW - 3_600_000, vcpuHours: 10_000 }]]]));
+    expect(entitlement(plan, 'nlp')).toBeGreaterThan(entitlement(plan, 'vision'));
+    expect(plan.allocations.filter((a) => a.team === 'nlp').length).toBeGreaterThan(
+      plan.allocations.filter((a) => a.team === 'vision').length,
+    );
   });
 });
