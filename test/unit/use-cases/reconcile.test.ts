@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import { handleJobEvent } from '../../../lambdas/core/use-cases/handle-job-event.js';
+import { provisionAllocation } from '../../../lambdas/core/use-cases/provision-allocation.js';
+import { type ReconcileDeps, reconcile } from '../../../lambdas/core/use-cases/reconcile.js';
+import {
+  intakeAndSolve,
+  makeWorld,
+  overriding,
+  REGION,
+  requestBody,
+  runningJob,
+  type World,
+} from './world.js';
+
+const MINUTE = 60_000;
+
+const deps = (w: World, over: Partial<ReconcileDeps> = {}): ReconcileDeps => ({
+  ...w.capacity,
+  queues: w.queues,
+  messages: w.messages,
+  regions: [REGION],
+  stuckAfterMinutes: 15,
+  maxRuntimeFactor: 2,
+  overrunAction: 'alert',
+  ...over,
+});
+
+describe('reconcile', () => {
+  it('adopts instances launched before a crash, without launching again, and promotes the job', async () => {
+    const w = await makeWorld();
+    await intakeAndSolve(w, [requestBody('job-1')]);
+    let crashed = false;
+    const crashing = overriding(w.ledger, {
+      transition: async (input) => {
+        if (!crashed) {
+          crashed = true;
+          throw new Error('crash after launch');
+        }
+        return w.ledger.transition(input);
+      },
+    });
+    await expect(
+      provisionAllocation(
+        { ...w.provisionDeps, ledger: crashing },
+        { jobId: 'job-1', allocationId: 'job-1.a1' },
+      ),
+    ).rejects.toThrow(/crash/);
+    w.clock.advance(16 * MINUTE);
+    const report = await reconcile(deps(w));
+    expect(report.adopted.map((a) => a.jobId)).toEqual(['job-1']);
+    expect(report.promoted).toEqual(['job-1']);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('RUNNING');
+    expect(w.fleet.launchCalls).toBe(1);
+    expect(report.orphansTerminated).toEqual([]);
+  });
+
+  it('re-sends the provision message of an allocation stuck without instances, then releases it', async () => {
+    const w = await makeWorld();
+    await intakeAndSolve(w, [requestBody('job-1')]);
+    await w.queues.receive('provision');
+    w.clock.advance(16 * MINUTE);
+    const first = await reconcile(deps(w));
+    expect(first.resent).toEqual([{ jobId: 'job-1', allocationId: 'job-1.a1' }]);
+    w.clock.advance(30 * MINUTE);
+    const later = await reconcile(deps(w));
+    expect(later.released.map((r) => r.jobId)).toEqual(['job-1']);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('PENDING');
+    expect((await w.ledger.getReservation('vision', 'job-1.a1'))?.status).toBe('RELEASED');
+  });
+
+  it('terminates managed instances whose job has finished', async () => {
+    const w = await makeWorld();
+    const { allocationId } = await runningJob(w, 'job-1');
+    const job = await w.ledger.getJob('job-1');
+    if (job === undefined) throw new Error('no job');
+    // The job ends but its instances are not terminated (a crash after the state write).
+    await w.ledger.transition({ jobId: 'job-1', expectedVersion: job.version, to: 'SUCCEEDED', data: {} });
+    const report = await reconcile(deps(w));
+    expect(report.orphansTerminated).toHaveLength(1);
+    expect(report.orphansTerminated[0]?.reason).toMatch(/SUCCEEDED/);
+    expect(await w.fleet.findByAllocation(allocationId)).toHaveLength(0);
+  });
+
+  it('reports a job running past its expected hours × factor, and terminates it under the terminate policy', async () => {
+    const w = await makeWorld();
+    await runningJob(w, 'job-1');
+    w.clock.advance(10 * 3_600_000);
+    const alert = await reconcile(deps(w));
+    expect(alert.overruns).toMatchObject([{ jobId: 'job-1', action: 'alert' }]);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('RUNNING');
+    const acted = await reconcile(deps(w, { overrunAction: 'terminate' }));
+    expect(acted.overruns).toMatchObject([{ jobId: 'job-1', action: 'terminated' }]);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('FAILED');
+    expect(await w.fleet.findManaged()).toHaveLength(0);
+  });
+
+  it('leaves healthy jobs alone', async () => {
+    const w = await makeWorld();
+    await runningJob(w, 'job-1');
+    await intakeAndSolve(w, [requestBody('job-2')]);
+    const report = await reconcile(deps(w));
+    expect(report).toMatchObject({
+      orphansTerminated: [],
+      adopted: [],
+      resent: [],
+      released: [],
+      overruns: [],
+      errors: [],
+    });
+    await handleJobEvent(w.capacity, { type: 'complete', jobId: 'job-1', failed: false });
+  });
+});
