@@ -58,8 +58,8 @@ export const propsFromContext = (
         `context "quartermaster".quotas: cannot read ${path}: ${(err as Error).message}`,
       );
     }
-    // The quotas file may carry documentation fields the construct does not take.
-    quotas = { defaultVcpus: quotas.defaultVcpus, quotas: quotas.quotas };
+    // Keep the description out: it would only take Lambda environment space.
+    quotas = { asOf: quotas.asOf, defaultVcpus: quotas.defaultVcpus, quotas: quotas.quotas };
   } else {
     quotas = ctx.quotas;
   }

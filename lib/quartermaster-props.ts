@@ -28,6 +28,8 @@ export interface QuotaConfig {
 
 /** The account's GPU quotas the solver plans within. */
 export interface QuotasConfig {
+  /** When the quotas were read, an ISO date such as `2026-11-01`. */
+  readonly asOf: string;
   /** vCPUs for any pool not listed; `null` means unlimited, `0` means closed (a real account). */
   readonly defaultVcpus: number | null;
   readonly quotas: readonly QuotaConfig[];

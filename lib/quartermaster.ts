@@ -69,7 +69,7 @@ interface FunctionPlan {
   readonly ec2?: {
     readonly launch?: boolean;
     readonly terminate?: boolean;
-    readonly describe: readonly string[];
+    readonly describe: readonly Ec2DescribeAction[];
   };
   readonly reservedConcurrency?: number;
 }
@@ -440,7 +440,7 @@ export class Quartermaster extends Construct {
           role.addToPrincipalPolicy(s);
         }
       }
-      const readOnly = [...(plan.ec2?.describe ?? [])];
+      const readOnly: string[] = [...(plan.ec2?.describe ?? [])];
       if (name === 'price-refresh') readOnly.push(...PRICING_ACTIONS);
       if (name === 'solve' || name === 'reconcile') readOnly.push(...SERVICE_QUOTAS_ACTIONS);
       if (readOnly.length > 0) role.addToPrincipalPolicy(describeStatement(readOnly));

@@ -1,0 +1,184 @@
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, MANAGED_TAG_KEYS } from '../../lambdas/core/managed-tags.js';
+import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
+import {
+  actionsOf,
+  fullProps,
+  type Statement,
+  statementsOf,
+  synthStack,
+  WORKER_ROLE_ARN,
+} from './synth-fixture.js';
+
+const { stack, template } = synthStack();
+const of = (name: string) => statementsOf(template, `quartermaster-${name}`);
+const withAction = (statements: readonly Statement[], action: string) =>
+  statements.filter((s) => actionsOf([s]).includes(action));
+const EC2_WRITE = ['ec2:CreateFleet', 'ec2:RunInstances', 'ec2:CreateTags', 'ec2:TerminateInstances'];
+const TABLE_WRITE = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'];
+
+describe('Least-privilege function roles', () => {
+  it('never grants a wildcard action', () => {
+    for (const name of HANDLER_NAMES) {
+      for (const action of actionsOf(of(name))) expect(action, name).not.toContain('*');
+    }
+  });
+
+  it('lets only the provision function launch, and only requests tagged managed-by=quartermaster with known tag keys', () => {
+    for (const name of HANDLER_NAMES.filter((n) => n !== 'provision')) {
+      expect(withAction(of(name), 'ec2:CreateFleet'), name).toEqual([]);
+      expect(withAction(of(name), 'ec2:RunInstances'), name).toEqual([]);
+    }
+    const tagged = of('provision').find((s) => s.Sid === 'LaunchTaggedOnly');
+    expect(tagged?.Condition).toEqual({
+      StringEquals: { [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE },
+      'ForAllValues:StringEquals': { 'aws:TagKeys': [...MANAGED_TAG_KEYS, 'cost-center'] },
+    });
+    expect(tagged?.Resource).toEqual([
+      'arn:aws:ec2:us-east-1:123456789012:fleet/*',
+      'arn:aws:ec2:us-east-1:123456789012:instance/*',
+      'arn:aws:ec2:us-west-2:123456789012:fleet/*',
+      'arn:aws:ec2:us-west-2:123456789012:instance/*',
+    ]);
+  });
+
+  it('scopes the untagged launch resources to the worker template, subnets and security groups of the provisioning regions', () => {
+    const uses = of('provision').find((s) => s.Sid === 'LaunchUsesWorkerNetworkAndTemplate');
+    expect(uses?.Resource).toContain(
+      'arn:aws:ec2:us-west-2:123456789012:launch-template/lt-0123456789abcdef0',
+    );
+    expect(uses?.Resource).toContain('arn:aws:ec2:us-east-1:123456789012:subnet/subnet-0123456789abcdef0');
+    expect(uses?.Resource).toContain(
+      'arn:aws:ec2:us-east-1:123456789012:security-group/sg-0123456789abcdef0',
+    );
+    for (const arn of (uses?.Resource ?? []) as string[])
+      expect(arn).toMatch(/^arn:aws:ec2:(us-east-1|us-west-2):/);
+  });
+
+  it('allows CreateTags only as part of a launch, with the same tag conditions', () => {
+    const [tags, ...rest] = withAction(of('provision'), 'ec2:CreateTags');
+    expect(rest).toEqual([]);
+    expect(tags?.Condition?.['ForAnyValue:StringEquals']).toEqual({
+      'ec2:CreateAction': ['CreateFleet', 'RunInstances'],
+    });
+    expect(tags?.Condition?.StringEquals).toEqual({ [`aws:RequestTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE });
+  });
+
+  it('terminates only instances tagged managed-by=quartermaster, from the events and reconcile functions only', () => {
+    for (const name of HANDLER_NAMES) {
+      const terminate = withAction(of(name), 'ec2:TerminateInstances');
+      if (name === 'events' || name === 'reconcile') {
+        expect(terminate, name).toHaveLength(1);
+        expect(terminate[0]?.Condition, name).toEqual({
+          StringEquals: { [`ec2:ResourceTag/${MANAGED_BY_TAG}`]: MANAGED_BY_VALUE },
+        });
+      } else {
+        expect(terminate, name).toEqual([]);
+      }
+    }
+  });
+
+  it('passes only the worker role, and only to EC2', () => {
+    for (const name of HANDLER_NAMES) {
+      const pass = withAction(of(name), 'iam:PassRole');
+      if (name !== 'provision') {
+        expect(pass, name).toEqual([]);
+        continue;
+      }
+      expect(pass).toEqual([
+        expect.objectContaining({
+          Resource: WORKER_ROLE_ARN,
+          Condition: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+        }),
+      ]);
+    }
+  });
+
+  it('uses Resource * only for X-Ray and read-only APIs without resource-level permissions', () => {
+    const allowedOnStar =
+      /^(xray:Put(TraceSegments|TelemetryRecords)|ec2:Describe\w+|pricing:GetProducts|servicequotas:GetServiceQuota)$/;
+    for (const name of HANDLER_NAMES) {
+      for (const s of of(name).filter((st) => st.Resource === '*')) {
+        for (const action of actionsOf([s])) expect(action, name).toMatch(allowedOnStar);
+      }
+    }
+    expect(actionsOf(of('price-refresh'))).toContain('pricing:GetProducts');
+    expect(actionsOf(of('solve'))).toContain('servicequotas:GetServiceQuota');
+  });
+
+  it('limits intake to job and rejection items, and price refresh to price books (dynamodb:LeadingKeys)', () => {
+    for (const s of withAction(of('intake'), 'dynamodb:PutItem')) {
+      expect(s.Condition).toEqual({
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#*', 'REJECTED#*'] },
+      });
+    }
+    for (const s of withAction(of('price-refresh'), 'dynamodb:PutItem')) {
+      expect(s.Condition).toEqual({ 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['PRICEBOOK*'] } });
+    }
+  });
+
+  it('gives the report and monthly export functions read-only ledger access', () => {
+    for (const name of ['report', 'monthly-export']) {
+      for (const action of TABLE_WRITE) expect(actionsOf(of(name)), name).not.toContain(action);
+      expect(actionsOf(of(name)), name).toContain('dynamodb:Query');
+    }
+    expect(actionsOf(of('report')).filter((a) => a.startsWith('s3:'))).toEqual([]);
+    expect(actionsOf(of('monthly-export')).filter((a) => a.startsWith('s3:'))).toEqual(['s3:PutObject']);
+  });
+
+  it('lets intake send to no queue and solve send only to the provision queue', () => {
+    expect(withAction(of('intake'), 'sqs:SendMessage')).toEqual([]);
+    const send = withAction(of('solve'), 'sqs:SendMessage');
+    expect(send.map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [expect.stringMatching(/ProvisionQueue/), 'Arn'] },
+    ]);
+    for (const name of ['report', 'monthly-export', 'price-refresh']) {
+      expect(withAction(of(name), 'sqs:SendMessage'), name).toEqual([]);
+      for (const action of EC2_WRITE) expect(actionsOf(of(name)), name).not.toContain(action);
+    }
+  });
+
+  it('grants no launch permission at all when no worker is configured', () => {
+    const { worker: _worker, ...noWorker } = fullProps();
+    const bare = synthStack(noWorker).template;
+    const provision = statementsOf(bare, 'quartermaster-provision');
+    expect(actionsOf(provision)).not.toContain('ec2:CreateFleet');
+    expect(actionsOf(provision)).not.toContain('iam:PassRole');
+  });
+});
+
+describe('cdk-nag AwsSolutions', () => {
+  it('reports no unacknowledged error or warning, and every acknowledgement carries a reason', () => {
+    const report = new AwsSolutionsChecks().validateScope(stack);
+    const findings = report.violations.map(
+      (v) =>
+        `${v.ruleName} (${v.severity}) on ${v.violatingResources.map((r) => r.resourceLogicalId).join(', ')}`,
+    );
+    expect(findings).toEqual([]);
+    expect(report.success).toBe(true);
+    const acknowledged = stack.node
+      .findAll()
+      .flatMap((c) => c.node.metadata.filter((m) => m.type === 'aws:cdk:acknowledged-rules'))
+      .flatMap((m) => Object.entries(m.data as Record<string, string>));
+    expect(acknowledged.length).toBeGreaterThan(0);
+    for (const [id, reason] of acknowledged) {
+      expect(id).toMatch(/^(Annotation::)?AwsSolutions-(IAM5\[Resource::.+\]|L1)$/);
+      expect(String(reason).length, id).toBeGreaterThan(40);
+    }
+  });
+
+  it('acknowledges IAM5 only for the exact wildcard resources, so a new wildcard still fails', () => {
+    const { stack: other } = synthStack();
+    const role = other.node.findAll().find((c) => c.node.path.endsWith('/ReportRole'));
+    if (role === undefined) throw new Error('no report role');
+    (role as Role).addToPrincipalPolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::someone-elses-bucket/*'] }),
+    );
+    const report = new AwsSolutionsChecks().validateScope(other);
+    expect(report.violations.map((v) => v.ruleName)).toEqual([
+      'AwsSolutions-IAM5[Resource::arn:aws:s3:::someone-elses-bucket/*]',
+    ]);
+  });
+});
