@@ -204,7 +204,11 @@ export const horizontalBarChart = (o: BarChartOptions): string => {
       );
     });
     const note = o.annotations?.[i] ?? o.series.map((s) => o.format(s.values[i] ?? 0)).join(' / ');
-    const end = Math.max(...o.series.map((s) => x(s.values[i] ?? 0)));
+    // Past the reference lines too, so a dashed mark never runs through the text.
+    const end = Math.max(
+      ...o.series.map((s) => x(s.values[i] ?? 0)),
+      ...(o.references ?? []).map((r) => x(r.value)),
+    );
     parts.push(
       `<text x="${f1(end + 6)}" y="${f1(rowTop + (o.series.length * barH) / 2 + 4)}" class="value" aria-hidden="true">${escapeHtml(note)}</text>`,
     );
