@@ -1,7 +1,7 @@
 /**
  * Small inline-SVG charts for the HTML cost report: no scripts, no external fonts or images, so a
  * report renders the same offline and in a mail client. Every chart is an `<svg role="img">`
- * labelled by its own `<title>` and `<desc>` (the desc states the numbers in words), and every
+ * named by its own `<title>` and described by its `<desc>` (which states the numbers in words); every
  * piece of text that came from data is escaped.
  */
 
@@ -50,7 +50,7 @@ interface Frame {
 }
 
 const open = (f: Frame, width: number, height: number) =>
-  `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${f.id}-title ${f.id}-desc" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" class="chart" data-chart="${f.id}"><title id="${f.id}-title">${escapeHtml(f.title)}</title><desc id="${f.id}-desc">${escapeHtml(f.desc)}</desc>`;
+  `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${f.id}-title" aria-describedby="${f.id}-desc" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" class="chart" data-chart="${f.id}"><title id="${f.id}-title">${escapeHtml(f.title)}</title><desc id="${f.id}-desc">${escapeHtml(f.desc)}</desc>`;
 
 const legend = (
   series: readonly { name: string; color: string }[],

@@ -42,7 +42,7 @@ describe('HTML cost report', () => {
     expect(urls.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
   });
 
-  it('draws the five charts, each an image labelled by its own title and description', async () => {
+  it('draws the five charts, each an image named by its title and described by its description', async () => {
     const { html } = await render();
     const charts = [...html.matchAll(/<svg [^>]*data-chart="([^"]+)"[^>]*>/g)];
     expect(charts.map((m) => m[1])).toEqual([
@@ -54,7 +54,7 @@ describe('HTML cost report', () => {
     ]);
     for (const [tag, id] of charts) {
       expect(tag).toContain('role="img"');
-      expect(tag).toContain(`aria-labelledby="${id}-title ${id}-desc"`);
+      expect(tag).toContain(`aria-labelledby="${id}-title" aria-describedby="${id}-desc"`);
       expect(html).toMatch(
         new RegExp(`<title id="${id}-title">[^<]+</title><desc id="${id}-desc">[^<]+</desc>`),
       );
