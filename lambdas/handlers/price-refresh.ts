@@ -1,0 +1,82 @@
+import { PricingClient } from '@aws-sdk/client-pricing';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
+import type { ScheduledEvent } from 'aws-lambda';
+import { createEc2Client } from '../adapters/aws-clients.js';
+import { Ec2Market } from '../adapters/ec2-market.js';
+import { ServiceQuotas } from '../adapters/service-quotas.js';
+import { loadStaticPriceBook } from '../adapters/static-price-book.js';
+import {
+  type RefreshPricesDeps,
+  type RefreshPricesOutcome,
+  refreshPrices,
+} from '../core/use-cases/refresh-prices.js';
+import { createObservability, MetricUnit, type Observability, withObservability } from './middleware.js';
+import { lazyHandler, sharedRuntime } from './runtime.js';
+
+export interface PriceRefreshHandlerDeps extends RefreshPricesDeps {
+  readonly obs: Observability;
+}
+
+/**
+ * The price-refresh Lambda (schedule). A kept book is not an error: the reason is logged and
+ * counted (`PriceBookKept`), so an alarm can fire when refreshes keep failing.
+ */
+export const makeHandler = (deps: PriceRefreshHandlerDeps) =>
+  withObservability(
+    deps.obs,
+    async (_event: ScheduledEvent | Record<string, never>): Promise<RefreshPricesOutcome> => {
+      const outcome = await refreshPrices(deps);
+      for (const e of outcome.fetchErrors) deps.obs.logger.error('price fetch failed', { error: e });
+      if (outcome.kind === 'kept') {
+        deps.obs.logger.warn('price book kept', {
+          rule: outcome.rule,
+          reason: outcome.reason,
+          bookId: outcome.bookId,
+        });
+        deps.obs.metrics.addMetric('PriceBookKept', MetricUnit.Count, 1);
+      } else {
+        deps.obs.logger.info('price book stored', { bookId: outcome.bookId, offers: outcome.offers });
+        deps.obs.metrics.addMetric('PriceBookStored', MetricUnit.Count, 1);
+      }
+      return outcome;
+    },
+  );
+
+/** The deployed entry point. */
+export const handler = lazyHandler(async () => {
+  const rt = sharedRuntime();
+  const { config } = rt;
+  const endpoint = config.endpoint === undefined ? {} : { endpoint: config.endpoint };
+  // The Price List API answers in a few regions only; us-east-1 serves every region's prices.
+  const pricing = new PricingClient({ region: 'us-east-1', ...endpoint });
+  const quotaClients = new Map<string, ServiceQuotasClient>();
+  const ec2Clients = new Map<string, ReturnType<typeof createEc2Client>>();
+  const market = new Ec2Market({
+    ec2For: (region) => {
+      let client = ec2Clients.get(region);
+      if (client === undefined) {
+        client = createEc2Client({ region, ...endpoint });
+        ec2Clients.set(region, client);
+      }
+      return client;
+    },
+    pricing,
+    quotas: new ServiceQuotas((region) => {
+      let client = quotaClients.get(region);
+      if (client === undefined) {
+        client = new ServiceQuotasClient({ region, ...endpoint });
+        quotaClients.set(region, client);
+      }
+      return client;
+    }),
+    clock: rt.clock,
+  });
+  return makeHandler({
+    ledger: rt.ledger,
+    market,
+    clock: rt.clock,
+    fallbackPriceBook: loadStaticPriceBook,
+    regions: config.regions,
+    obs: createObservability('price-refresh'),
+  });
+});
