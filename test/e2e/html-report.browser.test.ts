@@ -80,10 +80,8 @@ describe('HTML cost report in Chromium', () => {
       const box = await chart.boundingBox();
       expect(box?.width).toBeGreaterThan(400);
       expect(box?.height).toBeGreaterThan(80);
-      const description = await chart.evaluate((el) => {
-        const id = el.getAttribute('aria-describedby') ?? '';
-        return document.getElementById(id)?.textContent ?? '';
-      });
+      const describedBy = await chart.getAttribute('aria-describedby');
+      const description = (await page.locator(`[id="${describedBy}"]`).textContent()) ?? '';
       expect(description.length).toBeGreaterThan(20);
     }
     const bars = await page.locator('[data-chart="spend-over-time"] rect').count();
