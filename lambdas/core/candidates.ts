@@ -66,33 +66,53 @@ export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandid
   const hoursToDeadline =
     runtime.deadline !== undefined ? (Date.parse(runtime.deadline) - ctx.nowMs) / HOUR_MS : null;
 
-  // Each stage counts survivors so an empty result can name the filter that emptied it.
-  const stages: Array<[string, number]> = [];
-  let pool: Offer[] = offersWithModels(ctx.priceBook.offers, models).filter(
-    (o) =>
-      resources.minGpuMemoryGiB === undefined ||
-      (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= resources.minGpuMemoryGiB),
-  );
-  stages.push(['no offer has the requested accelerator model and memory', pool.length]);
-  pool = pool.filter((o) => o.gpuCount >= resources.gpus);
-  stages.push([`no matching instance has ${resources.gpus} accelerators per node`, pool.length]);
-  if (resources.efa) pool = pool.filter((o) => o.efa);
-  stages.push(['no matching instance type supports EFA', pool.length]);
-  if (regions !== undefined) pool = pool.filter((o) => regions.includes(o.region));
-  stages.push([
-    `no matching offer in the allowed regions (${(regions ?? []).join(', ') || 'none'})`,
-    pool.length,
-  ]);
-  if (!runtime.interruptible) pool = pool.filter((o) => o.purchaseOption === 'on-demand');
-  stages.push(['only spot offers match and the job is not interruptible', pool.length]);
-  if (ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0) {
-    const unavailable = ctx.unavailableOfferIds;
-    pool = pool.filter((o) => !unavailable.has(o.id));
-  }
-  stages.push(['every matching offer is marked unavailable after a recent capacity error', pool.length]);
+  // Each stage counts survivors so an empty result can name the filter that emptied it. One pass
+  // over the offers finds, for each offer, the first stage it fails; survivors of stage k are the
+  // offers that fail later or never (the same counts as filtering stage by stage, without the
+  // intermediate arrays).
+  const minMemory = resources.minGpuMemoryGiB;
+  const unavailable =
+    ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0
+      ? ctx.unavailableOfferIds
+      : null;
   const cap = runtime.maxPricePerHour;
-  if (cap !== undefined) pool = pool.filter((o) => o.priceUsdPerHour * resources.nodes <= cap);
-  stages.push([`every matching offer costs more than the cap of ${cap} USD/h`, pool.length]);
+  const survivors = [0, 0, 0, 0, 0, 0, 0];
+  const pool: Offer[] = [];
+  for (const o of offersWithModels(ctx.priceBook.offers, models)) {
+    let passed = 0;
+    if (minMemory === undefined || (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= minMemory)) {
+      passed = 1;
+      if (o.gpuCount >= resources.gpus) {
+        passed = 2;
+        if (!resources.efa || o.efa) {
+          passed = 3;
+          if (regions === undefined || regions.includes(o.region)) {
+            passed = 4;
+            if (runtime.interruptible || o.purchaseOption === 'on-demand') {
+              passed = 5;
+              if (unavailable === null || !unavailable.has(o.id)) {
+                passed = 6;
+                if (cap === undefined || o.priceUsdPerHour * resources.nodes <= cap) {
+                  passed = 7;
+                  pool.push(o);
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+    for (let k = 0; k < passed; k++) survivors[k] = (survivors[k] ?? 0) + 1;
+  }
+  const stages: Array<[string, number]> = [
+    ['no offer has the requested accelerator model and memory', survivors[0] ?? 0],
+    [`no matching instance has ${resources.gpus} accelerators per node`, survivors[1] ?? 0],
+    ['no matching instance type supports EFA', survivors[2] ?? 0],
+    [`no matching offer in the allowed regions (${(regions ?? []).join(', ') || 'none'})`, survivors[3] ?? 0],
+    ['only spot offers match and the job is not interruptible', survivors[4] ?? 0],
+    ['every matching offer is marked unavailable after a recent capacity error', survivors[5] ?? 0],
+    [`every matching offer costs more than the cap of ${cap} USD/h`, survivors[6] ?? 0],
+  ];
 
   const candidates: Candidate[] = [];
   let deadlineMiss: string | null = null;

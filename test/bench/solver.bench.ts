@@ -1,0 +1,244 @@
+/**
+ * Planner scale and quality benchmark (`npm run bench:solver`): synthetic batches of 100 to
+ * 100,000 jobs against the whole bundled price book (all regions, AZs, spot and on-demand) with
+ * quotas and budgets that bind. Each measurement runs in its own child process so peak RSS is the
+ * planner's own. Prints a table; it is not a timed test.
+ *
+ * Flags: --sizes 100,1000,10000,100000   --naive-cap-seconds 120   --naive-max 10000   --exact-max 10000
+ */
+import { spawn } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
+import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import { groupJobClasses } from '../../lambdas/core/job-classes.js';
+import type { Plan } from '../../lambdas/core/plan.js';
+import { type PlanInput, solvePlan } from '../../lambdas/core/solve-plan.js';
+import { solvePlanPerJob } from './naive-model.js';
+import { syntheticWorkload } from './synthetic-jobs.js';
+
+type Variant = 'aggregated' | 'exact' | 'naive';
+
+interface Measurement {
+  readonly variant: Variant;
+  readonly size: number;
+  readonly classes: number;
+  readonly signatures: number;
+  readonly method: string;
+  readonly status: string;
+  readonly firstWallMs: number;
+  readonly firstCpuMs: number;
+  readonly secondWallMs: number | null;
+  readonly secondCpuMs: number | null;
+  readonly baselineRssMb: number;
+  readonly peakRssMb: number;
+  readonly costUsd: number;
+  readonly lowerBoundUsd: number;
+  readonly gapPct: number;
+  readonly admitted: number;
+  readonly admittedByTier: Record<string, number>;
+}
+
+const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+
+/** Child side: one variant at one size; prints one JSON line. */
+const measure = async (variant: Variant, size: number): Promise<void> => {
+  const solver = await HighsMilpSolver.create();
+  const priceBook = loadStaticPriceBook();
+  const w = syntheticWorkload(size);
+  const input: PlanInput = {
+    jobs: w.jobs,
+    priceBook,
+    quotaLimit: w.quotaLimit,
+    teams: w.teams,
+    nowMs: w.nowMs,
+    ...(variant === 'exact' ? { exactColumnLimit: Number.MAX_SAFE_INTEGER } : {}),
+  };
+  const plan = (): Plan => (variant === 'naive' ? solvePlanPerJob(input, solver) : solvePlan(input, solver));
+  const baselineRssMb = mb(process.memoryUsage().rss);
+  const timed = () => {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const result = plan();
+    const cpu = process.cpuUsage(cpu0);
+    return { result, wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000 };
+  };
+  const first = timed();
+  // The second plan runs with the engine and the JIT warm, as in a long-lived or reused Lambda.
+  const second = variant === 'naive' ? null : timed();
+  const p = first.result;
+  const admittedByTier: Record<string, number> = {};
+  for (const a of p.allocations) admittedByTier[a.priority] = (admittedByTier[a.priority] ?? 0) + 1;
+  const out: Measurement = {
+    variant,
+    size,
+    classes: groupJobClasses(w.jobs).length,
+    signatures: w.signatures,
+    method: p.solver.method,
+    status: p.solver.status,
+    firstWallMs: first.wallMs,
+    firstCpuMs: first.cpuMs,
+    secondWallMs: second?.wallMs ?? null,
+    secondCpuMs: second?.cpuMs ?? null,
+    baselineRssMb,
+    // Peak resident set of this process, from the kernel: nothing between samples is missed.
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    costUsd: p.totals.expectedCostUsd,
+    lowerBoundUsd: p.totals.lowerBoundUsd,
+    gapPct: p.totals.gapPct,
+    admitted: p.allocations.length,
+    admittedByTier,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+};
+
+/** Parent side: runs a child with a wall-clock cap; `null` with the reason when it did not finish. */
+const runChild = (variant: Variant, size: number, capSeconds: number): Promise<Measurement | string> =>
+  new Promise((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [...process.execArgv, fileURLToPath(import.meta.url), '--child', variant, String(size)],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d) => {
+      stderr += String(d);
+    });
+    const timer = setTimeout(() => child.kill('SIGKILL'), capSeconds * 1000);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      if (signal === 'SIGKILL') return resolve(`skipped: exceeded ${capSeconds} s`);
+      const line = stdout.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        return resolve(`failed: exit ${code}: ${stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
+      resolve(JSON.parse(line) as Measurement);
+    });
+  });
+
+const flag = (name: string, fallback: string): string => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? (process.argv[i + 1] ?? fallback) : fallback;
+};
+
+const fmt = (v: number | null, digits = 0) =>
+  v === null
+    ? ''
+    : v.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const pad = (cells: readonly string[], widths: readonly number[]) =>
+  cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+
+const main = async (): Promise<void> => {
+  if (process.argv.includes('--child')) {
+    const i = process.argv.indexOf('--child');
+    await measure(process.argv[i + 1] as Variant, Number(process.argv[i + 2]));
+    return;
+  }
+  const sizes = flag('--sizes', '100,1000,10000,100000').split(',').map(Number);
+  const naiveCap = Number(flag('--naive-cap-seconds', '120'));
+  const naiveMax = Number(flag('--naive-max', '10000'));
+  const exactMax = Number(flag('--exact-max', '10000'));
+  const load0 = loadavg();
+  process.stdout.write(
+    `Planner benchmark: synthetic batches (seed 42, about size/10 distinct requirement signatures), bundled price book (${loadStaticPriceBook().offers.length} offers), node ${process.version}\n`,
+  );
+  process.stdout.write(`load average at start: ${load0.map((l) => l.toFixed(2)).join(' ')}\n\n`);
+  const rows: Array<{ size: number; variant: Variant; m: Measurement | string }> = [];
+  let naiveGaveUp: string | null = null;
+  for (const size of sizes) {
+    rows.push({ size, variant: 'aggregated', m: await runChild('aggregated', size, 600) });
+    if (size <= exactMax) rows.push({ size, variant: 'exact', m: await runChild('exact', size, 600) });
+    if (naiveGaveUp !== null) rows.push({ size, variant: 'naive', m: `skipped: ${naiveGaveUp}` });
+    else if (size > naiveMax)
+      rows.push({ size, variant: 'naive', m: `skipped: above --naive-max ${naiveMax}` });
+    else {
+      const m = await runChild('naive', size, naiveCap);
+      if (typeof m === 'string') naiveGaveUp = `a smaller size already ${m.replace('skipped: ', '')}`;
+      rows.push({ size, variant: 'naive', m });
+    }
+    const last = rows.filter((r) => r.size === size);
+    for (const r of last)
+      process.stderr.write(
+        `  ${size} ${r.variant}: ${typeof r.m === 'string' ? r.m : `${fmt(r.m.firstWallMs)} ms`}\n`,
+      );
+  }
+
+  const widths = [11, 8, 8, 14, 10, 10, 10, 10, 9, 9, 15, 9, 24, 0];
+  const header = [
+    'variant',
+    'jobs',
+    'classes',
+    'path',
+    'wall ms',
+    'cpu ms',
+    'warm wall',
+    'warm cpu',
+    'base MB',
+    'peak MB',
+    'cost USD',
+    'gap %',
+    'admitted by tier',
+  ];
+  process.stdout.write(`${pad(header, widths)}\n`);
+  for (const { size, variant, m } of rows) {
+    if (typeof m === 'string') {
+      process.stdout.write(`${pad([variant, fmt(size), '', `n/a (${m})`], widths)}\n`);
+      continue;
+    }
+    const path = m.status.startsWith('heuristic')
+      ? 'heuristic'
+      : variant === 'naive'
+        ? 'per-job MILP'
+        : 'exact MILP';
+    const tiers = Object.entries(m.admittedByTier)
+      .sort(([a], [b]) => Number(b) - Number(a))
+      .map(([t, n]) => `${t}:${n}`)
+      .join(' ');
+    process.stdout.write(
+      `${pad(
+        [
+          variant,
+          fmt(size),
+          fmt(m.classes),
+          path,
+          fmt(m.firstWallMs),
+          fmt(m.firstCpuMs),
+          fmt(m.secondWallMs),
+          fmt(m.secondCpuMs),
+          fmt(m.baselineRssMb),
+          fmt(m.peakRssMb),
+          fmt(m.costUsd, 2),
+          fmt(m.gapPct, 4),
+          `${tiers} (${m.admitted})`,
+        ],
+        widths,
+      )}\n`,
+    );
+  }
+
+  process.stdout.write(
+    '\nSpeed-up of the default planner over the per-job model (first plan in a fresh process):\n',
+  );
+  for (const size of sizes) {
+    const agg = rows.find((r) => r.size === size && r.variant === 'aggregated')?.m;
+    const naive = rows.find((r) => r.size === size && r.variant === 'naive')?.m;
+    if (typeof agg !== 'object') continue;
+    if (typeof naive !== 'object') {
+      process.stdout.write(`  ${fmt(size)} jobs: n/a (per-job model ${naive ?? 'not run'})\n`);
+      continue;
+    }
+    const sameTiers = JSON.stringify(agg.admittedByTier) === JSON.stringify(naive.admittedByTier);
+    process.stdout.write(
+      `  ${fmt(size)} jobs: ${(naive.firstWallMs / agg.firstWallMs).toFixed(1)}x wall, ${(naive.firstCpuMs / agg.firstCpuMs).toFixed(1)}x cpu; cost ${fmt(agg.costUsd, 2)} vs ${fmt(naive.costUsd, 2)} USD; admitted per tier ${sameTiers ? 'identical' : 'differs'}\n`,
+    );
+  }
+  const load1 = loadavg();
+  process.stdout.write(
+    `\nload average at end: ${load1.map((l) => l.toFixed(2)).join(' ')} (wall times on a shared machine grow with load; cpu ms is this process's own time)\n`,
+  );
+};
+
+await main();
