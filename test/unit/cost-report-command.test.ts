@@ -1,0 +1,155 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { registerReportCommand } from '../../bin/commands/report.js';
+import { buildCostReport } from '../../lambdas/core/cost-report.js';
+import { parseLedgerLines } from '../../lambdas/core/ledger-export.js';
+
+const EXAMPLE = readFileSync('examples/ledger-month.jsonl', 'utf8');
+const HOSTILE =
+  '{"kind":"usage","instanceId":"i-9","jobId":"@job","allocationId":"a","team":"=cmd|calc","project":"+p","region":"us-east-1","availabilityZone":null,"instanceType":"g5.xlarge","purchaseOption":"spot","unitPriceUsdPerHour":0.4,"onDemandPriceUsdPerHour":1.006,"startedAt":"2026-11-01T00:00:00Z","stoppedAt":"2026-11-01T10:00:00Z","interrupted":false}';
+
+/** Runs `qm report` in-process over in-memory files. */
+const run = async (args: string[], files: Record<string, string> = { 'ledger.jsonl': EXAMPLE }) => {
+  let out = '';
+  let err = '';
+  const written: Record<string, string> = {};
+  const program = new Command('qm').exitOverride().configureOutput({
+    writeOut: (s) => {
+      out += s;
+    },
+    writeErr: (s) => {
+      err += s;
+    },
+  });
+  registerReportCommand(program, {
+    readLines: async function* (path) {
+      const text = files[path];
+      if (text === undefined)
+        throw Object.assign(new Error(`ENOENT: no such file, open '${path}'`), { code: 'ENOENT' });
+      yield* text.split('\n');
+    },
+    write: (s) => {
+      out += s;
+    },
+    writeLines: async (path, lines) => {
+      let text = '';
+      for await (const line of lines) text += `${line}\n`;
+      written[path] = text;
+    },
+    now: () => '2026-12-01T00:00:00Z',
+  });
+  for (const c of program.commands) c.exitOverride();
+  try {
+    await program.parseAsync(['node', 'qm', 'report', ...args]);
+    return { out, err, written, exitCode: 0 };
+  } catch (error) {
+    if (error instanceof CommanderError) return { out, err, written, exitCode: error.exitCode };
+    throw error;
+  }
+};
+
+const NOV = ['--ledger', 'ledger.jsonl', '--from', '2026-11-01', '--to', '2026-11-30'];
+
+describe('qm report', () => {
+  it('prints a table per team with a total line', async () => {
+    const { out, exitCode } = await run(NOV);
+    expect(exitCode).toBe(0);
+    expect(out).toMatch(/^Cost report 2026-11-01 to 2026-11-30 \(USD\), by team: 300 jobs/);
+    for (const team of ['nlp', 'recsys', 'speech', 'vision'])
+      expect(out).toMatch(new RegExp(`^${team}\\s`, 'm'));
+    expect(out).toMatch(/^TOTAL\s+28,615\.91\s/m);
+  });
+
+  it('prints JSON equal to the core report, for any grouping', async () => {
+    for (const groupBy of ['project', 'day']) {
+      const { out } = await run([...NOV, '--group-by', groupBy, '--format', 'json']);
+      const expected = await buildCostReport(parseLedgerLines(EXAMPLE.split('\n')), {
+        from: '2026-11-01',
+        to: '2026-11-30',
+        groupBy: groupBy as 'project',
+      });
+      expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(expected)));
+    }
+  });
+
+  it('writes CSV with formula-looking names escaped', async () => {
+    const { out } = await run([...NOV, '--format', 'csv', '--group-by', 'job'], { 'ledger.jsonl': HOSTILE });
+    const lines = out.trim().split('\n');
+    expect(lines[0]).toBe(
+      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,budgetUsd,budgetUsedPct',
+    );
+    expect(lines[1]).toMatch(/^"'@job","'=cmd\|calc",4,10\.06,/);
+    expect(lines.at(-1)).toMatch(/^TOTAL,,4,/);
+  });
+
+  it('exports FOCUS 1.2 to --out, and names each billing-account flag it needs', async () => {
+    expect(await run([...NOV, '--format', 'focus'])).toMatchObject({ exitCode: 2 });
+    expect((await run([...NOV, '--format', 'focus'])).err).toContain(
+      '--billing-account-id is required with --format focus',
+    );
+    expect((await run([...NOV, '--format', 'focus', '--billing-account-id', '111122223333'])).err).toContain(
+      '--billing-account-name is required',
+    );
+    const { written, exitCode } = await run([
+      ...NOV,
+      '--format',
+      'focus',
+      '--billing-account-id',
+      '111122223333',
+      '--billing-account-name',
+      'Research',
+      '--out',
+      'focus.csv',
+    ]);
+    expect(exitCode).toBe(0);
+    const lines = (written['focus.csv'] ?? '').trim().split('\n');
+    expect(lines[0]?.startsWith('AvailabilityZone,BilledCost,BillingAccountId,')).toBe(true);
+    expect(lines.length).toBeGreaterThan(300);
+  });
+
+  it('writes the HTML report to --out', async () => {
+    const { written } = await run([...NOV, '--format', 'html', '--out', 'report.html']);
+    expect(written['report.html']).toMatch(/^<!doctype html>/);
+    expect(written['report.html']).toContain('generated 2026-12-01T00:00:00Z');
+  });
+
+  it('exits 2 naming the flag for bad flags, missing files and bad lines', async () => {
+    const cases: Array<[string[], RegExp, Record<string, string>?]> = [
+      [
+        ['--ledger', 'ledger.jsonl', '--from', '2026-11-1', '--to', '2026-11-30'],
+        /--from must be a date YYYY-MM-DD; got "2026-11-1"/,
+      ],
+      [
+        ['--ledger', 'ledger.jsonl', '--from', '2026-11-01', '--to', '2026-02-30'],
+        /--to: must be a date YYYY-MM-DD; got "2026-02-30"/,
+      ],
+      [
+        ['--ledger', 'ledger.jsonl', '--from', '2026-11-05', '--to', '2026-11-01'],
+        /--to: 2026-11-01 is before from 2026-11-05/,
+      ],
+      [
+        [...NOV, '--group-by', 'week'],
+        /--group-by must be one of team, project, job, day, month; got "week"/,
+      ],
+      [[...NOV, '--format', 'pdf'], /--format must be one of table, json, csv, focus, html; got "pdf"/],
+      [[...NOV, '--top', '0'], /--top must be a whole number from 1 to 100/],
+      [
+        ['--ledger', 'nope.jsonl', '--from', '2026-11-01', '--to', '2026-11-30'],
+        /cannot read --ledger nope\.jsonl: ENOENT/,
+      ],
+      [
+        NOV,
+        /invalid --ledger ledger\.jsonl:2: unitPriceUsdPerHour: /,
+        {
+          'ledger.jsonl': `# x\n${HOSTILE.replace('"unitPriceUsdPerHour":0.4', '"unitPriceUsdPerHour":"0.4"')}`,
+        },
+      ],
+    ];
+    for (const [args, message, files] of cases) {
+      const { err, exitCode } = await run(args, files);
+      expect(exitCode, args.join(' ')).toBe(2);
+      expect(err).toMatch(message);
+    }
+  });
+});
