@@ -1,10 +1,14 @@
 #!/usr/bin/env -S npx tsx
 import { Command } from 'commander';
 import { registerAuditCommand } from './commands/audit.js';
+import { registerCancelCommand } from './commands/cancel.js';
+import { registerCompleteCommand } from './commands/complete.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerPlanCommand } from './commands/plan.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerSimulateCommand } from './commands/simulate.js';
+import { registerStatusCommand } from './commands/status.js';
+import { registerSubmitCommand } from './commands/submit.js';
 
 /** Builds the `qm` command tree; tests build their own with fake I/O. */
 export const buildProgram = (): Command => {
@@ -14,6 +18,10 @@ export const buildProgram = (): Command => {
     .configureHelp({ sortSubcommands: true });
   registerPlanCommand(program);
   registerSimulateCommand(program);
+  registerSubmitCommand(program);
+  registerStatusCommand(program);
+  registerCompleteCommand(program);
+  registerCancelCommand(program);
   registerReportCommand(program);
   registerAuditCommand(program);
   registerExplainCommand(program);

@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import type { AwsClientConfig } from '../../lambdas/adapters/aws-clients.js';
+
+/**
+ * Where the pipeline commands (`qm submit`, `status`, `complete`, `cancel`) find a deployment:
+ * flags first, then the environment (`AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`,
+ * `QM_QUEUE_PREFIX`, `QM_TABLE_NAME`). Credentials come from the SDK's default chain, so
+ * `AWS_PROFILE` works as everywhere else.
+ */
+
+/** Exit code for bad input (files or flags), as for `qm plan`. */
+export const INPUT_ERROR_EXIT_CODE = 2;
+export const DEFAULT_QUEUE_PREFIX = 'quartermaster';
+
+export interface PipelineIo {
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly write?: (text: string) => void;
+  readonly readText?: (path: string) => Promise<string>;
+}
+
+export interface TargetFlags {
+  readonly region?: string;
+  readonly endpointUrl?: string;
+  readonly queuePrefix?: string;
+  readonly table?: string;
+}
+
+export interface PipelineTarget {
+  readonly aws: AwsClientConfig;
+  readonly queuePrefix: string;
+  readonly tableName: string;
+}
+
+/** Adds the deployment flags to a command. */
+export const withTargetFlags = (command: Command): Command =>
+  command
+    .option('--region <region>', 'AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)')
+    .option('--endpoint-url <url>', 'AWS endpoint override, e.g. moto (default: AWS_ENDPOINT_URL)')
+    .option(
+      '--queue-prefix <prefix>',
+      `queue name prefix (default: QM_QUEUE_PREFIX or ${DEFAULT_QUEUE_PREFIX})`,
+    )
+    .option('--table <name>', 'ledger table (default: QM_TABLE_NAME or <queue-prefix>-ledger)');
+
+/** Resolves flags and environment; a missing region is an input error naming both sources. */
+export const resolveTarget = (command: Command, flags: TargetFlags, io: PipelineIo): PipelineTarget => {
+  const env = io.env ?? process.env;
+  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (region === undefined || region === '') {
+    command.error(`qm ${command.name()}: no AWS region: pass --region or set AWS_REGION`, {
+      exitCode: INPUT_ERROR_EXIT_CODE,
+      code: 'qm.input',
+    });
+    throw new Error('no region');
+  }
+  const endpoint = flags.endpointUrl ?? env.AWS_ENDPOINT_URL;
+  const queuePrefix = flags.queuePrefix ?? env.QM_QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX;
+  return {
+    aws: { region, ...(endpoint === undefined || endpoint === '' ? {} : { endpoint }) },
+    queuePrefix,
+    tableName: flags.table ?? env.QM_TABLE_NAME ?? `${queuePrefix}-ledger`,
+  };
+};
+
+/** Stops the command with exit code 2 and a message naming what is wrong. */
+export const inputError = (command: Command, message: string): never => {
+  command.error(`qm ${command.name()}: ${message}`, { exitCode: INPUT_ERROR_EXIT_CODE, code: 'qm.input' });
+  throw new Error(message);
+};
+
+/** Stops the command with exit code 1 (the request was fine, the outcome was not). */
+export const runtimeError = (command: Command, message: string): never => {
+  command.error(`qm ${command.name()}: ${message}`, { exitCode: 1, code: 'qm.failed' });
+  throw new Error(message);
+};
