@@ -47,7 +47,10 @@ export type Ec2DescribeAction = (typeof EC2_DESCRIBE_ACTIONS)[number];
 /** The Price List Query API has no resources; AWS requires `Resource: *`. */
 export const PRICING_ACTIONS = ['pricing:GetProducts'] as const;
 /** Quota reads name a quota code, not an ARN the service can pre-compute per region; `*` it is. */
-export const SERVICE_QUOTAS_ACTIONS = ['servicequotas:GetServiceQuota'] as const;
+export const SERVICE_QUOTAS_ACTIONS = [
+  'servicequotas:GetServiceQuota',
+  'servicequotas:GetAWSDefaultServiceQuota',
+] as const;
 export const PASS_ROLE = 'iam:PassRole';
 export const S3_PUT_OBJECT = 's3:PutObject';
 

@@ -54,7 +54,7 @@ export const acknowledgeStarResource = (role: IConstruct): void =>
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason:
-      'Resource * only for actions that support no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), EC2 Describe*, pricing:GetProducts and servicequotas:GetServiceQuota.',
+      'Resource * only for actions that support no resource-level permissions: X-Ray PutTraceSegments/PutTelemetryRecords (active tracing), EC2 Describe*, pricing:GetProducts and servicequotas:Get*ServiceQuota.',
   });
 
 /** Acknowledges the one finding every function shares: the pinned runtime. */

@@ -120,11 +120,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     consumes: [],
     sendsTo: [],
     ec2: {
-      describe: [
-        'ec2:DescribeSpotPriceHistory',
-        'ec2:DescribeInstanceTypes',
-        'ec2:DescribeInstanceTypeOfferings',
-      ],
+      describe: ['ec2:DescribeSpotPriceHistory', 'ec2:DescribeInstanceTypes'],
     },
   },
   reconcile: {
@@ -387,7 +383,7 @@ export class Quartermaster extends Construct {
       env[ENV.queueUrl[key]] = this.queues[key].queueUrl;
     }
     if (config.provisioningRegions !== undefined) env[ENV.regions] = config.provisioningRegions.join(',');
-    if (name === 'solve' || name === 'events' || name === 'reconcile') {
+    if (['solve', 'events', 'reconcile', 'report', 'monthly-export'].includes(name)) {
       env[ENV.defaultMonthlyBudgetUsd] = String(config.defaultMonthlyBudgetUsd);
       env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
     }
@@ -441,8 +437,8 @@ export class Quartermaster extends Construct {
         }
       }
       const readOnly: string[] = [...(plan.ec2?.describe ?? [])];
-      if (name === 'price-refresh') readOnly.push(...PRICING_ACTIONS);
-      if (name === 'solve' || name === 'reconcile') readOnly.push(...SERVICE_QUOTAS_ACTIONS);
+      // Price refresh reads prices, spot history, instance types and the account's GPU quotas.
+      if (name === 'price-refresh') readOnly.push(...PRICING_ACTIONS, ...SERVICE_QUOTAS_ACTIONS);
       if (readOnly.length > 0) role.addToPrincipalPolicy(describeStatement(readOnly));
       // Tracing adds X-Ray's Resource * statement to every role.
       acknowledgeStarResource(role);

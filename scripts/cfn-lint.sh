@@ -10,12 +10,14 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
 fi
 
 rm -rf cdk.out
-npx cdk synth --quiet >/dev/null
+npx cdk synth --quiet >/dev/null 2>cdk.out.log || { cat cdk.out.log >&2; exit 1; }
 shopt -s nullglob
 templates=(cdk.out/*.template.json)
 if [ ${#templates[@]} -eq 0 ]; then
   echo "cfn-lint: cdk synth produced no template in cdk.out" >&2
   exit 1
 fi
-cfn-lint --format parseable -- "${templates[@]}"
+# W3005: CDK adds an explicit DependsOn from each function to its role as well as the GetAtt;
+# redundant, harmless, and not ours to remove. Everything else fails the run.
+cfn-lint --format parseable --ignore-checks W3005 -- "${templates[@]}"
 echo "cfn-lint: ${#templates[@]} template(s) clean"

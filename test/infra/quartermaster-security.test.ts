@@ -98,14 +98,15 @@ describe('Least-privilege function roles', () => {
 
   it('uses Resource * only for X-Ray and read-only APIs without resource-level permissions', () => {
     const allowedOnStar =
-      /^(xray:Put(TraceSegments|TelemetryRecords)|ec2:Describe\w+|pricing:GetProducts|servicequotas:GetServiceQuota)$/;
+      /^(xray:Put(TraceSegments|TelemetryRecords)|ec2:Describe\w+|pricing:GetProducts|servicequotas:Get(AWSDefault)?ServiceQuota)$/;
     for (const name of HANDLER_NAMES) {
       for (const s of of(name).filter((st) => st.Resource === '*')) {
         for (const action of actionsOf([s])) expect(action, name).toMatch(allowedOnStar);
       }
     }
     expect(actionsOf(of('price-refresh'))).toContain('pricing:GetProducts');
-    expect(actionsOf(of('solve'))).toContain('servicequotas:GetServiceQuota');
+    expect(actionsOf(of('price-refresh'))).toContain('servicequotas:GetServiceQuota');
+    expect(actionsOf(of('solve')).filter((a) => a.startsWith('servicequotas:'))).toEqual([]);
   });
 
   it('limits intake to job and rejection items, and price refresh to price books (dynamodb:LeadingKeys)', () => {

@@ -1,0 +1,198 @@
+import type { Context, LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import {
+  buildCostReport,
+  GROUP_BYS,
+  type GroupBy,
+  periodsIn,
+  ReportOptionError,
+  reportWindow,
+} from '../core/cost-report.js';
+import { csvLine } from '../core/csv.js';
+import { focusCsvLines } from '../core/focus-export.js';
+import { renderHtmlReport } from '../core/html-report.js';
+import type { Clock } from '../core/ports.js';
+import { ledgerRecords, type ReportLedger } from '../core/use-cases/ledger-records.js';
+import { createObservability, type Observability, withObservability } from './middleware.js';
+import { lazyHandler, sharedRuntime } from './runtime.js';
+
+/** Output formats of the report endpoint. */
+export const REPORT_FORMATS = ['json', 'csv', 'focus', 'html'] as const;
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+
+/** Longest window one request may ask for; a year keeps a response within Lambda's 6 MB. */
+export const MAX_REPORT_DAYS = 366;
+
+export interface ReportRequest {
+  readonly from: string;
+  readonly to: string;
+  readonly groupBy: GroupBy;
+  readonly format: ReportFormat;
+}
+
+export interface ReportHandlerDeps {
+  readonly ledger: ReportLedger;
+  /** Teams the report covers (the deployment's configured teams). */
+  readonly teams: readonly string[];
+  readonly clock: Clock;
+  readonly obs: Observability;
+}
+
+const CONTENT_TYPES: Readonly<Record<ReportFormat, string>> = {
+  json: 'application/json',
+  csv: 'text/csv; charset=utf-8',
+  focus: 'text/csv; charset=utf-8',
+  html: 'text/html; charset=utf-8',
+};
+
+const respond = (statusCode: number, contentType: string, body: string): LambdaFunctionURLResult => ({
+  statusCode,
+  headers: { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+  body,
+});
+
+const clientError = (message: string) => respond(400, 'application/json', JSON.stringify({ error: message }));
+
+const oneOf = <T extends string>(
+  option: string,
+  allowed: readonly T[],
+  value: string | undefined,
+  fallback: T,
+): T => {
+  if (value === undefined || value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ReportOptionError(option, `must be one of ${allowed.join(', ')}; got "${value.slice(0, 40)}"`);
+};
+
+/**
+ * Reads `from`, `to`, `groupBy` and `format` from the query string. `from`/`to` default to the
+ * current month so far; `groupBy` to team; `format` to json.
+ * @throws ReportOptionError naming the bad parameter
+ */
+export const parseReportRequest = (
+  query: Readonly<Record<string, string | undefined>> | undefined,
+  now: Date,
+): ReportRequest => {
+  const q = query ?? {};
+  const today = now.toISOString().slice(0, 10);
+  const from = q.from ?? `${today.slice(0, 7)}-01`;
+  const to = q.to ?? today;
+  const window = reportWindow(from, to);
+  const days = Math.round((window.endMs - window.startMs) / 86_400_000);
+  if (days > MAX_REPORT_DAYS) {
+    throw new ReportOptionError('to', `the window is ${days} days; at most ${MAX_REPORT_DAYS} per request`);
+  }
+  return {
+    from,
+    to,
+    groupBy: oneOf('groupBy', GROUP_BYS, q.groupBy, 'team'),
+    format: oneOf('format', REPORT_FORMATS, q.format, 'json'),
+  };
+};
+
+const collect = async (lines: AsyncIterable<string>): Promise<string> => {
+  const out: string[] = [];
+  for await (const line of lines) out.push(line);
+  return `${out.join('\n')}\n`;
+};
+
+const REPORT_CSV_COLUMNS = [
+  'key',
+  'team',
+  'actualUsd',
+  'onDemandEquivalentUsd',
+  'savingsUsd',
+  'savingsPct',
+  'interruptedUsd',
+  'spotUsd',
+  'onDemandUsd',
+  'estimateUsd',
+  'estimateAccuracy',
+  'instanceHours',
+  'budgetUsd',
+  'budgetUsedPct',
+] as const;
+
+/** The body of one report in the requested format. */
+export const renderReport = async (
+  request: ReportRequest,
+  deps: Pick<ReportHandlerDeps, 'ledger' | 'teams'>,
+  meta: { readonly accountId: string; readonly generatedAt: string },
+): Promise<string> => {
+  const periods = periodsIn(reportWindow(request.from, request.to));
+  const records = () => ledgerRecords(deps.ledger, deps.teams, periods);
+  if (request.format === 'focus') {
+    return collect(
+      focusCsvLines(records(), {
+        from: request.from,
+        to: request.to,
+        billingAccountId: meta.accountId,
+        billingAccountName: meta.accountId,
+      }),
+    );
+  }
+  const report = await buildCostReport(records(), {
+    from: request.from,
+    to: request.to,
+    groupBy: request.groupBy,
+  });
+  switch (request.format) {
+    case 'json':
+      return JSON.stringify(report);
+    case 'csv':
+      return [
+        csvLine(REPORT_CSV_COLUMNS),
+        ...report.rows.map((row) => csvLine(REPORT_CSV_COLUMNS.map((c) => row[c]))),
+        '',
+      ].join('\n');
+    case 'html':
+      return renderHtmlReport(report, { source: 'DynamoDB ledger', generatedAt: meta.generatedAt });
+  }
+};
+
+/** The account id in a Lambda function ARN (`arn:aws:lambda:region:account:function:name`). */
+export const accountOf = (functionArn: string): string => functionArn.split(':')[4] ?? 'unknown';
+
+/**
+ * The report Lambda behind an IAM-authenticated Function URL:
+ * `GET ?from=YYYY-MM-DD&to=YYYY-MM-DD&groupBy=team|project|job|day|month&format=json|csv|focus|html`.
+ * Bad parameters get a 400 naming the parameter; anything else a generic 500, logged once with
+ * its cause.
+ */
+export const makeHandler = (deps: ReportHandlerDeps) =>
+  withObservability(
+    deps.obs,
+    async (event: LambdaFunctionURLEvent, context: Context): Promise<LambdaFunctionURLResult> => {
+      const method = event.requestContext?.http?.method ?? 'GET';
+      if (method !== 'GET')
+        return respond(405, 'application/json', JSON.stringify({ error: 'only GET is supported' }));
+      let request: ReportRequest;
+      try {
+        request = parseReportRequest(event.queryStringParameters, deps.clock.now());
+      } catch (err) {
+        if (err instanceof ReportOptionError) return clientError(err.message);
+        throw err;
+      }
+      try {
+        const body = await renderReport(request, deps, {
+          accountId: accountOf(context.invokedFunctionArn),
+          generatedAt: deps.clock.now().toISOString(),
+        });
+        return respond(200, CONTENT_TYPES[request.format], body);
+      } catch (err) {
+        if (err instanceof ReportOptionError) return clientError(err.message);
+        deps.obs.logger.error('report failed', { error: err as Error, request });
+        return respond(500, 'application/json', JSON.stringify({ error: 'internal error' }));
+      }
+    },
+  );
+
+/** The deployed entry point. */
+export const handler = lazyHandler(async () => {
+  const rt = sharedRuntime();
+  return makeHandler({
+    ledger: rt.ledger,
+    teams: [...rt.config.budgets.teams.keys()],
+    clock: rt.clock,
+    obs: createObservability('report'),
+  });
+});
