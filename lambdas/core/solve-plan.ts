@@ -53,15 +53,18 @@ export interface PlanInput {
   readonly usageScaleVcpuHours?: number;
   /**
    * Largest aggregated model (integer columns after pruning) solved exactly; larger inputs take
-   * the greedy path, still bounded by the LP relaxation; 0 always takes the greedy path. @default 3000
+   * the greedy path, still bounded by the LP relaxation; 0 always takes the greedy path. @default 1000
    */
   readonly exactColumnLimit?: number;
 }
 
 const DEFAULT_TEAM: TeamTerms = { weight: 1, remainingUsd: Number.POSITIVE_INFINITY };
 const EPS = 1e-6;
-/** Past this many integer columns HiGHS takes seconds per tier on the planner's models (ADR 0003). */
-const DEFAULT_EXACT_COLUMN_LIMIT = 3000;
+/**
+ * Past about this many integer columns the exact path (two MILPs per tier and one for placement)
+ * takes over a second on the planner's models; see ADR 0003 for the measurements.
+ */
+const DEFAULT_EXACT_COLUMN_LIMIT = 1000;
 /** Relative gap to the LP bound below which the heuristic's placement is accepted without a search. */
 const HEURISTIC_TARGET_GAP = 0.001;
 

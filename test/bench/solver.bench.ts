@@ -4,7 +4,7 @@
  * quotas and budgets that bind. Each measurement runs in its own child process so peak RSS is the
  * planner's own. Prints a table; it is not a timed test.
  *
- * Flags: --sizes 100,1000,10000,100000   --naive-cap-seconds 120   --naive-max 10000   --exact-max 10000
+ * Flags: --sizes 100,1000,5000,10000,100000   --naive-cap-seconds 120   --naive-max 10000   --exact-max 10000
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -137,7 +137,7 @@ const main = async (): Promise<void> => {
     await measure(process.argv[i + 1] as Variant, Number(process.argv[i + 2]));
     return;
   }
-  const sizes = flag('--sizes', '100,1000,10000,100000').split(',').map(Number);
+  const sizes = flag('--sizes', '100,1000,5000,10000,100000').split(',').map(Number);
   const naiveCap = Number(flag('--naive-cap-seconds', '120'));
   const naiveMax = Number(flag('--naive-max', '10000'));
   const exactMax = Number(flag('--exact-max', '10000'));
@@ -166,7 +166,7 @@ const main = async (): Promise<void> => {
       );
   }
 
-  const widths = [11, 8, 8, 14, 10, 10, 10, 10, 9, 9, 15, 9, 24, 0];
+  const widths = [11, 8, 8, 20, 10, 10, 10, 10, 9, 9, 15, 9, 24, 0];
   const header = [
     'variant',
     'jobs',
