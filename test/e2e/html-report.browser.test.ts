@@ -91,7 +91,7 @@ describe('HTML cost report in Chromium', () => {
   });
 
   it('shows headline figures equal to the JSON report', async () => {
-    const kpi = (key: string) => page.locator(`[data-kpi="${key}"] .v`).innerText();
+    const kpi = (key: string) => page.locator(`[data-kpi="${key}"] .v`).textContent();
     expect(await kpi('actual')).toBe(formatUsd(json.totals.actualUsd));
     expect(await kpi('on-demand-equivalent')).toBe(formatUsd(json.totals.onDemandEquivalentUsd));
     expect(await kpi('savings')).toBe(formatUsd(json.totals.savingsUsd));
@@ -105,14 +105,14 @@ describe('HTML cost report in Chromium', () => {
     const rows = table.locator('tbody tr');
     await expect(rows.count()).resolves.toBe(json.rows.length);
     for (const [i, row] of json.rows.entries()) {
-      await expect(rows.nth(i).locator('th').innerText()).resolves.toBe(row.key);
-      await expect(rows.nth(i).locator('td').first().innerText()).resolves.toBe(formatUsd(row.actualUsd));
+      await expect(rows.nth(i).locator('th').textContent()).resolves.toBe(row.key);
+      await expect(rows.nth(i).locator('td').first().textContent()).resolves.toBe(formatUsd(row.actualUsd));
     }
-    await expect(table.locator('tfoot td').first().innerText()).resolves.toBe(
+    await expect(table.locator('tfoot td').first().textContent()).resolves.toBe(
       formatUsd(json.totals.actualUsd),
     );
     const top = page.getByRole('table', { name: /Top \d+ jobs by cost/ });
-    await expect(top.locator('tbody tr th').first().innerText()).resolves.toBe(json.topJobs[0]?.jobId);
+    await expect(top.locator('tbody tr th').first().textContent()).resolves.toBe(json.topJobs[0]?.jobId);
   });
 
   it('reads as a structure a screen reader can follow', async () => {
