@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { ManagedInstance } from '../core/cloud-ports.js';
 import type { FieldIssue } from '../core/job-request.js';
 import { formatIssues } from '../core/job-request.js';
 import { parseEc2Event } from '../core/use-cases/ec2-event.js';
@@ -38,6 +39,34 @@ const isEc2Envelope = (body: string): boolean => {
  */
 export const makeHandler = (deps: EventsHandlerDeps) => {
   const { logger, metrics } = deps.obs;
+  /**
+   * Locating an instance by id lists the region's managed instances; within one batch that list
+   * is read once per region, so a batch of ten running events costs one DescribeInstances, not
+   * ten. An event is emitted only after its instance exists, so a list read while handling the
+   * batch holds every instance the batch names.
+   */
+  const perBatch = (): CapacityDeps => {
+    const snapshots = new Map<string, Promise<readonly ManagedInstance[]>>();
+    return {
+      ...deps,
+      fleetFor: (region) => {
+        const fleet = deps.fleetFor(region);
+        return {
+          launch: (r) => fleet.launch(r),
+          findByAllocation: (id) => fleet.findByAllocation(id),
+          terminate: (ids) => fleet.terminate(ids),
+          findManaged: () => {
+            let snapshot = snapshots.get(region);
+            if (snapshot === undefined) {
+              snapshot = fleet.findManaged();
+              snapshots.set(region, snapshot);
+            }
+            return snapshot;
+          },
+        };
+      },
+    };
+  };
   const reject = async (
     messageId: string,
     body: string,
@@ -54,43 +83,42 @@ export const makeHandler = (deps: EventsHandlerDeps) => {
     logger.warn('event message rejected', { messageId, reason });
     metrics.addMetric('EventRejected', MetricUnit.Count, 1);
   };
-  return withObservability(
-    deps.obs,
-    async (event: SQSEvent): Promise<SQSBatchResponse> =>
-      processSqsBatch(event, deps.obs, async (record) => {
-        if (isEc2Envelope(record.body)) {
-          const parsed = parseEc2Event(record.body);
-          if (!parsed.ok)
-            return reject(
-              record.messageId,
-              record.body,
-              `ec2 event: ${formatIssues(parsed.issues)}`,
-              parsed.issues,
-            );
-          const outcome = await handleEc2Event(deps, parsed.value);
-          logger.info('ec2 event', { event: parsed.value, outcome });
-          metrics.addMetric(`Ec2Event_${outcome.kind}`, MetricUnit.Count, 1);
-          if (outcome.kind === 'retry') throw new RetryLaterError(outcome.reason);
-          return;
-        }
-        const parsed = parseJobEventMessage(record.body);
+  return withObservability(deps.obs, async (event: SQSEvent): Promise<SQSBatchResponse> => {
+    const batchDeps = perBatch();
+    return processSqsBatch(event, deps.obs, async (record) => {
+      if (isEc2Envelope(record.body)) {
+        const parsed = parseEc2Event(record.body);
         if (!parsed.ok)
           return reject(
             record.messageId,
             record.body,
-            `job event: ${formatIssues(parsed.issues)}`,
+            `ec2 event: ${formatIssues(parsed.issues)}`,
             parsed.issues,
           );
-        const outcome = await handleJobEvent(deps, parsed.value);
-        logger.info('job event', { message: parsed.value, outcome });
-        metrics.addMetric(`JobEvent_${outcome.kind}`, MetricUnit.Count, 1);
-        if (outcome.kind === 'refused') {
-          await reject(record.messageId, record.body, `job event: ${outcome.reason}`, [
-            { field: 'jobId', message: outcome.reason },
-          ]);
-        }
-      }),
-  );
+        const outcome = await handleEc2Event(batchDeps, parsed.value);
+        logger.info('ec2 event', { event: parsed.value, outcome });
+        metrics.addMetric(`Ec2Event_${outcome.kind}`, MetricUnit.Count, 1);
+        if (outcome.kind === 'retry') throw new RetryLaterError(outcome.reason);
+        return;
+      }
+      const parsed = parseJobEventMessage(record.body);
+      if (!parsed.ok)
+        return reject(
+          record.messageId,
+          record.body,
+          `job event: ${formatIssues(parsed.issues)}`,
+          parsed.issues,
+        );
+      const outcome = await handleJobEvent(batchDeps, parsed.value);
+      logger.info('job event', { message: parsed.value, outcome });
+      metrics.addMetric(`JobEvent_${outcome.kind}`, MetricUnit.Count, 1);
+      if (outcome.kind === 'refused') {
+        await reject(record.messageId, record.body, `job event: ${outcome.reason}`, [
+          { field: 'jobId', message: outcome.reason },
+        ]);
+      }
+    });
+  });
 };
 
 /** The deployed entry point. */
