@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { readLedgerFile, writeLedgerFile } from '../../lambdas/adapters/ledger-export-file.js';
 import { applyAllocation, receiveJob } from '../../lambdas/core/job-state.js';
 import {
   jobLine,
@@ -117,5 +121,21 @@ describe('ledger export format', () => {
         }
       }),
     );
+  });
+
+  it('round-trips through a file, header lines first, streamed both ways', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'qm-ledger-'));
+    try {
+      const file = path.join(dir, 'month.jsonl');
+      const records = [...generateLedgerMonth({ jobs: 50, seed: 4 })];
+      expect(await writeLedgerFile(file, records, ['generated for a test'])).toBe(records.length);
+      expect(readFileSync(file, 'utf8').startsWith('# generated for a test\n{"kind":"budget"')).toBe(true);
+      expect(await collect(readLedgerFile(file))).toEqual(records);
+      await expect(collect(readLedgerFile(path.join(dir, 'missing.jsonl')))).rejects.toMatchObject({
+        code: 'ENOENT',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
