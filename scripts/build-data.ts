@@ -1,6 +1,6 @@
 /**
  * Regenerates `data/price-book.json`, the bundled static price book, from the dated source CSVs
- * (default `../shared/data` next to the repository; `--from <dir>` to use another directory).
+ * (default `data/source`, the committed copy of the dated public inputs; `--from <dir>` to use another directory).
  *
  *   npm run data:build [-- --from <dir>] [-- --out <file>]
  *
@@ -25,7 +25,7 @@ import {
 } from '../lambdas/core/price-book.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const DEFAULT_SOURCE_DIR = path.resolve(REPO_ROOT, '../shared/data');
+export const DEFAULT_SOURCE_DIR = path.resolve(REPO_ROOT, 'data/source');
 export const DEFAULT_OUTPUT = path.resolve(REPO_ROOT, 'data/price-book.json');
 export const GENERATED_BY = 'scripts/build-data.ts (npm run data:build)';
 

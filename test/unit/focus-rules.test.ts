@@ -15,11 +15,11 @@ import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 /**
  * Checks a generated month of 10,000 jobs, exported as FOCUS 1.2 CSV, against every rule of the
  * FOCUS 1.2 rule model that applies to GPU instances on EC2 and can be checked from the data.
- * The rule model is read from ../shared/data/FOCUS-1.2-columns.md (the validator's rules).
+ * The rule model is read from data/source/FOCUS-1.2-columns.md (the validator's rules).
  */
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const RULES_FILE = path.resolve(repoRoot, '../shared/data/FOCUS-1.2-columns.md');
+const RULES_FILE = path.resolve(repoRoot, 'data/source/FOCUS-1.2-columns.md');
 
 interface ColumnSpec {
   readonly column: string;

@@ -11,7 +11,7 @@ import {
 } from '../../scripts/build-data.js';
 
 /**
- * Invariants of the price book built from the real source data in ../shared/data. These tests
+ * Invariants of the price book built from the real source data in data/source. These tests
  * never skip: without the source directory they fail and say where it was expected.
  */
 let sources: SourceData;
