@@ -79,6 +79,7 @@ export const createHandlerFunction = (scope: Construct, id: string, props: Handl
       sourcesContent: false,
       mainFields: [...MAIN_FIELDS],
       externalModules: [...EXTERNAL_MODULES],
+      bundleAwsSDK: EXTERNAL_MODULES.length === 0,
       banner: ESM_REQUIRE_BANNER,
       commandHooks: {
         beforeBundling: () => [],
