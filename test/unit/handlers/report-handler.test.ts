@@ -1,4 +1,4 @@
-import type { LambdaFunctionURLEvent, LambdaFunctionURLResult } from 'aws-lambda';
+import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
 import { FOCUS_HEADER } from '../../../lambdas/core/focus-export.js';
@@ -63,14 +63,11 @@ const deps = (source: ReportLedger = ledger) => ({
   obs: quietObservability(),
 });
 
+/** A structured Function URL result (the handler never returns a bare string). */
+type UrlResponse = { statusCode: number; body: string; headers: Record<string, string> };
+
 const call = async (query: Record<string, string>, source?: ReportLedger, method?: string) =>
-  (await makeHandler(deps(source))(
-    urlEvent(query, method),
-    lambdaContext('qm-report'),
-  )) as LambdaFunctionURLResult & {
-    body: string;
-    headers: Record<string, string>;
-  };
+  (await makeHandler(deps(source))(urlEvent(query, method), lambdaContext('qm-report'))) as UrlResponse;
 
 describe('Report handler', () => {
   it('returns the JSON cost report of the ledger for the window, grouped by team', async () => {
