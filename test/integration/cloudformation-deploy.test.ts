@@ -117,10 +117,19 @@ beforeAll(async () => {
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
+  let spawnError: Error | undefined;
+  moto.once('error', (err) => {
+    spawnError = err;
+  });
   moto.stdout?.on('data', keep);
   moto.stderr?.on('data', keep);
   const deadline = Date.now() + 30_000;
   for (;;) {
+    if (spawnError !== undefined) {
+      throw new Error(
+        `could not start moto_server (moto 5.2 with its server extra, on PATH): ${spawnError.message}`,
+      );
+    }
     if (moto.exitCode !== null) throw new Error(`moto_server exited (${moto.exitCode}):\n${output}`);
     try {
       if ((await fetch(`${endpoint}/moto-api/`)).ok) break;
