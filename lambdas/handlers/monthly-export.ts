@@ -1,10 +1,9 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Clock } from '../core/ports.js';
-import type { ReportLedger } from '../core/use-cases/ledger-records.js';
 import { ConfigError } from './config.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
-import { accountOf, renderReport } from './report.js';
+import { accountOf, type ReportLedger, renderReport } from './report.js';
 import { lazyHandler, sharedRuntime } from './runtime.js';
 
 /** Environment variable naming the export bucket (set by the CDK construct). */

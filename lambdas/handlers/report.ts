@@ -10,8 +10,9 @@ import {
 import { csvLine } from '../core/csv.js';
 import { focusCsvLines } from '../core/focus-export.js';
 import { renderHtmlReport } from '../core/html-report.js';
-import type { Clock } from '../core/ports.js';
-import { ledgerRecords, type ReportLedger } from '../core/use-cases/ledger-records.js';
+import type { LedgerRecord } from '../core/ledger-export.js';
+import { type ExportableLedger, exportLedgerPeriod } from '../core/ledger-export-period.js';
+import type { Clock, Period } from '../core/ports.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
 import { lazyHandler, sharedRuntime } from './runtime.js';
 
@@ -27,6 +28,31 @@ export interface ReportRequest {
   readonly to: string;
   readonly groupBy: GroupBy;
   readonly format: ReportFormat;
+}
+
+/** The ledger reads a report needs. */
+export type ReportLedger = ExportableLedger;
+
+/** The month before `period` (`yyyy-mm`). */
+export const previousPeriod = (period: Period): Period => {
+  const [y, m] = period.split('-').map(Number) as [number, number];
+  return m === 1 ? `${y - 1}-12` : `${y}-${String(m - 1).padStart(2, '0')}`;
+};
+
+/**
+ * The export records of `teams` for the report periods. Jobs are listed by the month they were
+ * received in, so the month before the first period is read too: a job received then whose
+ * instances ran into the window is charged for the part inside it (the builders clip to the
+ * window, and read budgets and estimates of the window's months only).
+ */
+export async function* reportRecords(
+  ledger: ReportLedger,
+  teams: readonly string[],
+  periods: readonly Period[],
+): AsyncGenerator<LedgerRecord> {
+  const first = periods[0];
+  if (first === undefined) return;
+  for (const period of [previousPeriod(first), ...periods]) yield* exportLedgerPeriod(ledger, teams, period);
 }
 
 export interface ReportHandlerDeps {
@@ -119,7 +145,7 @@ export const renderReport = async (
   meta: { readonly accountId: string; readonly generatedAt: string },
 ): Promise<string> => {
   const periods = periodsIn(reportWindow(request.from, request.to));
-  const records = () => ledgerRecords(deps.ledger, deps.teams, periods);
+  const records = () => reportRecords(deps.ledger, deps.teams, periods);
   if (request.format === 'focus') {
     return collect(
       focusCsvLines(records(), {

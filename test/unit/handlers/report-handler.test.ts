@@ -2,14 +2,18 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
 import { FOCUS_HEADER } from '../../../lambdas/core/focus-export.js';
-import type { ReportLedger } from '../../../lambdas/core/use-cases/ledger-records.js';
 import { quietObservability } from '../../../lambdas/handlers/middleware.js';
 import {
   type ExportObject,
   makeHandler as makeExportHandler,
   previousMonth,
 } from '../../../lambdas/handlers/monthly-export.js';
-import { makeHandler, parseReportRequest } from '../../../lambdas/handlers/report.js';
+import {
+  makeHandler,
+  parseReportRequest,
+  previousPeriod,
+  type ReportLedger,
+} from '../../../lambdas/handlers/report.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { allocationFor, jobRequest } from '../../support/ledger-fixtures.js';
 import { lambdaContext } from './lambda-fixtures.js';
@@ -121,7 +125,8 @@ describe('Report handler', () => {
     const failing: ReportLedger = {
       listJobsByTeamAndPeriod: () =>
         Promise.reject(new Error('ProvisionedThroughputExceeded on table secret-name')),
-      listUsageByTeamAndPeriod: () => Promise.reject(new Error('boom')),
+      listEvents: () => Promise.reject(new Error('boom')),
+      listUsageByJob: () => Promise.reject(new Error('boom')),
       getBudget: () => Promise.reject(new Error('boom')),
     };
     const response = await call({ from: '2026-03-01', to: '2026-03-31' }, failing);
@@ -131,6 +136,11 @@ describe('Report handler', () => {
 
   it('refuses methods other than GET', async () => {
     expect((await call({}, undefined, 'POST')).statusCode).toBe(405);
+  });
+
+  it('reads the month before the window too, across a year boundary', () => {
+    expect(previousPeriod('2026-03')).toBe('2026-02');
+    expect(previousPeriod('2026-01')).toBe('2025-12');
   });
 
   it('defaults to the current month so far, grouped by team, as JSON', () => {
