@@ -324,7 +324,7 @@ export class Quartermaster extends Construct {
       encryptionKey: this.key,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
-      timeToLiveAttribute: LEDGER_TABLE.ttlAttribute,
+      ...(LEDGER_TABLE.ttlAttribute === undefined ? {} : { timeToLiveAttribute: LEDGER_TABLE.ttlAttribute }),
       removalPolicy: config.removalPolicy,
     });
     for (const index of LEDGER_TABLE.globalIndexes) {

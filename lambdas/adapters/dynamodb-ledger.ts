@@ -232,25 +232,39 @@ const chunkOffers = (offers: readonly Offer[]): Offer[][] => {
 
 export interface DynamoDbLedgerOptions {
   readonly client: DynamoDBClient;
+  /** The ledger table (`LEDGER_TABLE`): jobs, budgets, usage, price books, rejections. */
   readonly tableName: string;
+  /** The append-only job events table (`EVENTS_TABLE`); only ever written with PutItem. */
+  readonly eventsTableName: string;
   readonly clock: Clock;
 }
 
 /**
- * The ledger on one DynamoDB table (layout: table-definition.ts, docs/adr/0001). Every state
- * change is a conditional write on the job's version; allocation, its event and the budget
- * reservation commit in one TransactWriteItems. Storage failures become domain errors; anything
- * unexpected is rethrown with the operation as context and the SDK error as `cause`.
+ * The ledger on two DynamoDB tables (layout: table-definition.ts, docs/adr/0001 and 0005). Every
+ * state change is a conditional write on the job's version; the job write and its event (a Put on
+ * the events table with `attribute_not_exists`, never an update) commit in one
+ * TransactWriteItems, with the budget reservation when there is one. Storage failures become
+ * domain errors; anything unexpected is rethrown with the operation as context and the SDK error
+ * as `cause`.
  */
 export class DynamoDbLedger implements Ledger {
   readonly #client: DynamoDBClient;
   readonly #table: string;
+  readonly #eventsTable: string;
   readonly #clock: Clock;
 
   constructor(options: DynamoDbLedgerOptions) {
     if (options.tableName.length === 0) throw new TypeError('DynamoDbLedger: tableName must not be empty');
+    // Checked at run time too: callers in plain JavaScript (or `as` casts) can still leave it out.
+    if (typeof options.eventsTableName !== 'string' || options.eventsTableName.length === 0)
+      throw new TypeError('DynamoDbLedger: eventsTableName must not be empty');
+    if (options.eventsTableName === options.tableName)
+      throw new TypeError(
+        `DynamoDbLedger: eventsTableName must name the events table, not the ledger table ${JSON.stringify(options.tableName)}`,
+      );
     this.#client = options.client;
     this.#table = options.tableName;
+    this.#eventsTable = options.eventsTableName;
     this.#clock = options.clock;
   }
 
@@ -265,9 +279,12 @@ export class DynamoDbLedger implements Ledger {
       if (err instanceof QuartermasterError || err instanceof TypeError || err instanceof RangeError)
         throw err;
       const message = err instanceof Error ? err.message : String(err);
-      throw new Error(`DynamoDbLedger.${operation}(${id}) on table ${this.#table}: ${message}`, {
-        cause: err,
-      });
+      throw new Error(
+        `DynamoDbLedger.${operation}(${id}) on tables ${this.#table}, ${this.#eventsTable}: ${message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -294,18 +311,27 @@ export class DynamoDbLedger implements Ledger {
     }
   }
 
-  async #query(input: Omit<QueryCommandInput, 'TableName'>): Promise<{ items: Item[]; last?: Item }> {
-    const out = await this.#client.send(new QueryCommand({ ...input, TableName: this.#table }));
+  async #query(
+    input: Omit<QueryCommandInput, 'TableName'>,
+    table: string = this.#table,
+  ): Promise<{ items: Item[]; last?: Item }> {
+    const out = await this.#client.send(new QueryCommand({ ...input, TableName: table }));
     return out.LastEvaluatedKey === undefined
       ? { items: out.Items ?? [] }
       : { items: out.Items ?? [], last: out.LastEvaluatedKey };
   }
 
-  async #queryAll(input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<Item[]> {
+  async #queryAll(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>,
+    table: string = this.#table,
+  ): Promise<Item[]> {
     const items: Item[] = [];
     let start: Item | undefined;
     do {
-      const page = await this.#query(start === undefined ? input : { ...input, ExclusiveStartKey: start });
+      const page = await this.#query(
+        start === undefined ? input : { ...input, ExclusiveStartKey: start },
+        table,
+      );
       items.push(...page.items);
       start = page.last;
     } while (start !== undefined);
@@ -367,11 +393,7 @@ export class DynamoDbLedger implements Ledger {
             },
           },
           {
-            Put: {
-              TableName: this.#table,
-              Item: eventItem(event),
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
+            Put: this.#eventPut(event),
           },
         ]);
         return { outcome: 'created', job };
@@ -420,14 +442,20 @@ export class DynamoDbLedger implements Ledger {
           ExpressionAttributeValues: { ':expected': N(before.version) },
         },
       },
-      {
-        Put: {
-          TableName: this.#table,
-          Item: eventItem(event),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
+      { Put: this.#eventPut(event) },
     ];
+  }
+
+  /**
+   * The only write this adapter makes on the events table: a Put that fails if the event exists,
+   * so a retried append never replaces history (the table's policy denies every other write).
+   */
+  #eventPut(event: JobEvent) {
+    return {
+      TableName: this.#eventsTable,
+      Item: eventItem(event),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
   }
 
   async listJobsByState(state: JobState, page?: PageRequest): Promise<Page<JobRecord>> {
@@ -550,11 +578,14 @@ export class DynamoDbLedger implements Ledger {
 
   async listEvents(jobId: string): Promise<readonly JobEvent[]> {
     return this.#guard('listEvents', jobId, async () => {
-      const items = await this.#queryAll({
-        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-        ExpressionAttributeValues: { ':pk': S(K.job(jobId).pk), ':prefix': S(K.eventPrefix) },
-        ConsistentRead: true,
-      });
+      const items = await this.#queryAll(
+        {
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': S(K.event(jobId, 0).pk), ':prefix': S(K.eventPrefix) },
+          ConsistentRead: true,
+        },
+        this.#eventsTable,
+      );
       return items.map(toEvent);
     });
   }
@@ -997,8 +1028,8 @@ export class DynamoDbLedger implements Ledger {
 }
 
 /**
- * Creates the ledger table from its definition (tests, local use) and enables TTL. Resolves once
- * the table is ACTIVE.
+ * Creates a table from its definition (tests, local use), with its stream and TTL when the
+ * definition has them. Resolves once the table is ACTIVE.
  */
 export const createTable = async (
   client: DynamoDBClient,
@@ -1017,22 +1048,32 @@ export const createTable = async (
         AttributeName,
         AttributeType,
       })),
-      GlobalSecondaryIndexes: def.globalIndexes.map((index) => ({
-        IndexName: index.indexName,
-        KeySchema: [
-          { AttributeName: index.partitionKey, KeyType: 'HASH' },
-          { AttributeName: index.sortKey, KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: index.projection },
-      })),
+      // DynamoDB rejects an empty index list: leave the field out when there are none.
+      ...(def.globalIndexes.length === 0
+        ? {}
+        : {
+            GlobalSecondaryIndexes: def.globalIndexes.map((index) => ({
+              IndexName: index.indexName,
+              KeySchema: [
+                { AttributeName: index.partitionKey, KeyType: 'HASH' as const },
+                { AttributeName: index.sortKey, KeyType: 'RANGE' as const },
+              ],
+              Projection: { ProjectionType: index.projection },
+            })),
+          }),
+      ...(def.streamView === undefined
+        ? {}
+        : { StreamSpecification: { StreamEnabled: true, StreamViewType: def.streamView } }),
     }),
   );
   await waitUntilTableExists({ client, maxWaitTime: 60, minDelay: 1 }, { TableName: name });
-  await client.send(
-    new UpdateTimeToLiveCommand({
-      TableName: name,
-      TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
-    }),
-  );
+  if (def.ttlAttribute !== undefined) {
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: def.ttlAttribute, Enabled: true },
+      }),
+    );
+  }
   return name;
 };

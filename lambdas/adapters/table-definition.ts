@@ -1,8 +1,9 @@
 /**
- * The single ledger table, described once. `createTable` (tests, local use, `qm`) and the CDK
- * construct both build the table from this object, so the deployed table and the one the
- * integration tests run against cannot drift apart. Key layout and access patterns:
- * docs/adr/0001-ledger-table-design.md.
+ * The ledger's two tables, each described once. `createTable` (tests, local use, `qm`) and the
+ * CDK construct both build the tables from these objects, so the deployed tables and the ones
+ * the integration tests run against cannot drift apart. Key layout and access patterns:
+ * docs/adr/0001-ledger-table-design.md; why job events have a table of their own:
+ * docs/adr/0005-append-only-events.md.
  */
 
 /** DynamoDB scalar attribute types used in key schemas. */
@@ -26,8 +27,10 @@ export interface TableDefinition extends KeySchemaDefinition {
   readonly nameSuffix: string;
   readonly attributes: Readonly<Record<string, KeyAttributeType>>;
   readonly globalIndexes: readonly GlobalIndexDefinition[];
-  /** Epoch-seconds attribute DynamoDB TTL deletes by (unavailable-offer cache entries only). */
-  readonly ttlAttribute: string;
+  /** Epoch-seconds attribute DynamoDB TTL deletes by; absent when nothing may ever expire. */
+  readonly ttlAttribute?: string;
+  /** The table's stream, when something reacts to its changes. */
+  readonly streamView?: 'OLD_IMAGE';
   readonly billingMode: 'PAY_PER_REQUEST';
 }
 
@@ -47,7 +50,7 @@ export const GSI1 = 'gsi1';
 /** GSI2: jobs and usage intervals by team and month, for reports. */
 export const GSI2 = 'gsi2';
 
-/** The ledger table: one table, two overloaded GSIs, on-demand billing. */
+/** The ledger table: everything but job events; two overloaded GSIs, on-demand billing. */
 export const LEDGER_TABLE: TableDefinition = {
   nameSuffix: '-ledger',
   partitionKey: LEDGER_ATTRIBUTES.pk,
@@ -78,6 +81,24 @@ export const LEDGER_TABLE: TableDefinition = {
   billingMode: 'PAY_PER_REQUEST',
 };
 
+/**
+ * The job events table: `pk=JOB#<jobId>`, `sk=EVENT#<seq:8>` (`ledgerKeys.event`). Writers may
+ * only PutItem here (ADR 0005); no TTL, because no event may ever disappear. Its stream carries
+ * the old image so that any MODIFY or REMOVE record (tampering by definition) shows what was lost.
+ */
+export const EVENTS_TABLE: TableDefinition = {
+  nameSuffix: '-events',
+  partitionKey: LEDGER_ATTRIBUTES.pk,
+  sortKey: LEDGER_ATTRIBUTES.sk,
+  attributes: {
+    [LEDGER_ATTRIBUTES.pk]: 'S',
+    [LEDGER_ATTRIBUTES.sk]: 'S',
+  },
+  globalIndexes: [],
+  streamView: 'OLD_IMAGE',
+  billingMode: 'PAY_PER_REQUEST',
+};
+
 /** Highest job priority the request schema allows; GSI1 sorts by `MAX_PRIORITY - priority`. */
 const MAX_PRIORITY = 1000;
 
@@ -89,6 +110,7 @@ const pad = (value: number, width: number): string => String(value).padStart(wid
  */
 export const ledgerKeys = {
   job: (jobId: string) => ({ pk: `JOB#${jobId}`, sk: 'JOB' }),
+  /** On the events table (`EVENTS_TABLE`), not the ledger table. */
   event: (jobId: string, seq: number) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${pad(seq, 8)}` }),
   eventPrefix: 'EVENT#',
   jobsByState: (state: string) => `STATE#${state}`,
