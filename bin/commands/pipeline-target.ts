@@ -4,7 +4,7 @@ import type { AwsClientConfig } from '../../lambdas/adapters/aws-clients.js';
 /**
  * Where the pipeline commands (`qm submit`, `status`, `complete`, `cancel`) find a deployment:
  * flags first, then the environment (`AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`,
- * `QM_QUEUE_PREFIX`, `QM_TABLE_NAME`). Credentials come from the SDK's default chain, so
+ * `QM_QUEUE_PREFIX`, `QM_TABLE_NAME`, `QM_EVENTS_TABLE_NAME`). Credentials come from the SDK's default chain, so
  * `AWS_PROFILE` works as everywhere else.
  */
 
@@ -23,12 +23,15 @@ export interface TargetFlags {
   readonly endpointUrl?: string;
   readonly queuePrefix?: string;
   readonly table?: string;
+  readonly eventsTable?: string;
 }
 
 export interface PipelineTarget {
   readonly aws: AwsClientConfig;
   readonly queuePrefix: string;
   readonly tableName: string;
+  /** The append-only job events table (docs/adr/0005-append-only-events.md). */
+  readonly eventsTableName: string;
 }
 
 /** Adds the deployment flags to a command. */
@@ -40,7 +43,11 @@ export const withTargetFlags = (command: Command): Command =>
       '--queue-prefix <prefix>',
       `queue name prefix (default: QM_QUEUE_PREFIX or ${DEFAULT_QUEUE_PREFIX})`,
     )
-    .option('--table <name>', 'ledger table (default: QM_TABLE_NAME or <queue-prefix>-ledger)');
+    .option('--table <name>', 'ledger table (default: QM_TABLE_NAME or <queue-prefix>-ledger)')
+    .option(
+      '--events-table <name>',
+      'job events table (default: QM_EVENTS_TABLE_NAME or <queue-prefix>-events)',
+    );
 
 /** Resolves flags and environment; a missing region is an input error naming both sources. */
 export const resolveTarget = (command: Command, flags: TargetFlags, io: PipelineIo): PipelineTarget => {
@@ -59,6 +66,7 @@ export const resolveTarget = (command: Command, flags: TargetFlags, io: Pipeline
     aws: { region, ...(endpoint === undefined || endpoint === '' ? {} : { endpoint }) },
     queuePrefix,
     tableName: flags.table ?? env.QM_TABLE_NAME ?? `${queuePrefix}-ledger`,
+    eventsTableName: flags.eventsTable ?? env.QM_EVENTS_TABLE_NAME ?? `${queuePrefix}-events`,
   };
 };
 

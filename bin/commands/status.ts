@@ -56,6 +56,7 @@ export const registerStatusCommand = (program: Command, io: PipelineIo = {}): Co
     const ledger = new DynamoDbLedger({
       client: createDynamoDbClient(target.aws),
       tableName: target.tableName,
+      eventsTableName: target.eventsTableName,
       clock: { now: () => new Date() },
     });
     const job = await ledger.getJob(jobId);

@@ -14,6 +14,7 @@ export const ENV = {
   region: 'AWS_REGION',
   endpoint: 'AWS_ENDPOINT_URL',
   table: 'QM_TABLE_NAME',
+  eventsTable: 'QM_EVENTS_TABLE_NAME',
   queueUrl: {
     'job-requests': 'QM_JOB_REQUESTS_QUEUE_URL',
     provision: 'QM_PROVISION_QUEUE_URL',
@@ -80,6 +81,7 @@ const EnvSchema = z.object({
   [ENV.region]: z.string().regex(REGION, 'must be an AWS region code like us-east-1'),
   [ENV.endpoint]: url.optional(),
   [ENV.table]: z.string().min(3).max(255),
+  [ENV.eventsTable]: z.string().min(3).max(255),
   [ENV.queueUrl['job-requests']]: url.optional(),
   [ENV.queueUrl.provision]: url.optional(),
   [ENV.queueUrl['job-events']]: url.optional(),
@@ -114,6 +116,8 @@ export interface HandlerConfig {
   readonly region: string;
   readonly endpoint?: string;
   readonly tableName: string;
+  /** The append-only job events table (ADR 0005). */
+  readonly eventsTableName: string;
   /** Queues not configured for a handler are '' and fail loudly if that handler uses them. */
   readonly queueUrls: Readonly<Record<QueueId, string>>;
   /** Regions the service plans, launches and reconciles in; the Lambda's region when unset. */
@@ -164,6 +168,7 @@ export const loadConfig = (
     region: e[ENV.region],
     ...(endpoint === undefined ? {} : { endpoint }),
     tableName: e[ENV.table],
+    eventsTableName: e[ENV.eventsTable],
     queueUrls: {
       'job-requests': queue('job-requests'),
       provision: queue('provision'),

@@ -39,6 +39,7 @@ export const createRuntime = (config: HandlerConfig, clock: Clock = systemClock)
     ledger: new DynamoDbLedger({
       client: createDynamoDbClient(client(config.region)),
       tableName: config.tableName,
+      eventsTableName: config.eventsTableName,
       clock,
     }),
     queues: new SqsJobQueues({ client: createSqsClient(client(config.region)), urls: config.queueUrls }),

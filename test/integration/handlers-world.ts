@@ -11,7 +11,7 @@ import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { QUEUE_DEFINITIONS } from '../../lambdas/adapters/queue-definitions.js';
 import { createQueues, SqsJobQueues } from '../../lambdas/adapters/sqs-queues.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
-import { LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
+import { EVENTS_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
 import type { Fleet, LaunchRequest, LaunchResult } from '../../lambdas/core/cloud-ports.js';
 import type { QueueId } from '../../lambdas/core/ports.js';
 import { definedMessages } from '../../lambdas/handlers/runtime.js';
@@ -44,12 +44,16 @@ export class CountingFleet implements Fleet {
   }
 }
 
-/** The pipeline on moto: a table and the queues from the shared definitions, one launch template. */
+/**
+ * The pipeline on moto: the ledger and events tables and the queues from the shared definitions,
+ * one launch template.
+ */
 export const motoPipeline = async (config: ReturnType<typeof motoClientConfig>, prefix: string) => {
   const dynamo = createDynamoDbClient(config);
   const sqs = createSqsClient(config);
   const ec2: EC2Client = createEc2Client(config);
   const tableName = await createTable(dynamo, LEDGER_TABLE, `${prefix}${LEDGER_TABLE.nameSuffix}`);
+  const eventsTableName = await createTable(dynamo, EVENTS_TABLE, `${prefix}${EVENTS_TABLE.nameSuffix}`);
   const urls = await createQueues(sqs, QUEUE_DEFINITIONS, prefix);
   const templateName = `${prefix}-worker`;
   await ec2.send(
@@ -59,7 +63,7 @@ export const motoPipeline = async (config: ReturnType<typeof motoClientConfig>, 
     }),
   );
   const clock = new FakeClock('2026-03-01T12:00:00.000Z');
-  const ledger = new DynamoDbLedger({ client: dynamo, tableName, clock });
+  const ledger = new DynamoDbLedger({ client: dynamo, tableName, eventsTableName, clock });
   const queues = new SqsJobQueues({ client: sqs, urls });
   const fleet = new CountingFleet(new Ec2Fleet({ client: ec2, region: TEST_REGION }));
   const fleetFor = (region: string): Fleet => {
@@ -72,6 +76,7 @@ export const motoPipeline = async (config: ReturnType<typeof motoClientConfig>, 
     sqs,
     ec2,
     tableName,
+    eventsTableName,
     urls,
     clock,
     ledger,

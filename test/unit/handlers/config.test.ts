@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../../lambdas/handlers/config.js';
 
-const base = { AWS_REGION: 'us-east-1', QM_TABLE_NAME: 'qm-ledger' };
+const base = { AWS_REGION: 'us-east-1', QM_TABLE_NAME: 'qm-ledger', QM_EVENTS_TABLE_NAME: 'qm-events' };
 
 describe('loadConfig', () => {
   it('applies defaults to a minimal environment', () => {
@@ -9,6 +9,7 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({
       region: 'us-east-1',
       tableName: 'qm-ledger',
+      eventsTableName: 'qm-events',
       regions: ['us-east-1'],
       maxPendingJobs: 2000,
       overrunAction: 'alert',
@@ -46,6 +47,7 @@ describe('loadConfig', () => {
       const message = (err as Error).message;
       expect(message).toMatch(/AWS_REGION: must be an AWS region code/);
       expect(message).toMatch(/QM_TABLE_NAME: required/);
+      expect(message).toMatch(/QM_EVENTS_TABLE_NAME: required/);
       expect(message).toMatch(/QM_MAX_PENDING_JOBS: /);
       expect(message).toMatch(/QM_TEAM_BUDGETS: not valid JSON/);
     }
