@@ -112,7 +112,9 @@ type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchRespons
 /**
  * Does what the Lambda event source mapping does: receives batches of up to ten from the queue,
  * calls the handler, deletes the records it did not report as failed. Stops when a receive comes
- * back empty. Returns how many records were handled and how many failed.
+ * back empty, or holds only records that already failed in this drain (they come back after
+ * their visibility timeout, for the next drain). Returns how many records were handled and how
+ * many distinct records failed.
  */
 export const drain = async (
   queues: SqsJobQueues,
@@ -121,7 +123,7 @@ export const drain = async (
   options: { readonly visibilityTimeoutSeconds?: number } = {},
 ): Promise<{ handled: number; failed: number }> => {
   let handled = 0;
-  let failed = 0;
+  const failedBefore = new Set<string>();
   for (;;) {
     const batch = await queues.receive(queue, {
       maxMessages: 10,
@@ -129,7 +131,8 @@ export const drain = async (
         ? {}
         : { visibilityTimeoutSeconds: options.visibilityTimeoutSeconds }),
     });
-    if (batch.length === 0) return { handled, failed };
+    if (batch.length === 0 || batch.every((m) => failedBefore.has(m.messageId)))
+      return { handled, failed: failedBefore.size };
     const event: SQSEvent = {
       Records: batch.map((m) => ({
         messageId: m.messageId,
@@ -154,7 +157,7 @@ export const drain = async (
     const done = batch.filter((m) => !failedIds.has(m.messageId)).map((m) => m.receiptHandle);
     if (done.length > 0) await queues.delete(queue, done);
     handled += batch.length;
-    failed += failedIds.size;
+    for (const id of failedIds) failedBefore.add(id);
   }
 };
 

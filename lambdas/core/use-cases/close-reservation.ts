@@ -23,8 +23,10 @@ export const closeReservation = async (
   team: string,
   jobId: string,
   allocationId: string,
+  /** The allocation's usage intervals when the caller holds all of them (saves a query). */
+  known?: readonly UsageRecord[],
 ): Promise<CloseOutcome> => {
-  const usage: UsageRecord[] = (await deps.ledger.listUsageByJob(jobId)).filter(
+  const usage: readonly UsageRecord[] = (known ?? (await deps.ledger.listUsageByJob(jobId))).filter(
     (u) => u.allocationId === allocationId,
   );
   const open = usage.filter((u) => u.stoppedAt === null).length;

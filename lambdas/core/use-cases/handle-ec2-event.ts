@@ -108,10 +108,21 @@ const onRunning = async (deps: CapacityDeps, event: Extract<Ec2Event, { kind: 's
     await deps.fleetFor(event.region).terminate([event.instanceId]);
     return { kind: 'orphan-terminated', instanceId: event.instanceId } as const;
   }
-  if (known === undefined && instance !== undefined)
-    await startInstanceUsage(deps, job, instance, event.time);
+  const usage =
+    known ?? (instance === undefined ? undefined : await startInstanceUsage(deps, job, instance, event.time));
   if (job.state === 'ALLOCATED') {
     return { kind: 'retry', reason: `job ${jobId} is not PROVISIONING yet` } as const;
+  }
+  if (job.state === 'PROVISIONING' && job.request.resources.nodes === 1 && usage !== undefined) {
+    // A single node that runs is the whole job: no need to count the allocation's intervals.
+    await deps.ledger.transition({
+      jobId,
+      expectedVersion: job.version,
+      to: 'RUNNING',
+      data: { allocationId, instanceIds: [usage.instanceId] },
+      fields: { startedAt: usage.startedAt },
+    });
+    return { kind: 'usage-started', jobId, running: true } as const;
   }
   const running = await promoteWhenAllRun(deps, job, allocationId);
   return { kind: 'usage-started', jobId, running } as const;
@@ -122,11 +133,12 @@ const onStopped = async (deps: CapacityDeps, event: Extract<Ec2Event, { kind: 's
   if (usage === undefined)
     return { kind: 'ignored', reason: `instance ${event.instanceId} never started` } as const;
   let costUsd = usage.costUsd ?? 0;
+  let closed: UsageRecord = usage;
   if (usage.stoppedAt === null) {
     // Events may arrive out of order; an interval never ends before it began.
     const stoppedAt = Date.parse(event.time) < Date.parse(usage.startedAt) ? usage.startedAt : event.time;
     costUsd = intervalCostUsd(usage.startedAt, stoppedAt, usage.unitPriceUsdPerHour);
-    await deps.ledger.stopUsage({ instanceId: event.instanceId, stoppedAt, costUsd });
+    closed = (await deps.ledger.stopUsage({ instanceId: event.instanceId, stoppedAt, costUsd })).usage;
   }
   const job = await deps.ledger.getJob(usage.jobId);
   if (
@@ -154,12 +166,14 @@ const onStopped = async (deps: CapacityDeps, event: Extract<Ec2Event, { kind: 's
       fields: { reason: `instance ${event.instanceId} ${event.state}` },
     });
   }
-  const closed = await closeReservation(deps, usage.team, usage.jobId, usage.allocationId);
+  // A single-node allocation has this one interval; a gang's others are looked up.
+  const single = job !== undefined && job.request.resources.nodes === 1 ? [closed] : undefined;
+  const outcome = await closeReservation(deps, usage.team, usage.jobId, usage.allocationId, single);
   return {
     kind: 'usage-stopped',
     jobId: usage.jobId,
     costUsd,
-    settled: closed.kind === 'settled' || closed.kind === 'already-closed',
+    settled: outcome.kind === 'settled' || outcome.kind === 'already-closed',
   } as const;
 };
 
