@@ -2,7 +2,7 @@ import type { ManagedInstance } from '../cloud-ports.js';
 import type { JobState } from '../job-state.js';
 import { TERMINAL_STATES } from '../job-state.js';
 import { readManagedTags } from '../managed-tags.js';
-import type { JobQueues, JobRecord } from '../ports.js';
+import type { BudgetRecord, JobQueues, JobRecord } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
 import { promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
@@ -198,6 +198,15 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
 
   // Overruns.
   const period = periodOf(now.toISOString());
+  const budgets = new Map<string, Promise<BudgetRecord | undefined>>();
+  const budgetOf = (team: string) => {
+    let budget = budgets.get(team);
+    if (budget === undefined) {
+      budget = deps.ledger.getBudget(team, period);
+      budgets.set(team, budget);
+    }
+    return budget;
+  };
   for (const job of await listAll(deps, 'RUNNING')) {
     const held = job.allocation;
     if (held === null) continue;
@@ -208,7 +217,7 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
       if (nowMs - started > limitHours * 3_600_000) {
         reason = `running ${((nowMs - started) / 3_600_000).toFixed(2)} h, over ${limitHours.toFixed(2)} h (${deps.maxRuntimeFactor} × expected)`;
       } else {
-        const budget = await deps.ledger.getBudget(job.team, period);
+        const budget = await budgetOf(job.team);
         if (budget !== undefined && budget.availableUsd < 0)
           reason = `team ${job.team} is over its ${period} budget by ${(-budget.availableUsd).toFixed(2)} USD`;
       }
