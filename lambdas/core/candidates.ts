@@ -1,32 +1,24 @@
 import { type CostModelConfig, DEFAULT_COST_MODEL, deadlineVerdict, estimateJobCost } from './cost-model.js';
-import type { GpuModel } from './gpu-model.js';
+import { GPU_MODELS, type GpuModel } from './gpu-model.js';
 import type { JobRequest } from './job-request.js';
 import { type Offer, type PriceBook, quotaClassOf } from './offer.js';
 import { offersWithModels } from './offer-index.js';
 import type { Candidate } from './plan.js';
 
-/** Accelerators a job that names only a memory size may land on: CUDA GPUs, not Neuron, AMD or Qualcomm parts. */
-const MEMORY_ONLY_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>([
-  'GB200',
-  'B300',
-  'B200',
-  'H200',
-  'H100',
-  'A100-80GB',
-  'A100-40GB',
-  'L40S',
-  'L4',
-  'A10G',
-  'RTXPRO6000',
-  'RTXPRO4500',
-  'T4',
-  'T4g',
-  'V100-32GB',
-  'V100-16GB',
-  'K80',
-  'M60',
-  'K520',
+/** Accelerators that are not CUDA GPUs: a job that names only a memory size never lands on them. */
+const NON_CUDA_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>([
+  'RadeonProV520',
+  'Trainium2',
+  'Trainium',
+  'Inferentia2',
+  'Inferentia',
+  'QualcommAI100',
 ]);
+
+/** Accelerators a job that names only a memory size may land on: every CUDA GPU. */
+const MEMORY_ONLY_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>(
+  GPU_MODELS.filter((m) => !NON_CUDA_MODELS.has(m)),
+);
 
 export interface CandidateContext {
   readonly priceBook: PriceBook;
@@ -37,6 +29,18 @@ export interface CandidateContext {
   readonly regions?: readonly string[];
   /** Offers recently refused for lack of capacity; skipped until their entry expires. */
   readonly unavailableOfferIds?: ReadonlySet<string>;
+  /**
+   * Filter results shared between jobs with the same hardware, region and price requirements
+   * within one planning run (the filters do not depend on runtime or cost fields). Pass a fresh map
+   * per run: it is keyed on the job's fields only, not on the price book or the context.
+   */
+  readonly filterCache?: Map<string, OfferFilterResult>;
+}
+
+/** Offers that pass a job's filters, and how many survived each stage (for the empty reason). */
+export interface OfferFilterResult {
+  readonly pool: readonly Offer[];
+  readonly stages: ReadonlyArray<readonly [string, number]>;
 }
 
 export interface JobCandidates {
@@ -53,19 +57,14 @@ const HOUR_MS = 3_600_000;
 export const compareCandidates = (a: Candidate, b: Candidate): number =>
   a.expectedCostUsd - b.expectedCostUsd || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
 
-/** Finds and prices every offer the job can run on, and says which filter left it with none. */
-export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandidates => {
-  const config = ctx.config ?? DEFAULT_COST_MODEL;
+/** Runs the seven offer filters in one pass, counting the survivors of each stage. */
+const filterOffers = (
+  job: JobRequest,
+  ctx: CandidateContext,
+  models: ReadonlySet<GpuModel>,
+  regions: readonly string[] | undefined,
+): OfferFilterResult => {
   const { resources, runtime } = job;
-  const models =
-    resources.gpuModels !== undefined ? new Set<GpuModel>(resources.gpuModels) : MEMORY_ONLY_MODELS;
-  const regions =
-    resources.regions !== undefined && ctx.regions !== undefined
-      ? resources.regions.filter((r) => ctx.regions?.includes(r))
-      : (resources.regions ?? ctx.regions);
-  const hoursToDeadline =
-    runtime.deadline !== undefined ? (Date.parse(runtime.deadline) - ctx.nowMs) / HOUR_MS : null;
-
   // Each stage counts survivors so an empty result can name the filter that emptied it. One pass
   // over the offers finds, for each offer, the first stage it fails; survivors of stage k are the
   // offers that fail later or never (the same counts as filtering stage by stage, without the
@@ -104,7 +103,7 @@ export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandid
     }
     for (let k = 0; k < passed; k++) survivors[k] = (survivors[k] ?? 0) + 1;
   }
-  const stages: Array<[string, number]> = [
+  const stages: Array<readonly [string, number]> = [
     ['no offer has the requested accelerator model and memory', survivors[0] ?? 0],
     [`no matching instance has ${resources.gpus} accelerators per node`, survivors[1] ?? 0],
     ['no matching instance type supports EFA', survivors[2] ?? 0],
@@ -114,7 +113,154 @@ export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandid
     [`every matching offer costs more than the cap of ${cap} USD/h`, survivors[6] ?? 0],
   ];
 
-  const candidates: Candidate[] = [];
+  return { pool, stages };
+};
+
+/**
+ * A job's priced options, cheapest first (ties broken by offer id), kept as parallel arrays. A
+ * planner needs `Candidate` objects only for the few options it can choose or shows, not for every
+ * feasible offer of a 100,000-job batch: `at(i)` builds one on first use and keeps it, so one
+ * position always gives the same object.
+ */
+export class PricedOptions {
+  /** Feasible options in total (the size of the full candidate list). */
+  readonly size: number;
+  /** When nothing is feasible: the filter that removed the last offers, in words. */
+  readonly emptyReason: string | null;
+  private readonly made: Array<Candidate | undefined>;
+  private modelCache: Candidate[] | undefined;
+
+  constructor(
+    private readonly offers: readonly Offer[],
+    private readonly costs: Float64Array,
+    private readonly hours: Float64Array,
+    private readonly onDemand: Float64Array,
+    private readonly nodes: number,
+    emptyReason: string | null,
+  ) {
+    this.size = offers.length;
+    this.emptyReason = emptyReason;
+    this.made = new Array<Candidate | undefined>(offers.length);
+  }
+
+  /** Expected cost of the option at position `i`. */
+  cost(i: number): number {
+    return this.costs[i] ?? Number.NaN;
+  }
+
+  /** vCPUs the option at position `i` holds against its pool (all nodes). */
+  vcpus(i: number): number {
+    return (this.offers[i]?.vcpus ?? 0) * this.nodes;
+  }
+
+  /** The quota pool of the option at position `i` (see `poolOf`). */
+  pool(i: number): string {
+    return poolOfOffer(this.offers[i] as Offer);
+  }
+
+  /** The candidate at position `i` (0 is the cheapest). */
+  at(i: number): Candidate {
+    let c = this.made[i];
+    if (c === undefined) {
+      const offer = this.offers[i] as Offer;
+      c = {
+        offerId: offer.id,
+        instanceType: offer.instanceType,
+        region: offer.region,
+        availabilityZone: offer.availabilityZone,
+        purchaseOption: offer.purchaseOption,
+        quotaClass: quotaClassOf(offer.purchaseOption, offer.quotaFamily),
+        nodes: this.nodes,
+        unitPriceUsdPerHour: offer.priceUsdPerHour,
+        expectedHours: this.hours[i] ?? Number.NaN,
+        expectedCostUsd: this.costs[i] ?? Number.NaN,
+        onDemandEquivalentUsd: this.onDemand[i] ?? Number.NaN,
+        vcpus: offer.vcpus * this.nodes,
+        spotPriceImplied: offer.spotPriceImplied,
+      };
+      this.made[i] = c;
+    }
+    return c;
+  }
+
+  /** The `k` cheapest candidates (all of them when `k` is at least `size`). */
+  top(k: number): Candidate[] {
+    const n = Math.min(k, this.size);
+    const out = new Array<Candidate>(n);
+    for (let i = 0; i < n; i++) out[i] = this.at(i);
+    return out;
+  }
+
+  /** The candidates left after dominance pruning (see `pruneDominated`), cheapest first. */
+  model(): readonly Candidate[] {
+    if (this.modelCache === undefined) {
+      const bestVcpusByPool = new Map<string, number>();
+      const kept: Candidate[] = [];
+      for (let i = 0; i < this.size; i++) {
+        const pool = this.pool(i);
+        const vcpus = this.vcpus(i);
+        const best = bestVcpusByPool.get(pool);
+        if (best !== undefined && best <= vcpus) continue;
+        bestVcpusByPool.set(pool, vcpus);
+        kept.push(this.at(i));
+      }
+      this.modelCache = kept;
+    }
+    return this.modelCache;
+  }
+}
+
+const poolByOffer = new WeakMap<Offer, string>();
+const poolOfOffer = (offer: Offer): string => {
+  let pool = poolByOffer.get(offer);
+  if (pool === undefined) {
+    pool = poolOf({
+      region: offer.region,
+      quotaClass: quotaClassOf(offer.purchaseOption, offer.quotaFamily),
+    });
+    poolByOffer.set(offer, pool);
+  }
+  return pool;
+};
+
+/** Finds and prices every offer the job can run on, as arrays (see `PricedOptions`). */
+export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOptions => {
+  const config = ctx.config ?? DEFAULT_COST_MODEL;
+  const { resources, runtime } = job;
+  const models =
+    resources.gpuModels !== undefined ? new Set<GpuModel>(resources.gpuModels) : MEMORY_ONLY_MODELS;
+  const regions =
+    resources.regions !== undefined && ctx.regions !== undefined
+      ? resources.regions.filter((r) => ctx.regions?.includes(r))
+      : (resources.regions ?? ctx.regions);
+  const hoursToDeadline =
+    runtime.deadline !== undefined ? (Date.parse(runtime.deadline) - ctx.nowMs) / HOUR_MS : null;
+
+  const key =
+    ctx.filterCache === undefined
+      ? null
+      : [
+          resources.gpuModels !== undefined ? [...resources.gpuModels].sort().join(',') : '~',
+          resources.minGpuMemoryGiB ?? '~',
+          resources.gpus,
+          resources.nodes,
+          resources.efa,
+          regions !== undefined ? regions.join(',') : '~',
+          runtime.interruptible,
+          runtime.maxPricePerHour ?? '~',
+        ].join('|');
+  let filtered = key === null ? undefined : ctx.filterCache?.get(key);
+  if (filtered === undefined) {
+    filtered = filterOffers(job, ctx, models, regions);
+    if (key !== null) ctx.filterCache?.set(key, filtered);
+  }
+  const { pool, stages } = filtered;
+
+  const n = pool.length;
+  const kept: Offer[] = [];
+  const cost = new Float64Array(n);
+  const hours = new Float64Array(n);
+  const onDemand = new Float64Array(n);
   let deadlineMiss: string | null = null;
   for (const offer of pool) {
     const estimate = estimateJobCost(job, offer, config);
@@ -123,33 +269,51 @@ export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandid
       deadlineMiss ??= verdict.reason;
       continue;
     }
-    candidates.push({
-      offerId: offer.id,
-      instanceType: offer.instanceType,
-      region: offer.region,
-      availabilityZone: offer.availabilityZone,
-      purchaseOption: offer.purchaseOption,
-      quotaClass: quotaClassOf(offer.purchaseOption, offer.quotaFamily),
-      nodes: resources.nodes,
-      unitPriceUsdPerHour: offer.priceUsdPerHour,
-      expectedHours: estimate.expectedHours,
-      expectedCostUsd: estimate.expectedCostUsd,
-      onDemandEquivalentUsd: estimate.onDemandEquivalentUsd,
-      vcpus: offer.vcpus * resources.nodes,
-      spotPriceImplied: offer.spotPriceImplied,
-    });
+    const k = kept.length;
+    kept.push(offer);
+    cost[k] = estimate.expectedCostUsd;
+    hours[k] = estimate.expectedHours;
+    onDemand[k] = estimate.onDemandEquivalentUsd;
   }
-  candidates.sort(compareCandidates);
+  const m = kept.length;
+  const order = Array.from({ length: m }, (_, i) => i);
+  // The order of compareCandidates: expected cost, then offer id.
+  order.sort((a, b) => {
+    const d = (cost[a] ?? 0) - (cost[b] ?? 0);
+    if (d !== 0) return d;
+    const ia = (kept[a] as Offer).id;
+    const ib = (kept[b] as Offer).id;
+    return ia < ib ? -1 : ia > ib ? 1 : 0;
+  });
+  const sortedOffers = order.map((i) => kept[i] as Offer);
+  const pick = (from: Float64Array) => {
+    const out = new Float64Array(m);
+    for (let i = 0; i < m; i++) out[i] = from[order[i] as number] ?? Number.NaN;
+    return out;
+  };
 
   let emptyReason: string | null = null;
-  if (candidates.length === 0) {
+  if (m === 0) {
     const emptied = stages.find(([, left]) => left === 0);
     emptyReason =
       emptied !== undefined
         ? emptied[0]
         : `no offer meets the deadline (${deadlineMiss ?? 'deadline passed'})`;
   }
-  return { job, candidates, emptyReason };
+  return new PricedOptions(
+    sortedOffers,
+    pick(cost),
+    pick(hours),
+    pick(onDemand),
+    resources.nodes,
+    emptyReason,
+  );
+};
+
+/** Finds and prices every offer the job can run on, and says which filter left it with none. */
+export const candidatesFor = (job: JobRequest, ctx: CandidateContext): JobCandidates => {
+  const options = priceOptions(job, ctx);
+  return { job, candidates: options.top(options.size), emptyReason: options.emptyReason };
 };
 
 /** The quota pool a candidate draws on: AWS meters GPU vCPUs per region and quota class. */

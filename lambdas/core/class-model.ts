@@ -1,4 +1,4 @@
-import { poolOf } from './candidates.js';
+import { type PricedOptions, poolOf } from './candidates.js';
 import type { JobClass } from './job-classes.js';
 import type { MilpModel, MilpRow, MilpSolution } from './milp.js';
 import type { Candidate } from './plan.js';
@@ -8,9 +8,13 @@ export interface ClassSlot {
   readonly id: number;
   readonly cls: JobClass;
   readonly size: number;
-  /** Every feasible candidate, cheapest first (what the decision record shows). */
-  readonly all: readonly Candidate[];
-  /** Candidates left after dominance pruning: they define the class's fair-share demand. */
+  /** Every feasible option, cheapest first (what the decision record counts and shows). */
+  readonly options: PricedOptions;
+  /**
+   * Candidates left after dominance pruning: they define the class's fair-share demand. A greedy
+   * fill over them places exactly what one over every option would: a pruned candidate fits only
+   * where the cheaper one with fewer vCPUs in its pool fits too.
+   */
   readonly model: readonly Candidate[];
   /**
    * The columns the solver sees: `model` without candidates that can never fit their pool, and,
@@ -18,7 +22,6 @@ export interface ClassSlot {
    * unlimited pool (that one is always available and uses nothing anyone else needs).
    */
   readonly cols: readonly Candidate[];
-  readonly emptyReason: string | null;
 }
 
 /** A class in one solve: how many of its jobs must (`lower`) and may (`upper`) be placed. */

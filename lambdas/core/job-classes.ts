@@ -4,6 +4,8 @@ import type { JobRequest } from './job-request.js';
 export interface JobClass {
   /** The requirement signature every member shares. */
   readonly signature: string;
+  /** The part of the signature that decides candidates and their costs (no team, no priority). */
+  readonly pricingSignature: string;
   /** Members in jobId order: the order in which they take the class's places. */
   readonly jobs: readonly JobRequest[];
   /** Position of each member in the planner's input, parallel to `jobs`. */
@@ -21,14 +23,19 @@ export interface JobClass {
  * Region order is kept because a waiting job's reason lists the regions as given; a deadline is
  * compared as an instant, so two spellings of one instant share a class.
  */
-export const requirementSignature = (job: JobRequest): string => {
+export const requirementSignature = (job: JobRequest): string =>
+  `${job.team}|${job.priority}|${pricingSignature(job)}`;
+
+/**
+ * The fields that decide a job's candidate set and its cost on each: the requirement signature
+ * without team and priority. Classes that differ only in those share their priced candidates.
+ */
+export const pricingSignature = (job: JobRequest): string => {
   const r = job.resources;
   const t = job.runtime;
   // Joined with a separator no field can contain (names, regions and models are [A-Za-z0-9.-]);
   // cheaper than JSON.stringify on the hot path of a 100,000-job batch.
   return [
-    job.team,
-    job.priority,
     r.gpus,
     r.nodes,
     r.gpuModels !== undefined ? [...r.gpuModels].sort().join(',') : '~',
@@ -53,11 +60,15 @@ const byJobId = (a: { job: JobRequest }, b: { job: JobRequest }): number =>
  */
 export const groupJobClasses = (jobs: readonly JobRequest[]): JobClass[] => {
   const groups = new Map<string, Array<{ job: JobRequest; index: number }>>();
+  const pricingOf = new Map<string, string>();
   jobs.forEach((job, index) => {
-    const key = requirementSignature(job);
+    const pricing = pricingSignature(job);
+    const key = `${job.team}|${job.priority}|${pricing}`;
     const group = groups.get(key);
-    if (group === undefined) groups.set(key, [{ job, index }]);
-    else group.push({ job, index });
+    if (group === undefined) {
+      groups.set(key, [{ job, index }]);
+      pricingOf.set(key, pricing);
+    } else group.push({ job, index });
   });
   const classes: JobClass[] = [];
   for (const [signature, members] of groups) {
@@ -66,6 +77,7 @@ export const groupJobClasses = (jobs: readonly JobRequest[]): JobClass[] => {
     const first = members[0] as { job: JobRequest };
     classes.push({
       signature,
+      pricingSignature: pricingOf.get(signature) ?? '',
       jobs: members.map((m) => m.job),
       inputIndex: members.map((m) => m.index),
       team: first.job.team,

@@ -11,7 +11,7 @@ export class Room {
   /** Fair-share caps left per `pool#team`, when a phase applies them. */
   capLeft: Map<string, number> | null = null;
 
-  constructor(private readonly limits: ModelLimits) {}
+  constructor(readonly limits: ModelLimits) {}
 
   /** Records `count` jobs of `team` on `cand`. */
   take(team: string, cand: Candidate, count: number): void {
@@ -38,6 +38,23 @@ export class Room {
     const cap = this.capLeft === null ? undefined : this.capLeft.get(`${pool}#${team}`);
     if (cap !== undefined) n = Math.min(n, Math.floor((cap + EPS) / cand.vcpus));
     return Math.max(0, n);
+  }
+
+  /** How many more jobs fit on `cand` by its pool alone (at most `want`). */
+  fitsPool(cand: Candidate, want: number): number {
+    const limit = this.limits.quota(cand);
+    if (limit === null) return Math.max(0, want);
+    const left = Math.floor((limit - (this.poolUse.get(poolOf(cand)) ?? 0) + EPS) / cand.vcpus);
+    return Math.max(0, Math.min(want, left));
+  }
+
+  /** Whether every team's spend is within its budget. */
+  withinBudgets(): boolean {
+    for (const [team, spent] of this.spend) {
+      const budget = this.limits.budget(team);
+      if (budget !== null && spent > budget + EPS) return false;
+    }
+    return true;
   }
 }
 
@@ -81,8 +98,10 @@ export const fillClass = (
  * Rounds an LP placement to integers: each class keeps the whole jobs the LP gave each candidate,
  * and the jobs the fractions leave over go to the cheapest candidate with room, largest jobs first
  * (they are the hardest to fit). A basic LP solution has few fractional columns, so little is lost.
- * Returns `null` when some class cannot place its remainder (the caller keeps its feasible
- * placement instead).
+ * Where a team's budget is spent to the cent (the LP uses a binding budget exactly), a left-over
+ * job may overdraw it for a moment; moving the team's jobs to cheaper candidates with room then
+ * often brings it back. Returns `null` when some class cannot place its remainder or a budget
+ * stays overdrawn (the caller keeps its feasible placement instead).
  */
 export const roundLpPlacement = (
   columns: readonly ClassColumn[],
@@ -107,8 +126,29 @@ export const roundLpPlacement = (
   const rest = [...deficit.values()]
     .filter((d) => d.left > 0)
     .sort((a, b) => largest(b.slot) - largest(a.slot) || a.slot.id - b.slot.id);
+  const byId: ClassSlot[] = [];
+  let overdrawn = false;
   for (const { slot, left } of rest) {
-    if (fillClass(slot, left, room, placement, slot.all) < left) return null;
+    byId[slot.id] = slot;
+    let short = left - fillClass(slot, left, room, placement, slot.model);
+    for (const cand of slot.model) {
+      if (short <= 0) break;
+      const n = room.fitsPool(cand, short);
+      if (n <= 0) continue;
+      room.take(slot.cls.team, cand, n);
+      addPlaced(placement, slot.id, cand, n);
+      short -= n;
+      overdrawn = true;
+    }
+    if (short > 0) return null;
+  }
+  if (overdrawn) {
+    for (const { entry } of columns) byId[entry.slot.id] = entry.slot;
+    cheapen(placement, byId, limits);
+    const check = new Room(limits);
+    for (const [id, list] of placement)
+      for (const p of list) check.take(byId[id]?.cls.team ?? '', p.cand, p.count);
+    if (!check.withinBudgets()) return null;
   }
   return placement;
 };
@@ -116,8 +156,9 @@ export const roundLpPlacement = (
 const largest = (slot: ClassSlot): number => slot.cols.reduce((m, c) => Math.max(m, c.vcpus), 0);
 
 /**
- * One improvement pass over a feasible placement: jobs on a dearer candidate move to the cheapest
- * candidate of their class that has room, dearest placements first. Keeps feasibility; never
+ * One improvement pass over a placement: jobs on a dearer candidate move to the cheapest candidate
+ * of their class that has room in its pool, dearest placements first. A move only lowers its
+ * team's spend, so it keeps every budget that held (and brings an overdrawn one closer); never
  * raises the cost.
  */
 export const cheapen = (
@@ -137,9 +178,9 @@ export const cheapen = (
   }
   items.sort((a, b) => b.entry.cand.expectedCostUsd - a.entry.cand.expectedCostUsd || a.slot.id - b.slot.id);
   for (const { slot, entry } of items) {
-    for (const cand of slot.all) {
+    for (const cand of slot.model) {
       if (entry.count <= 0 || cand.expectedCostUsd >= entry.cand.expectedCostUsd - EPS) break;
-      const n = room.fits(slot.cls.team, cand, entry.count);
+      const n = room.fitsPool(cand, entry.count);
       if (n <= 0) continue;
       room.take(slot.cls.team, entry.cand, -n);
       room.take(slot.cls.team, cand, n);

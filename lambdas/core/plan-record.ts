@@ -64,50 +64,59 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
     }
   }
 
-  // Remaining room after the plan, to name what keeps each waiting job out.
-  const poolFree = (c: Candidate): number => {
-    const limit = o.poolLimit(poolOf(c));
-    return limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(poolOf(c)) ?? 0);
-  };
+  // Remaining room after the plan names what keeps each waiting job out.
   const bindingFor = (slot: ClassSlot): Binding => {
-    if (slot.all.length === 0)
+    const options = slot.options;
+    if (options.size === 0)
       return {
         kind: 'no-feasible-offer',
         constraint: 'offers',
-        detail: slot.emptyReason ?? 'no feasible offer',
+        detail: options.emptyReason ?? 'no feasible offer',
       };
     const team = slot.cls.team;
     const budgetLeft = (terms(team)?.remainingUsd ?? Number.POSITIVE_INFINITY) - (teamSpend.get(team) ?? 0);
-    const cheapest = slot.all[0] as Candidate;
-    const quotaBlocked = slot.all.filter((c) => poolFree(c) + EPS < c.vcpus);
-    const budgetBlocked = slot.all.filter((c) => budgetLeft + EPS < c.expectedCostUsd);
-    if (budgetBlocked.length === slot.all.length && quotaBlocked.length < slot.all.length) {
+    // Options are cheapest first: the first one the quota blocks, and the first it does not.
+    let firstBlocked = -1;
+    let firstFitting = -1;
+    for (let i = 0; i < options.size && (firstBlocked < 0 || firstFitting < 0); i++) {
+      const limit = o.poolLimit(options.pool(i));
+      const free = limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(options.pool(i)) ?? 0);
+      if (free + EPS < options.vcpus(i)) {
+        if (firstBlocked < 0) firstBlocked = i;
+      } else if (firstFitting < 0) firstFitting = i;
+    }
+    if (budgetLeft + EPS < options.cost(0) && firstFitting >= 0) {
       return {
         kind: 'budget',
         constraint: `budget:${team}`,
         detail: `team ${team} has ${round2(Math.max(0, budgetLeft))} USD left; the cheapest fitting option costs ${round2(
-          Math.min(...slot.all.filter((c) => poolFree(c) + EPS >= c.vcpus).map((c) => c.expectedCostUsd)),
+          options.cost(firstFitting),
         )} USD`,
       };
     }
-    const blockedPool = quotaBlocked.length > 0 ? (quotaBlocked[0] as Candidate) : cheapest;
-    const pool = poolOf(blockedPool);
+    const blocked = Math.max(firstBlocked, 0);
+    const pool = options.pool(blocked);
+    const need = options.vcpus(blocked);
     const constraint = `quota:${pool.replace('|', ':')}`;
-    const free = Math.max(0, poolFree(blockedPool));
+    const poolLimit = o.poolLimit(pool);
+    const free = Math.max(
+      0,
+      poolLimit === null ? Number.POSITIVE_INFINITY : poolLimit - (poolUse.get(pool) ?? 0),
+    );
     if (o.capsHit.get(pool)?.has(team)) {
       return {
         kind: 'fair-share',
         constraint,
         detail: `${pool.replace('|', ' ')} is contended: team ${team}'s fair share is ${round2(
           o.fairLines.get(`${pool}#${team}`)?.entitlement ?? 0,
-        )} vCPU and it holds ${poolTeamUse.get(`${pool}#${team}`) ?? 0}; ${free} vCPU free, the job needs ${blockedPool.vcpus}`,
+        )} vCPU and it holds ${poolTeamUse.get(`${pool}#${team}`) ?? 0}; ${free} vCPU free, the job needs ${need}`,
       };
     }
-    if (quotaBlocked.length === slot.all.length) {
+    if (firstFitting < 0) {
       return {
         kind: 'quota',
         constraint,
-        detail: `${pool.replace('|', ' ')} quota has ${free} vCPU free; the cheapest option needs ${blockedPool.vcpus}`,
+        detail: `${pool.replace('|', ' ')} quota has ${free} vCPU free; the cheapest option needs ${need}`,
       };
     }
     return {
@@ -127,6 +136,7 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
   const waiting: WaitingJob[] = [];
   const decisions: DecisionRecord[] = [];
   const priceBookId = input.priceBook.id;
+  const priceBookAsOf = input.priceBook.asOf;
   for (let i = 0; i < input.jobs.length; i++) {
     const job = input.jobs[i] as PlanInput['jobs'][number];
     const slot = classOfInput[i] as ClassSlot;
@@ -140,7 +150,7 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
     }
     let shown = shownByClass.get(slot.id);
     if (shown === undefined) {
-      shown = slot.all.slice(0, keep);
+      shown = slot.options.top(keep);
       shownByClass.set(slot.id, shown);
     }
     if (chosen !== null && !shown.includes(chosen)) {
@@ -154,11 +164,12 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
     decisions.push({
       jobId: job.jobId,
       team: job.team,
-      candidatesConsidered: slot.all.length,
+      candidatesConsidered: slot.options.size,
       candidates: shown,
       chosen,
       binding,
       priceBookId,
+      priceBookAsOf,
     });
   }
 

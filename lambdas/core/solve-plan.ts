@@ -1,4 +1,4 @@
-import { type CandidateContext, candidatesFor, poolOf, pruneDominated } from './candidates.js';
+import { type CandidateContext, type PricedOptions, poolOf, priceOptions } from './candidates.js';
 import {
   buildClassModel,
   type ClassPlacement,
@@ -141,15 +141,27 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
   };
   const quota = (c: Candidate): number | null => poolLimit(poolOf(c));
 
-  // Candidates once per class. A candidate larger than its whole pool can never be chosen.
+  // Candidates once per pricing signature: classes that differ only in team or priority share
+  // them, and jobs with the same hardware and region needs share the offer filtering. A candidate
+  // larger than its whole pool can never be chosen.
+  const pricedCtx: CandidateContext = { ...ctx, filterCache: new Map() };
+  const byPricing = new Map<
+    string,
+    { options: PricedOptions; model: readonly Candidate[]; usable: readonly Candidate[] }
+  >();
   const priced = classes.map((cls) => {
-    const jc = candidatesFor(cls.jobs[0] as JobRequest, ctx);
-    const model = pruneDominated(jc.candidates);
-    const usable = model.filter((c) => {
-      const limit = quota(c);
-      return limit === null || c.vcpus <= limit + EPS;
-    });
-    return { cls, jc, model, usable };
+    let found = byPricing.get(cls.pricingSignature);
+    if (found === undefined) {
+      const options = priceOptions(cls.jobs[0] as JobRequest, pricedCtx);
+      const model = options.model();
+      const usable = model.filter((c) => {
+        const limit = quota(c);
+        return limit === null || c.vcpus <= limit + EPS;
+      });
+      found = { options, model, usable };
+      byPricing.set(cls.pricingSignature, found);
+    }
+    return { cls, ...found };
   });
   // A budget binds only if the dearest usable choice for every job of the team could exceed it.
   const worstSpend = new Map<string, number>();
@@ -162,13 +174,12 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     return Number.isFinite(left) && (worstSpend.get(team) ?? 0) > left + EPS ? left : null;
   };
   const limits: ModelLimits = { quota, budget: bindingBudget };
-  const slots: ClassSlot[] = priced.map(({ cls, jc, model, usable }, id) => {
-    let cols = usable;
-    if (bindingBudget(cls.team) === null) {
-      const open = usable.findIndex((c) => quota(c) === null);
-      if (open >= 0) cols = usable.slice(0, open + 1);
-    }
-    return { id, cls, size: cls.jobs.length, all: jc.candidates, model, cols, emptyReason: jc.emptyReason };
+  const slots: ClassSlot[] = priced.map(({ cls, options, model, usable }, id) => {
+    // The cheapest candidate in an unlimited pool is always available and uses nothing anyone
+    // else needs, and no more of a budget than any dearer one: dearer candidates never help.
+    const open = usable.findIndex((c) => quota(c) === null);
+    const cols = open >= 0 ? usable.slice(0, open + 1) : usable;
+    return { id, cls, size: cls.jobs.length, options, model, cols };
   });
   // A class whose only column sits in an unlimited pool, with no budget that binds, competes with
   // nobody: all its jobs run there and it never enters a model.
@@ -306,41 +317,56 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
 
   // Final placement at least cost for the admitted set, and its LP relaxation as the lower bound.
   // Re-placing can free room in a pool; waiting jobs that now fit are admitted (by priority) and
-  // the placement is solved again, so no capacity is left idle that a waiting job could use.
+  // the placement is solved again (on the heuristic path: improved greedily), so no capacity is
+  // left idle that a waiting job could use.
   let relaxedObjective = 0;
   let mipBound = Number.NEGATIVE_INFINITY;
-  for (let round = 0; ; round++) {
+  if (exact) {
+    for (let round = 0; ; round++) {
+      const final = buildClassModel(admittedEntries(), limits, 'cost');
+      relaxedObjective = run(relaxedOf(final.model)).objective;
+      const sol = run(final.model);
+      mipBound = sol.bound ?? Number.NEGATIVE_INFINITY;
+      placement = countsOf(final.columns, sol);
+      const added = topUp(slots, feasible, placement, freePlacement, limits, isFree);
+      if (added.jobs === 0 || round >= 3) break;
+    }
+  } else {
+    // The greedy placement is feasible; the rounded LP optimum is usually within a hair of the
+    // bound. Only when neither is close does the engine search, stopping at the target gap.
     const entries = admittedEntries();
     const final = buildClassModel(entries, limits, 'cost');
     const relaxed = run(relaxedOf(final.model));
     relaxedObjective = relaxed.objective;
-    if (exact) {
-      const sol = run(final.model);
-      mipBound = sol.bound ?? Number.NEGATIVE_INFINITY;
-      placement = countsOf(final.columns, sol);
-    } else {
-      // The greedy placement is feasible; the rounded LP optimum is usually within a hair of the
-      // bound. Only when neither is close does the engine search, stopping at the target gap.
-      cheapen(placement, slots, limits);
-      const rounded = roundLpPlacement(final.columns, relaxed.x, limits);
-      if (rounded !== null) {
-        cheapen(rounded, slots, limits);
-        if (costOf(rounded) < costOf(placement)) placement = rounded;
-      }
-      const gapOf = (cost: number) => (cost > 0 ? (cost - relaxed.objective) / cost : 0);
-      if (gapOf(costOf(placement)) > HEURISTIC_TARGET_GAP) {
-        const sol = solver.solve(final.model, { ...solveOptions, relativeGap: HEURISTIC_TARGET_GAP });
-        statuses.add(sol.status);
-        const searched = countsOf(final.columns, sol);
-        const complete = entries.every((e) => placedCount(searched, e.slot.id) === e.lower);
-        if ((sol.status === 'optimal' || sol.status === 'time-limit') && complete) {
-          if (costOf(searched) < costOf(placement)) placement = searched;
-          mipBound = sol.bound ?? mipBound;
-        }
+    cheapen(placement, slots, limits);
+    const rounded = roundLpPlacement(final.columns, relaxed.x, limits);
+    if (rounded !== null) {
+      cheapen(rounded, slots, limits);
+      if (costOf(rounded) < costOf(placement)) placement = rounded;
+    }
+    const gapOf = (cost: number) => (cost > 0 ? (cost - relaxed.objective) / cost : 0);
+    if (gapOf(costOf(placement)) > HEURISTIC_TARGET_GAP) {
+      const sol = solver.solve(final.model, { ...solveOptions, relativeGap: HEURISTIC_TARGET_GAP });
+      statuses.add(sol.status);
+      const searched = countsOf(final.columns, sol);
+      const complete = entries.every((e) => placedCount(searched, e.slot.id) === e.lower);
+      if ((sol.status === 'optimal' || sol.status === 'time-limit') && complete) {
+        if (costOf(searched) < costOf(placement)) placement = searched;
+        mipBound = sol.bound ?? mipBound;
       }
     }
-    const added = topUp(slots, feasible, placement, freePlacement, limits, isFree);
-    if (added === 0 || round >= 3) break;
+    // Jobs the top-up admits need no new LP for the bound: every constraint is a packing row, so
+    // any placement of the larger set costs at least the bound for the old set plus each added
+    // job at its cheapest usable candidate.
+    let addedFloor = 0;
+    for (let round = 0; round < 4; round++) {
+      const added = topUp(slots, feasible, placement, freePlacement, limits, isFree);
+      if (added.jobs === 0) break;
+      addedFloor += added.floorUsd;
+      cheapen(placement, slots, limits);
+    }
+    relaxedObjective += addedFloor;
+    mipBound += addedFloor;
   }
   const freeCost = costOf(freePlacement);
   const planCost = costOf(placement) + freeCost;
@@ -418,7 +444,10 @@ const noteCapsHit = (
   }
 };
 
-/** Admits waiting jobs, highest priority first, that fit the room the placement left; returns how many. */
+/**
+ * Admits waiting jobs, highest priority first, that fit the room the placement left; returns how
+ * many, and what they would cost at least (each on its class's cheapest usable candidate).
+ */
 const topUp = (
   slots: readonly ClassSlot[],
   feasible: readonly ClassSlot[],
@@ -426,7 +455,7 @@ const topUp = (
   freePlacement: ClassPlacement,
   limits: ModelLimits,
   isFree: (s: ClassSlot) => boolean,
-): number => {
+): { jobs: number; floorUsd: number } => {
   const room = new Room(limits);
   for (const p of [placement, freePlacement])
     for (const [id, list] of p) {
@@ -436,8 +465,12 @@ const topUp = (
   const waiting = feasible
     .filter((s) => !isFree(s) && placedCount(placement, s.id) < s.size)
     .sort((a, b) => b.cls.priority - a.cls.priority || a.cls.firstSeen - b.cls.firstSeen);
-  let added = 0;
-  for (const s of waiting)
-    added += fillClass(s, s.size - placedCount(placement, s.id), room, placement, s.all);
-  return added;
+  let jobs = 0;
+  let floorUsd = 0;
+  for (const s of waiting) {
+    const n = fillClass(s, s.size - placedCount(placement, s.id), room, placement, s.model);
+    jobs += n;
+    floorUsd += n * (s.cols[0]?.expectedCostUsd ?? 0);
+  }
+  return { jobs, floorUsd };
 };

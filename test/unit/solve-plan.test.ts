@@ -63,6 +63,11 @@ describe('solvePlan', () => {
     expect(plan.decisions.every((d) => d.priceBookId === 'test-book' && d.chosen !== null)).toBe(true);
   });
 
+  it('dates every decision record with the price book it used', () => {
+    const plan = solvePlan(input([makeJob({ jobId: 'a' }), makeJob({ jobId: 'b', priority: 5 })]), solver);
+    expect(plan.decisions.map((d) => d.priceBookAsOf)).toEqual(['2026-11-01', '2026-11-01']);
+  });
+
   it('says which filter left a job without any offer', () => {
     const plan = solvePlan(
       input([makeJob({ jobId: 'h100', resources: { gpus: 8, gpuModels: ['H100'] } })]),
@@ -518,6 +523,29 @@ describe('solvePlan heuristic path', () => {
         expect(plan.solver.status).toMatch(/^heuristic/);
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('states a bound no higher than the least cost of the jobs it admitted', () => {
+    fc.assert(
+      fc.property(offersArb, repeatedJobsArb, quotaArb, teamsArb, (offers, jobs, quota, teams) => {
+        const base = {
+          priceBook: makeBook(offers),
+          quotaLimit: limits(quota),
+          teams: new Map<string, TeamTerms>(Object.entries(teams)),
+          nowMs: NOW,
+        };
+        const plan = solvePlan({ ...base, jobs, exactColumnLimit: 0 }, solver);
+        // Every admitted job fits together, so the exact planner admits them all at least cost.
+        const admitted = new Set(plan.allocations.map((a) => a.jobId));
+        const best = solvePlan(
+          { ...base, jobs: jobs.filter((j) => admitted.has(j.jobId)), exactColumnLimit: 1e9 },
+          solver,
+        );
+        expect(best.allocations).toHaveLength(admitted.size);
+        expect(plan.totals.lowerBoundUsd).toBeLessThanOrEqual(best.totals.expectedCostUsd + 1e-6);
+      }),
+      { numRuns: 40 },
     );
   });
 
