@@ -1,5 +1,5 @@
 import { Arn, ArnFormat, Stack } from 'aws-cdk-lib';
-import { Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IKey } from 'aws-cdk-lib/aws-kms';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -22,6 +22,24 @@ export const TABLE_WRITE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:ConditionCheckItem',
+] as const;
+/**
+ * The only write on the job events table (ADR 0005). Events are appended with
+ * `attribute_not_exists(pk)`, which IAM cannot require, so the stream alarm watches for overwrites.
+ */
+export const EVENTS_APPEND_ACTIONS = ['dynamodb:PutItem'] as const;
+/** Reads of a job's events (`listEvents` queries; GetItem for audits of one event). */
+export const EVENTS_READ_ACTIONS = TABLE_READ_ACTIONS;
+/**
+ * Data-plane writes that could change or remove an event. Never granted to any role, and denied
+ * to every principal by the events table's resource policy.
+ */
+export const EVENTS_DENIED_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
 ] as const;
 export const QUEUE_SEND_ACTIONS = ['sqs:SendMessage', 'sqs:GetQueueAttributes'] as const;
 /** Decrypt for reading encrypted items or messages. */
@@ -116,6 +134,48 @@ export const tableStatements = (
   );
   return statements;
 };
+
+/** What a function may do with the job events table. */
+export type EventsAccess = 'append' | 'read' | 'none';
+
+/**
+ * Events table access for one function: PutItem only to append, GetItem/Query to read. No KMS
+ * statement: the table shares the ledger's key, which `tableStatements` already grants.
+ * @param leadingKeys as for `tableStatements`; events live under `JOB#<jobId>`.
+ */
+export const eventsTableStatements = (
+  table: TableRef,
+  access: EventsAccess,
+  leadingKeys?: readonly string[],
+): PolicyStatement[] => {
+  if (access === 'none') return [];
+  const withCondition =
+    leadingKeys === undefined
+      ? {}
+      : { conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } } };
+  return [
+    new PolicyStatement({
+      sid: access === 'append' ? 'EventsAppend' : 'EventsRead',
+      actions: access === 'append' ? [...EVENTS_APPEND_ACTIONS] : [...EVENTS_READ_ACTIONS],
+      resources: [table.tableArn],
+      ...withCondition,
+    }),
+  ];
+};
+
+/**
+ * The events table's resource-policy statement: an explicit deny of every write that could
+ * change or remove an event, for every principal. An explicit deny wins over any allow, so a later
+ * broad grant (`grantReadWriteData`, an administrator) still cannot edit history.
+ */
+export const eventsTableDenyStatement = (tableArn: string): PolicyStatement =>
+  new PolicyStatement({
+    sid: 'DenyChangingOrRemovingEvents',
+    effect: Effect.DENY,
+    principals: [new AnyPrincipal()],
+    actions: [...EVENTS_DENIED_ACTIONS],
+    resources: [tableArn],
+  });
 
 /** SendMessage to the given queues, with the key their messages are encrypted with. */
 export const sendStatements = (queues: readonly IQueue[], key: IKey): PolicyStatement[] => [

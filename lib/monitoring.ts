@@ -4,6 +4,7 @@ import {
   ComparisonOperator,
   Dashboard,
   GraphWidget,
+  type IMetric,
   Metric,
   TextWidget,
   TreatMissingData,
@@ -32,11 +33,16 @@ export interface MonitoringProps {
   readonly deadLetterQueues: Readonly<Record<string, IQueue>>;
   readonly functions: Readonly<Record<string, IFunction>>;
   readonly teams: readonly string[];
+  /**
+   * Counts changed or removed job events (the events table's tamper function invocations).
+   * @default - no tamper alarm
+   */
+  readonly tamperedEvents?: IMetric;
 }
 
 /**
  * Alarms (each notifying the topic) and one dashboard: a message in any DLQ, any handler error,
- * and a team's budget nearing its limit.
+ * a team's budget nearing its limit, and any job event changed or removed.
  */
 export class Monitoring extends Construct {
   readonly alarms: Alarm[] = [];
@@ -91,6 +97,21 @@ export class Monitoring extends Construct {
           alarmDescription: `Team ${team} has used or reserved more than ${BUDGET_ALARM_THRESHOLD * 100}% of this month's budget.`,
           metric: budgetMetric(team),
           threshold: BUDGET_ALARM_THRESHOLD,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+          treatMissingData: TreatMissingData.NOT_BREACHING,
+        }),
+      );
+    }
+
+    if (props.tamperedEvents !== undefined) {
+      add(
+        new Alarm(this, 'EventsTampered', {
+          alarmDescription:
+            'A job event was changed or removed on the append-only events table (a MODIFY or REMOVE stream record). ' +
+            'Nothing in the service does that: find the writer in CloudTrail, read the old image in the events-tamper-alarm logs, and run qm audit verify.',
+          metric: props.tamperedEvents,
+          threshold: 0,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
           evaluationPeriods: 1,
           treatMissingData: TreatMissingData.NOT_BREACHING,

@@ -132,8 +132,9 @@ export interface QuartermasterProps {
    */
   readonly removalPolicy?: RemovalPolicy;
   /**
-   * Whether the SQS event source mappings are enabled. Disable to pause processing (messages wait
-   * in the queues) or to deploy where mappings cannot run.
+   * Whether the event source mappings (SQS queues, and the events table's stream feeding the
+   * tamper alarm) are enabled. Disable to pause processing (messages wait in the queues) or to
+   * deploy where mappings cannot run.
    * @default true
    */
   readonly eventSourcesEnabled?: boolean;

@@ -24,10 +24,13 @@ import { LEDGER_TABLE } from '../lambdas/adapters/table-definition.js';
 import type { QueueKey } from '../lambdas/core/ports.js';
 import { ENV } from '../lambdas/handlers/config.js';
 import { HANDLER_NAMES, type HandlerName } from './bundle-settings.js';
+import { EventsTable } from './events-table.js';
 import { createHandlerFunction } from './handler-function.js';
 import {
   describeStatement,
   type Ec2DescribeAction,
+  type EventsAccess,
+  eventsTableStatements,
   KMS_DECRYPT_ACTIONS,
   launchStatements,
   PRICING_ACTIONS,
@@ -64,6 +67,8 @@ interface FunctionPlan {
   readonly table: TableAccess;
   /** `dynamodb:LeadingKeys` patterns, when the function only touches some item kinds. */
   readonly leadingKeys?: readonly string[];
+  /** Job events (ADR 0005): handlers that change jobs append; reports and exports read. */
+  readonly events: EventsAccess;
   readonly consumes: readonly QueueKey[];
   readonly sendsTo: readonly QueueKey[];
   readonly ec2?: {
@@ -83,6 +88,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     memorySize: 512,
     table: 'read-write',
     leadingKeys: ['JOB#*', 'REJECTED#*'],
+    events: 'append',
     consumes: ['job-requests'],
     sendsTo: [],
   },
@@ -91,6 +97,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     timeout: Duration.seconds(60),
     memorySize: 2048,
     table: 'read-write',
+    events: 'append',
     consumes: [],
     sendsTo: ['provision'],
     reservedConcurrency: 1,
@@ -99,6 +106,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     timeout: seconds('provision'),
     memorySize: 512,
     table: 'read-write',
+    events: 'append',
     consumes: ['provision'],
     sendsTo: [],
     ec2: { launch: true, describe: ['ec2:DescribeInstances', 'ec2:DescribeSubnets'] },
@@ -107,6 +115,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     timeout: seconds('job-events'),
     memorySize: 512,
     table: 'read-write',
+    events: 'append',
     consumes: ['job-events', 'ec2-events'],
     sendsTo: [],
     ec2: { terminate: true, describe: ['ec2:DescribeInstances'] },
@@ -117,6 +126,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     memorySize: 1024,
     table: 'read-write',
     leadingKeys: ['PRICEBOOK*'],
+    events: 'none',
     consumes: [],
     sendsTo: [],
     ec2: {
@@ -127,16 +137,25 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     timeout: Duration.minutes(5),
     memorySize: 512,
     table: 'read-write',
+    events: 'append',
     consumes: [],
     sendsTo: [],
     ec2: { terminate: true, describe: ['ec2:DescribeInstances'] },
     reservedConcurrency: 1,
   },
-  report: { timeout: Duration.seconds(30), memorySize: 1024, table: 'read', consumes: [], sendsTo: [] },
+  report: {
+    timeout: Duration.seconds(30),
+    memorySize: 1024,
+    table: 'read',
+    events: 'read',
+    consumes: [],
+    sendsTo: [],
+  },
   'monthly-export': {
     timeout: Duration.minutes(5),
     memorySize: 1024,
     table: 'read',
+    events: 'read',
     consumes: [],
     sendsTo: [],
   },
@@ -149,9 +168,10 @@ const pascal = (name: string): string =>
     .join('');
 
 /**
- * Quartermaster in a team's own stack: the ledger table and work queues (from their shared
- * definitions), one Lambda per handler with least-privilege roles, EC2 event routing, schedules,
- * the IAM-authenticated report URL, the monthly export bucket, alarms and a dashboard.
+ * Quartermaster in a team's own stack: the ledger table, the append-only job events table (with
+ * its deny policy and tamper alarm, ADR 0005) and work queues (from their shared definitions),
+ * one Lambda per handler with least-privilege roles, EC2 event routing, schedules, the
+ * IAM-authenticated report URL, the monthly export bucket, alarms and a dashboard.
  *
  * @example
  * new Quartermaster(stack, 'Quartermaster', {
@@ -163,6 +183,8 @@ export class Quartermaster extends Construct {
   /** Encrypts the table, queues, export bucket and the created alarm topic. */
   readonly key: Key;
   readonly table: Table;
+  /** Job events: PutItem-only writers, a resource-policy deny on every other write, a stream alarm. */
+  readonly events: EventsTable;
   readonly queues: Readonly<Record<QueueKey, Queue>>;
   readonly deadLetterQueues: Readonly<Record<QueueKey, Queue>>;
   readonly functions: Readonly<Record<HandlerName, IFunction>>;
@@ -211,6 +233,13 @@ export class Quartermaster extends Construct {
     );
 
     this.table = this.createTable(config);
+    this.events = new EventsTable(this, 'EventsTable', {
+      namePrefix: prefix,
+      key: this.key,
+      removalPolicy: config.removalPolicy,
+      logRetention: config.logRetention,
+      streamMappingEnabled: config.eventSourcesEnabled,
+    });
     const { queues, deadLetterQueues } = this.createQueues(config);
     this.queues = queues;
     this.deadLetterQueues = deadLetterQueues;
@@ -280,6 +309,7 @@ export class Quartermaster extends Construct {
       deadLetterQueues,
       functions: this.functions,
       teams: config.teams.map((t) => t.name),
+      tamperedEvents: this.events.tamperMetric,
     });
   }
 
@@ -376,6 +406,7 @@ export class Quartermaster extends Construct {
   ): Record<string, string> {
     const env: Record<string, string> = {
       [ENV.table]: this.table.tableName,
+      [ENV.eventsTable]: this.events.table.tableName,
       POWERTOOLS_SERVICE_NAME: `${config.namePrefix}-${name}`,
       POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     };
@@ -428,6 +459,8 @@ export class Quartermaster extends Construct {
       )) {
         role.addToPrincipalPolicy(s);
       }
+      for (const s of eventsTableStatements(this.events.table, plan.events, plan.leadingKeys))
+        role.addToPrincipalPolicy(s);
       if (plan.sendsTo.length > 0) {
         for (const s of sendStatements(
           plan.sendsTo.map((k) => this.queues[k]),

@@ -1,9 +1,11 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_DEFINITIONS } from '../../lambdas/adapters/queue-definitions.js';
-import { LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
+import { EVENTS_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
 import { ENV } from '../../lambdas/handlers/config.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
+import { TAMPER_EVENT_NAMES, TAMPER_FUNCTION_CODE } from '../../lib/events-table.js';
+import { EVENTS_DENIED_ACTIONS } from '../../lib/iam-policies.js';
 import { BUDGET_USED_METRIC, METRICS_NAMESPACE } from '../../lib/monitoring.js';
 import { EC2_EVENT_DETAIL_TYPES } from '../../lib/quartermaster.js';
 import { synthStack } from './synth-fixture.js';
@@ -21,11 +23,17 @@ const fnNamed = (name: string): Props => {
 const envOf = (name: string) =>
   (fnNamed(name).Environment as { Variables: Record<string, unknown> }).Variables;
 
+const tableNamed = (suffix: string): Props =>
+  resourcesOf('AWS::DynamoDB::Table').find((t) => t.TableName === `quartermaster${suffix}`) ?? {};
+
 describe('Quartermaster ledger table', () => {
-  const table = resourcesOf('AWS::DynamoDB::Table')[0] ?? {};
+  const table = tableNamed(LEDGER_TABLE.nameSuffix);
 
   it('is built from the shared table definition: name, keys and both GSIs', () => {
-    expect(resourcesOf('AWS::DynamoDB::Table')).toHaveLength(1);
+    expect(resourcesOf('AWS::DynamoDB::Table').map((t) => t.TableName)).toEqual([
+      `quartermaster${LEDGER_TABLE.nameSuffix}`,
+      `quartermaster${EVENTS_TABLE.nameSuffix}`,
+    ]);
     expect(table.TableName).toBe(`quartermaster${LEDGER_TABLE.nameSuffix}`);
     expect(table.KeySchema).toEqual([
       { AttributeName: LEDGER_TABLE.partitionKey, KeyType: 'HASH' },
@@ -48,6 +56,7 @@ describe('Quartermaster ledger table', () => {
 
   it('bills per request, is encrypted with the customer managed key, has PITR, deletion protection and TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TableName: `quartermaster${LEDGER_TABLE.nameSuffix}`,
       BillingMode: 'PAY_PER_REQUEST',
       SSESpecification: {
         SSEEnabled: true,
@@ -61,7 +70,109 @@ describe('Quartermaster ledger table', () => {
   });
 
   it('is retained when the stack is deleted, by default', () => {
-    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: { TableName: `quartermaster${LEDGER_TABLE.nameSuffix}` },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+});
+
+describe('Quartermaster events table (append-only, ADR 0005)', () => {
+  const table = tableNamed(EVENTS_TABLE.nameSuffix);
+
+  it('is built from the shared events definition: keys, no index and no TTL', () => {
+    expect(table.KeySchema).toEqual([
+      { AttributeName: EVENTS_TABLE.partitionKey, KeyType: 'HASH' },
+      { AttributeName: EVENTS_TABLE.sortKey, KeyType: 'RANGE' },
+    ]);
+    expect(table.GlobalSecondaryIndexes).toBeUndefined();
+    expect(table.TimeToLiveSpecification).toBeUndefined();
+  });
+
+  it('bills per request, is encrypted with the ledger key, has PITR, deletion protection and an OLD_IMAGE stream', () => {
+    expect(table).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [expect.stringMatching(/^QuartermasterKey/), 'Arn'] },
+      },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+      StreamSpecification: { StreamViewType: 'OLD_IMAGE' },
+    });
+    template.hasResource('AWS::DynamoDB::Table', {
+      Properties: { TableName: `quartermaster${EVENTS_TABLE.nameSuffix}` },
+      DeletionPolicy: 'Retain',
+    });
+  });
+
+  it('denies every principal each write that could change or remove an event, in its resource policy', () => {
+    const policy = table.ResourcePolicy as { PolicyDocument: { Statement: Props[] } };
+    expect(policy.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'DenyChangingOrRemovingEvents',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: [...EVENTS_DENIED_ACTIONS].sort(),
+        Resource: `arn:aws:dynamodb:us-east-1:123456789012:table/quartermaster${EVENTS_TABLE.nameSuffix}`,
+      },
+    ]);
+    expect([...EVENTS_DENIED_ACTIONS].sort()).toEqual([
+      'dynamodb:BatchWriteItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:PartiQLDelete',
+      'dynamodb:PartiQLUpdate',
+      'dynamodb:UpdateItem',
+    ]);
+  });
+
+  it('feeds only MODIFY and REMOVE stream records to the tamper function', () => {
+    const fromStream = resourcesOf('AWS::Lambda::EventSourceMapping').filter((m) =>
+      JSON.stringify(m.EventSourceArn).includes('StreamArn'),
+    );
+    expect(fromStream).toEqual([
+      expect.objectContaining({
+        FunctionName: { Ref: expect.stringMatching(/TamperFunction/) },
+        StartingPosition: 'TRIM_HORIZON',
+        FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: [...TAMPER_EVENT_NAMES] }) }] },
+        Enabled: true,
+      }),
+    ]);
+    expect(fnNamed('events-tamper-alarm').Runtime).toBe('nodejs22.x');
+  });
+
+  it('logs what was changed or removed, with the old image, from the tamper function code', async () => {
+    const module = { exports: {} as { handler?: (event: unknown) => Promise<void> } };
+    new Function('exports', 'module', TAMPER_FUNCTION_CODE)(module.exports, module);
+    const lines: string[] = [];
+    const original = console.error;
+    console.error = (line: string) => lines.push(line);
+    try {
+      await module.exports.handler?.({
+        Records: [
+          {
+            eventName: 'REMOVE',
+            eventSourceARN: 'arn:aws:dynamodb:us-east-1:123456789012:table/quartermaster-events/stream/x',
+            dynamodb: {
+              Keys: { pk: { S: 'JOB#j1' }, sk: { S: 'EVENT#00000002' } },
+              OldImage: { type: { S: 'ALLOCATED' } },
+            },
+          },
+        ],
+      });
+    } finally {
+      console.error = original;
+    }
+    expect(lines.map((l) => JSON.parse(l))).toEqual([
+      expect.objectContaining({
+        alert: 'job event changed or removed',
+        eventName: 'REMOVE',
+        keys: { pk: { S: 'JOB#j1' }, sk: { S: 'EVENT#00000002' } },
+        oldImage: { type: { S: 'ALLOCATED' } },
+      }),
+    ]);
   });
 });
 
@@ -140,9 +251,11 @@ describe('Quartermaster functions', () => {
     }
   });
 
-  it('gives each function the table name and only the queue URLs it consumes or sends to', () => {
-    for (const name of HANDLER_NAMES)
+  it('gives each function both table names and only the queue URLs it consumes or sends to', () => {
+    for (const name of HANDLER_NAMES) {
       expect(envOf(name)[ENV.table], name).toEqual({ Ref: expect.stringMatching(/Ledger/) });
+      expect(envOf(name)[ENV.eventsTable], name).toEqual({ Ref: expect.stringMatching(/EventsTable/) });
+    }
     expect(Object.keys(envOf('intake')).filter((k) => k.endsWith('_QUEUE_URL'))).toEqual([
       ENV.queueUrl['job-requests'],
     ]);
@@ -180,7 +293,9 @@ describe('Quartermaster functions', () => {
   });
 
   it('consumes each work queue with partial batch responses (reportBatchItemFailures)', () => {
-    const mappings = resourcesOf('AWS::Lambda::EventSourceMapping');
+    const mappings = resourcesOf('AWS::Lambda::EventSourceMapping').filter(
+      (m) => !JSON.stringify(m.EventSourceArn).includes('StreamArn'),
+    );
     expect(mappings).toHaveLength(4);
     for (const m of mappings) {
       expect(m.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
@@ -191,7 +306,7 @@ describe('Quartermaster functions', () => {
   it('gives each function a log group with the configured retention', () => {
     const groups = resourcesOf('AWS::Logs::LogGroup');
     expect(groups.map((g) => g.LogGroupName).sort()).toEqual(
-      HANDLER_NAMES.map((n) => `/aws/lambda/quartermaster-${n}`).sort(),
+      [...HANDLER_NAMES, 'events-tamper-alarm'].map((n) => `/aws/lambda/quartermaster-${n}`).sort(),
     );
     for (const g of groups) expect(g.RetentionInDays).toBe(90);
   });
@@ -272,6 +387,21 @@ describe('Quartermaster alarms and dashboard', () => {
   it('alarms on errors of every function', () => {
     const errorAlarms = alarms.filter((a) => a.MetricName === 'Errors' && a.Namespace === 'AWS/Lambda');
     expect(errorAlarms).toHaveLength(HANDLER_NAMES.length);
+  });
+
+  it('alarms on the first changed or removed job event (any tamper function invocation)', () => {
+    const tamper = alarms.filter((a) => a.MetricName === 'Invocations' && a.Namespace === 'AWS/Lambda');
+    expect(tamper).toEqual([
+      expect.objectContaining({
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/TamperFunction/) } }],
+        Statistic: 'Sum',
+        Period: 60,
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: expect.stringMatching(/AlarmTopic/) }],
+      }),
+    ]);
   });
 
   it('alarms per team when the budget-used metric the handlers publish passes 90%', () => {

@@ -150,6 +150,71 @@ describe('Least-privilege function roles', () => {
   });
 });
 
+describe('Append-only events table (ADR 0005)', () => {
+  const eventsTableId = Object.keys(
+    template.findResources('AWS::DynamoDB::Table', { Properties: { TableName: 'quartermaster-events' } }),
+  )[0];
+  /** Every Allow statement of every role in the stack that can reach the events table. */
+  const onEventsTable = (): Statement[] =>
+    Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap(
+        (p) =>
+          (p as { Properties: { PolicyDocument: { Statement: Statement[] } } }).Properties.PolicyDocument
+            .Statement,
+      )
+      .filter((s) => {
+        const resources = JSON.stringify(s.Resource);
+        return resources === '"*"' || resources.includes(`"${eventsTableId}"`);
+      });
+  const eventsStatements = (name: string) =>
+    of(name).filter((s) => JSON.stringify(s.Resource).includes(`"${eventsTableId}"`));
+
+  it('exists in the template', () => {
+    expect(eventsTableId).toMatch(/EventsTable/);
+  });
+
+  it('grants no role UpdateItem, DeleteItem, BatchWriteItem or PartiQL writes on it', () => {
+    const statements = onEventsTable();
+    expect(statements.length).toBeGreaterThan(0);
+    for (const action of actionsOf(statements)) {
+      expect(action).not.toMatch(/^dynamodb:(UpdateItem|DeleteItem|BatchWriteItem|PartiQL\w+|\*)$/);
+    }
+  });
+
+  it('lets the handlers that change jobs append with PutItem only, intake only under JOB#', () => {
+    for (const name of ['intake', 'solve', 'provision', 'events', 'reconcile']) {
+      expect(actionsOf(eventsStatements(name)), name).toEqual(['dynamodb:PutItem']);
+    }
+    expect(eventsStatements('intake')[0]?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['JOB#*', 'REJECTED#*'] },
+    });
+  });
+
+  it('lets reports and exports read events (GetItem, Query) and price refresh not touch them', () => {
+    for (const name of ['report', 'monthly-export']) {
+      expect(actionsOf(eventsStatements(name)).sort(), name).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+    }
+    expect(eventsStatements('price-refresh')).toEqual([]);
+  });
+
+  it('lets the tamper function read only the stream, never the table', () => {
+    const tamper = of('events-tamper-alarm');
+    expect(eventsStatements('events-tamper-alarm').map((s) => s.Resource)).toEqual([
+      { 'Fn::GetAtt': [eventsTableId, 'StreamArn'] },
+    ]);
+    expect(
+      actionsOf(tamper)
+        .filter((a) => a.startsWith('dynamodb:'))
+        .sort(),
+    ).toEqual([
+      'dynamodb:DescribeStream',
+      'dynamodb:GetRecords',
+      'dynamodb:GetShardIterator',
+      'dynamodb:ListStreams',
+    ]);
+  });
+});
+
 describe('cdk-nag AwsSolutions', () => {
   it('reports no unacknowledged error or warning, and every acknowledgement carries a reason', () => {
     const report = new AwsSolutionsChecks().validateScope(stack);
