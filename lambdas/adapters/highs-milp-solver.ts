@@ -9,8 +9,63 @@ let runtime: Promise<Highs> | undefined;
 
 /** Loads the HiGHS WebAssembly runtime once per process (cold start) and reuses it. */
 const loadRuntime = (): Promise<Highs> => {
-  if (runtime === undefined) runtime = loadHighs();
+  if (runtime === undefined)
+    runtime = loadHighs().then((highs) => {
+      warmUp(new HighsMilpSolver(highs));
+      return highs;
+    });
   return runtime;
+};
+
+/**
+ * Solves a small LP and MILP of the planner's shape once at load. The engine's WebAssembly is
+ * compiled lazily, function by function, on first call; doing it here moves that cost into the
+ * cold start (a Lambda's init phase) instead of the first plan.
+ */
+const warmUp = (solver: HighsMilpSolver): void => {
+  const classes = 12;
+  const perClass = 4;
+  const n = classes * perClass;
+  const colCost = new Float64Array(n);
+  const rows: MilpModel['rows'][number][] = [];
+  const pools = [0, 1, 2].map(() => ({ cols: [] as number[], coefs: [] as number[] }));
+  for (let k = 0; k < classes; k++) {
+    const cols: number[] = [];
+    for (let j = 0; j < perClass; j++) {
+      const col = k * perClass + j;
+      colCost[col] = 10 + ((k * 7 + j * 13) % 17) + j * 3;
+      cols.push(col);
+      const pool = pools[j % 3];
+      pool?.cols.push(col);
+      pool?.coefs.push(4 + (k % 5) * 4);
+    }
+    rows.push({
+      name: `assign:${k}`,
+      lower: 3 + (k % 3),
+      upper: 3 + (k % 3),
+      cols,
+      coefs: cols.map(() => 1),
+    });
+  }
+  pools.forEach((p, i) => {
+    rows.push({
+      name: `quota:${i}`,
+      lower: Number.NEGATIVE_INFINITY,
+      upper: 150 + i * 10,
+      cols: p.cols,
+      coefs: p.coefs,
+    });
+  });
+  const model: MilpModel = {
+    sense: 'minimize',
+    colCost,
+    colLower: new Float64Array(n),
+    colUpper: new Float64Array(n).fill(6),
+    integer: new Array<boolean>(n).fill(false),
+    rows,
+  };
+  solver.solve(model);
+  solver.solve({ ...model, integer: new Array<boolean>(n).fill(true) }, { relativeGap: 0.001 });
 };
 
 const statusOf = (code: number): MilpStatus => {
@@ -44,7 +99,7 @@ const toCsr = (model: MilpModel) => {
 export class HighsMilpSolver implements MilpSolver {
   readonly name = 'highs';
 
-  private constructor(private readonly highs: Highs) {}
+  constructor(private readonly highs: Highs) {}
 
   /** Loads the engine (once per process) and returns a solver bound to it. */
   static async create(): Promise<HighsMilpSolver> {

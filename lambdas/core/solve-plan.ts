@@ -275,6 +275,24 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       room.capLeft = new Map();
       for (const [pool, byTeam] of caps)
         for (const [team, cap] of byTeam) room.capLeft.set(`${pool}#${team}`, cap);
+      if (contenders.length > 0) {
+        // The LP relaxation of this tier's admission model (earlier tiers fixed where they are)
+        // says which class should take which pool; its whole jobs go first, so a class that could
+        // go elsewhere does not take the only pool another class can use.
+        const guide = buildClassModel(
+          contenders.map((s) => ({ slot: s, lower: 0, upper: s.size, fresh: true, contender: true })),
+          fixedLimits(limits, room),
+          'admit',
+          capsLeft(room),
+        );
+        const lp = run(relaxedOf(guide.model));
+        guide.columns.forEach(({ entry, cand }, i) => {
+          const n = room.fits(entry.slot.cls.team, cand, Math.floor((lp.x[i] ?? 0) + EPS));
+          if (n <= 0) return;
+          room.take(entry.slot.cls.team, cand, n);
+          addPlaced(chosen, entry.slot.id, cand, n);
+        });
+      }
       // Small, cheap jobs first: within a tier the count of admitted jobs comes before their cost.
       const order = [...contenders].sort(
         (a, b) =>
@@ -282,7 +300,7 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
           (a.cols[0]?.expectedCostUsd ?? 0) - (b.cols[0]?.expectedCostUsd ?? 0) ||
           a.cls.firstSeen - b.cls.firstSeen,
       );
-      for (const s of order) fillClass(s, s.size, room, chosen);
+      for (const s of order) fillClass(s, s.size - placedCount(chosen, s.id), room, chosen);
       room.capLeft = null;
       if (caps.size > 0) {
         const rank = leftoverRank(tierSlots, chosen, slots, caps, weightOf);
@@ -395,6 +413,31 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
           status: ['heuristic', ...[...statuses].sort()].join(','),
         },
   });
+};
+
+/** Limits with what a placement already holds taken off: room left per pool and per budget. */
+const fixedLimits = (limits: ModelLimits, room: Room): ModelLimits => ({
+  quota: (c) => {
+    const limit = limits.quota(c);
+    return limit === null ? null : Math.max(0, limit - (room.poolUse.get(poolOf(c)) ?? 0));
+  },
+  budget: (team) => {
+    const budget = limits.budget(team);
+    return budget === null ? null : Math.max(0, budget - (room.spend.get(team) ?? 0));
+  },
+});
+
+/** Fair-share caps still open, per pool and team. */
+const capsLeft = (room: Room): Map<string, Map<string, number>> => {
+  const out = new Map<string, Map<string, number>>();
+  for (const [key, left] of room.capLeft ?? []) {
+    const at = key.indexOf('#');
+    const pool = key.slice(0, at);
+    const byTeam = out.get(pool) ?? new Map<string, number>();
+    byTeam.set(key.slice(at + 1), Math.max(0, left));
+    out.set(pool, byTeam);
+  }
+  return out;
 };
 
 /**
