@@ -7,7 +7,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbClient, createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { QUEUE_DEFINITIONS, queueNames } from '../../lambdas/adapters/queue-definitions.js';
-import { LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
+import { EVENTS_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
 import { FEATURE_FLAGS } from '../../lib/feature-flags.js';
 import { QuartermasterStack } from '../../lib/quartermaster-stack.js';
@@ -21,8 +21,9 @@ import { stubCodeDir } from '../infra/synth-fixture.js';
  *
  * The template is synthesized with `eventSourcesEnabled: false`: the SQS event source mappings
  * are created, but disabled, because moto would otherwise try to run the functions (in Docker)
- * to poll the queues. Handler code is a stub: moto never runs it. moto skips resource types it does
- * not model (alarms, dashboard, Function URL) and creates the rest.
+ * to poll the queues (and the events table's stream). Handler code is a stub: moto never runs it.
+ * moto skips resource types it does not model (alarms, dashboard, Function URL) and creates the
+ * rest; it also drops the events table's resource policy (see that test).
  */
 
 const HOST = '127.0.0.1';
@@ -211,7 +212,21 @@ describe('The synthesized stack on moto CloudFormation', () => {
     );
   });
 
-  it('creates one function per handler, and the event source mappings disabled', async () => {
+  // moto's CloudFormation accepts the table's ResourcePolicy property but does not store it
+  // (GetResourcePolicy answers PolicyNotFoundException), and moto enforces no IAM anyway; the
+  // deny statement is asserted on the synthesized template (test/infra) and by cfn-lint instead.
+  it('creates the events table with its key schema and old-image stream', async () => {
+    const dynamodb = createDynamoDbClient(clientConfig());
+    const TableName = `${PREFIX}${EVENTS_TABLE.nameSuffix}`;
+    const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName }));
+    expect(Table?.KeySchema?.map((k) => k.AttributeName)).toEqual([
+      EVENTS_TABLE.partitionKey,
+      EVENTS_TABLE.sortKey,
+    ]);
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'OLD_IMAGE' });
+  });
+
+  it('creates one function per handler plus the tamper function, and the event source mappings disabled', async () => {
     const response = await fetch(`${endpoint}/2015-03-31/functions/`, {
       headers: { authorization: authorization('lambda') },
     });
@@ -219,13 +234,14 @@ describe('The synthesized stack on moto CloudFormation', () => {
       Functions: { FunctionName: string; Runtime: string }[];
     };
     expect(Functions.map((f) => f.FunctionName).sort()).toEqual(
-      HANDLER_NAMES.map((n) => `${PREFIX}-${n}`).sort(),
+      [...HANDLER_NAMES, 'events-tamper-alarm'].map((n) => `${PREFIX}-${n}`).sort(),
     );
     for (const f of Functions) expect(f.Runtime).toBe('nodejs22.x');
     const mappings = await fetch(`${endpoint}/2015-03-31/event-source-mappings/`, {
       headers: { authorization: authorization('lambda') },
     });
     const { EventSourceMappings } = (await mappings.json()) as { EventSourceMappings: { State: string }[] };
-    expect(EventSourceMappings.map((m) => m.State)).toEqual(['Disabled', 'Disabled', 'Disabled', 'Disabled']);
+    // Four work queues and the events table's stream.
+    expect(EventSourceMappings.map((m) => m.State)).toEqual(Array(5).fill('Disabled'));
   });
 });
