@@ -5,7 +5,7 @@ import { createDynamoDbClient, createSqsClient } from '../../lambdas/adapters/aw
 import { createTable } from '../../lambdas/adapters/dynamodb-ledger.js';
 import { QUEUE_DEFINITIONS } from '../../lambdas/adapters/queue-definitions.js';
 import { createQueues } from '../../lambdas/adapters/sqs-queues.js';
-import { LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
+import { EVENTS_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
 import { QUEUE_KEYS } from '../../lambdas/core/ports.js';
 import { motoClientConfig, resetMoto } from '../support/moto.js';
 
@@ -32,6 +32,21 @@ describe('createTable', () => {
       AttributeName: 'expiresAt',
       TimeToLiveStatus: 'ENABLED',
     });
+  });
+
+  it('builds the events table with an old-image stream, no index and no TTL', async () => {
+    const client = createDynamoDbClient(motoClientConfig());
+    await createTable(client, EVENTS_TABLE, 'qm-def-events');
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: 'qm-def-events' }));
+    expect(Table?.KeySchema).toEqual([
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ]);
+    expect(Table?.BillingModeSummary?.BillingMode).toBe('PAY_PER_REQUEST');
+    expect(Table?.GlobalSecondaryIndexes ?? []).toEqual([]);
+    expect(Table?.StreamSpecification).toEqual({ StreamEnabled: true, StreamViewType: 'OLD_IMAGE' });
+    const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName: 'qm-def-events' }));
+    expect(ttl.TimeToLiveDescription?.TimeToLiveStatus).toBe('DISABLED');
   });
 });
 
