@@ -97,6 +97,13 @@ const fromAwsTags = (tags: readonly Tag[] | undefined): ResourceTags =>
 const errorCode = (err: unknown): string =>
   err instanceof Error ? ((err as { Code?: string }).Code ?? err.name) : 'Unknown';
 
+/** AZ ids (`use1-az2`) and AZ names (`us-east-1a`) go in different CreateFleet override fields. */
+const AZ_ID = /^[a-z]{2,4}\d+-az\d+$/;
+const zoneOverride = (
+  zone: string | null,
+): Pick<FleetLaunchTemplateOverridesRequest, 'AvailabilityZone' | 'AvailabilityZoneId'> =>
+  zone === null ? {} : AZ_ID.test(zone) ? { AvailabilityZoneId: zone } : { AvailabilityZone: zone };
+
 /**
  * The `Fleet` port on EC2: one `CreateFleet` of type `instant` per launch, with the chosen offer and
  * its equivalent fallbacks as launch-template overrides, so EC2 itself falls back when an AZ has no
@@ -274,14 +281,21 @@ export class Ec2Fleet implements Fleet {
     };
   }
 
-  private async subnetZones(subnetIds: readonly string[]): Promise<ReadonlyMap<string, string>> {
+  private async subnetZones(subnetIds: readonly string[]): Promise<ReadonlyMap<string, readonly string[]>> {
     try {
       const output = await this.client.send(new DescribeSubnetsCommand({ SubnetIds: [...subnetIds] }));
       return new Map(
-        (output.Subnets ?? []).flatMap((s) =>
-          s.SubnetId !== undefined && s.AvailabilityZone !== undefined
-            ? [[s.SubnetId, s.AvailabilityZone]]
-            : [],
+        // Offers name zones by AZ id (`use1-az2`, the same in every account); subnets report both.
+        (output.Subnets ?? []).flatMap(
+          (s): Array<[string, string[]]> =>
+            s.SubnetId !== undefined
+              ? [
+                  [
+                    s.SubnetId,
+                    [s.AvailabilityZoneId, s.AvailabilityZone].filter((z): z is string => z !== undefined),
+                  ],
+                ]
+              : [],
         ),
       );
     } catch (err) {
@@ -297,20 +311,20 @@ export class Ec2Fleet implements Fleet {
    */
   private overrides(
     offers: readonly OfferChoice[],
-    subnetZones: ReadonlyMap<string, string> | undefined,
+    subnetZones: ReadonlyMap<string, readonly string[]> | undefined,
   ): FleetLaunchTemplateOverridesRequest[] {
     return offers.flatMap((offer, priority): FleetLaunchTemplateOverridesRequest[] => {
       if (subnetZones === undefined) {
         return [
           {
             InstanceType: offer.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'],
-            ...(offer.availabilityZone === null ? {} : { AvailabilityZone: offer.availabilityZone }),
+            ...zoneOverride(offer.availabilityZone),
             Priority: priority,
           },
         ];
       }
       return [...subnetZones]
-        .filter(([, zone]) => offer.availabilityZone === null || zone === offer.availabilityZone)
+        .filter(([, zones]) => offer.availabilityZone === null || zones.includes(offer.availabilityZone))
         .map(([SubnetId]) => ({
           InstanceType: offer.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'],
           SubnetId,
@@ -368,21 +382,24 @@ export class Ec2Fleet implements Fleet {
   private failuresOf(
     error: CreateFleetError,
     offers: readonly OfferChoice[],
-    subnetZones: ReadonlyMap<string, string> | undefined,
+    subnetZones: ReadonlyMap<string, readonly string[]> | undefined,
   ): LaunchFailure[] {
     const code = error.ErrorCode ?? 'Unknown';
     const kind = FLEET_ERROR_KINDS[code] ?? 'launch-rejected';
     const message = error.ErrorMessage ?? code;
     const override = error.LaunchTemplateAndOverrides?.Overrides;
-    const zone =
-      override?.AvailabilityZone ??
-      (override?.SubnetId === undefined ? undefined : subnetZones?.get(override.SubnetId));
+    const zones =
+      override?.AvailabilityZoneId !== undefined || override?.AvailabilityZone !== undefined
+        ? [override.AvailabilityZoneId, override.AvailabilityZone].filter((z): z is string => z !== undefined)
+        : override?.SubnetId === undefined
+          ? undefined
+          : subnetZones?.get(override.SubnetId);
     const matching = offers.filter(
       (o) =>
         override?.InstanceType !== undefined &&
         o.instanceType === override.InstanceType &&
         (error.Lifecycle === undefined || o.purchaseOption === error.Lifecycle) &&
-        (zone === undefined || o.availabilityZone === null || o.availabilityZone === zone),
+        (zones === undefined || o.availabilityZone === null || zones.includes(o.availabilityZone)),
     );
     if (matching.length === 0) return [{ kind, offerId: null, code, message }];
     return matching.map((o) => ({ kind, offerId: o.offerId, code, message }));

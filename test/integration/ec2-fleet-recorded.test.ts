@@ -95,6 +95,19 @@ describe('Ec2Fleet.launch with recorded responses', () => {
     }
   });
 
+  it('names price-book zones by AZ id (AvailabilityZoneId), which mean the same zone in every account', async () => {
+    const client = new RecordedClient({
+      DescribeInstancesCommand: always(none),
+      CreateFleetCommand: always(readAwsFixture('ec2/create-fleet-launched.json')),
+    });
+    const byId = offerChoice('p5.48xlarge', REGION, 'use1-az6', 'spot');
+    await fleetWith(client).launch(request({ offer: byId, fallbacks: [] }));
+    const [input] = client.inputsOf('CreateFleetCommand');
+    const overrides = (input?.LaunchTemplateConfigs as { Overrides: Record<string, unknown>[] }[])[0]
+      ?.Overrides;
+    expect(overrides).toEqual([{ InstanceType: 'p5.48xlarge', AvailabilityZoneId: 'use1-az6', Priority: 0 }]);
+  });
+
   it('replays the same ClientToken when a retry races the tag lookup, and gets the same fleet back', async () => {
     // Tags are eventually consistent: a retry right after a launch may not see the instances yet.
     // EC2 answers a repeated ClientToken with the original fleet instead of launching another.
