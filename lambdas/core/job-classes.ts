@@ -33,22 +33,22 @@ export const requirementSignature = (job: JobRequest): string =>
 export const pricingSignature = (job: JobRequest): string => {
   const r = job.resources;
   const t = job.runtime;
-  // Joined with a separator no field can contain (names, regions and models are [A-Za-z0-9.-]);
-  // cheaper than JSON.stringify on the hot path of a 100,000-job batch.
-  return [
-    r.gpus,
-    r.nodes,
-    r.gpuModels !== undefined ? [...r.gpuModels].sort().join(',') : '~',
-    r.minGpuMemoryGiB ?? '~',
-    r.efa,
-    r.regions !== undefined ? r.regions.join(',') : '~',
-    t.estimatedHours,
-    t.referenceGpuModel,
-    t.deadline !== undefined ? Date.parse(t.deadline) : '~',
-    t.interruptible,
-    t.checkpointMinutes ?? '~',
-    t.maxPricePerHour ?? '~',
-  ].join('|');
+  // One template with a separator no field can contain (names, regions and models are
+  // [A-Za-z0-9.-]): the hot path of a 100,000-job batch, so no intermediate arrays where avoidable.
+  return `${r.gpus}|${r.nodes}|${r.gpuModels !== undefined ? modelSetKey(r.gpuModels) : '~'}|${
+    r.minGpuMemoryGiB ?? '~'
+  }|${r.efa}|${r.regions !== undefined ? r.regions.join(',') : '~'}|${t.estimatedHours}|${
+    t.referenceGpuModel
+  }|${t.deadline !== undefined ? Date.parse(t.deadline) : '~'}|${t.interruptible}|${
+    t.checkpointMinutes ?? '~'
+  }|${t.maxPricePerHour ?? '~'}`;
+};
+
+/** Accepted models as a set: sorted, copied only when the list is not sorted already. */
+const modelSetKey = (models: readonly string[]): string => {
+  for (let i = 1; i < models.length; i++)
+    if ((models[i - 1] as string) > (models[i] as string)) return [...models].sort().join(',');
+  return models.join(',');
 };
 
 const byJobId = (a: { job: JobRequest }, b: { job: JobRequest }): number =>
