@@ -138,6 +138,19 @@ export type BudgetAction =
 const DEFAULT_THRESHOLDS = [0.8, 1] as const;
 
 /**
+ * Actual spend (settled plus accrued by running jobs) as a fraction of the limit: what the guard
+ * compares with its thresholds and the reconciler publishes per team. Infinite when a zero limit
+ * has spend.
+ */
+export const budgetUsedFraction = (budget: BudgetRecord, running: readonly RunningJob[]): number => {
+  const limit = usdToMicros(budget.limitUsd, 'limitUsd');
+  const spent =
+    usdToMicros(budget.spentUsd, 'spentUsd') +
+    running.reduce((sum, job) => sum + usdToMicros(job.accruedUsd, `running ${job.jobId}.accruedUsd`), 0);
+  return limit === 0 ? (spent > 0 ? Number.POSITIVE_INFINITY : 0) : spent / limit;
+};
+
+/**
  * Decides what to do about a team's spend. Actual spend is what is settled plus what running jobs
  * have accrued (reservations are promises, not spend). Returns, in order:
  * - one `alert` per threshold crossed and not alerted before;
@@ -153,14 +166,7 @@ export const decideBudgetActions = (input: BudgetGuardInput): BudgetAction[] => 
   const thresholds = [...(config.thresholds ?? DEFAULT_THRESHOLDS)].sort((a, b) => a - b);
   for (const t of thresholds)
     if (!Number.isFinite(t) || t <= 0) throw new RangeError(`thresholds: ${t} must be a fraction > 0`);
-  const limit = usdToMicros(budget.limitUsd, 'limitUsd');
-  const spent =
-    usdToMicros(budget.spentUsd, 'spentUsd') +
-    input.running.reduce(
-      (sum, job) => sum + usdToMicros(job.accruedUsd, `running ${job.jobId}.accruedUsd`),
-      0,
-    );
-  const usedFraction = limit === 0 ? (spent > 0 ? Number.POSITIVE_INFINITY : 0) : spent / limit;
+  const usedFraction = budgetUsedFraction(budget, input.running);
   const { team, period } = budget;
   const actions: BudgetAction[] = [];
   for (const threshold of thresholds) {

@@ -1,4 +1,5 @@
 import type { ManagedInstance } from '../cloud-ports.js';
+import type { JsonObject } from '../event-chain.js';
 import type { JobState } from '../job-state.js';
 import { TERMINAL_STATES } from '../job-state.js';
 import { readManagedTags } from '../managed-tags.js';
@@ -7,9 +8,15 @@ import { periodOf } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
 import { promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
 import { type CapacityDeps, terminateAllocation } from './job-capacity.js';
+import {
+  type BudgetActionReport,
+  type BudgetGuardDeps,
+  guardBudgets,
+  type TeamBudgetUse,
+} from './reconcile-budgets.js';
 import { type MessageFactory, sendAll } from './send-messages.js';
 
-export interface ReconcileDeps extends CapacityDeps {
+export interface ReconcileDeps extends CapacityDeps, BudgetGuardDeps {
   readonly queues: Pick<JobQueues, 'send'>;
   readonly messages: MessageFactory;
   /** Regions whose managed instances are checked for orphans. */
@@ -34,6 +41,10 @@ export interface ReconcileReport {
     readonly reason: string;
     readonly action: 'alert' | 'terminated';
   }[];
+  /** Each team with a budget this period: its actual spend as a fraction of the limit. */
+  readonly budgets: readonly TeamBudgetUse[];
+  /** What the budget guard decided and did, in order. */
+  readonly budgetActions: readonly BudgetActionReport[];
   readonly errors: readonly { readonly subject: string; readonly error: Error }[];
 }
 
@@ -65,7 +76,9 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
  * - PROVISIONING past the timeout: running instances get their usage started and the job is
  *   promoted; with no instance left it goes back to PENDING;
  * - RUNNING past expected hours × factor, or with its team's budget overspent: reported, or
- *   terminated and FAILED, per `overrunAction`.
+ *   terminated and FAILED, per `overrunAction`;
+ * - each team's budget: the guard (`budgetGuard`) alerts at its thresholds and, per policy, stops
+ *   admitting or terminates the lowest-priority running job (see `guardBudgets`).
  * Each job is handled on its own: one failure is reported and the others proceed.
  */
 export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> => {
@@ -79,6 +92,8 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     released: [] as { jobId: string; reason: string }[],
     promoted: [] as string[],
     overruns: [] as { jobId: string; reason: string; action: 'alert' | 'terminated' }[],
+    budgets: [] as TeamBudgetUse[],
+    budgetActions: [] as BudgetActionReport[],
     errors: [] as { subject: string; error: Error }[],
   };
   const guard = async (subject: string, run: () => Promise<void>) => {
@@ -196,6 +211,21 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     });
   }
 
+  /** Terminates a running job's instances, fails it with `reason` and closes its reservation. */
+  const failRunning = async (job: JobRecord, reason: string, data: JsonObject) => {
+    const held = job.allocation;
+    if (held === null) throw new Error(`job ${job.jobId} is RUNNING without an allocation`);
+    await terminateAllocation(deps, job);
+    await deps.ledger.transition({
+      jobId: job.jobId,
+      expectedVersion: job.version,
+      to: 'FAILED',
+      data: { allocationId: held.allocationId, reason, by: 'reconcile', ...data },
+      fields: { reason, finishedAt: now.toISOString() },
+    });
+    await closeReservation(deps, job.team, job.jobId, held.allocationId);
+  };
+
   // Overruns.
   const period = periodOf(now.toISOString());
   const budgets = new Map<string, Promise<BudgetRecord | undefined>>();
@@ -226,17 +256,14 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
         report.overruns.push({ jobId: job.jobId, reason, action: 'alert' });
         return;
       }
-      await terminateAllocation(deps, job);
-      await deps.ledger.transition({
-        jobId: job.jobId,
-        expectedVersion: job.version,
-        to: 'FAILED',
-        data: { allocationId: held.allocationId, reason, by: 'reconcile' },
-        fields: { reason, finishedAt: now.toISOString() },
-      });
-      await closeReservation(deps, job.team, job.jobId, held.allocationId);
+      await failRunning(job, reason, {});
       report.overruns.push({ jobId: job.jobId, reason, action: 'terminated' });
     });
   }
+
+  // Budgets, on the jobs still running after the overruns above.
+  const guarded = await guardBudgets(deps, await listAll(deps, 'RUNNING'), period, nowMs, failRunning, guard);
+  report.budgets.push(...guarded.budgets);
+  report.budgetActions.push(...guarded.actions);
   return report;
 };
