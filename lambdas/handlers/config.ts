@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { BUDGET_POLICIES, type BudgetPolicy as BudgetGuardPolicy } from '../core/metering-budget.js';
 import type { Quotas } from '../core/plan-inputs.js';
 import { parseQuotas } from '../core/plan-inputs.js';
 import type { QueueId } from '../core/ports.js';
@@ -33,6 +34,8 @@ export const ENV = {
   stuckAfterMinutes: 'QM_STUCK_AFTER_MINUTES',
   runtimeFactor: 'QM_MAX_RUNTIME_FACTOR',
   overrunAction: 'QM_OVERRUN_ACTION',
+  budgetPolicy: 'QM_BUDGET_POLICY',
+  budgetThresholds: 'QM_BUDGET_THRESHOLDS',
 } as const;
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -102,6 +105,23 @@ const EnvSchema = z.object({
   [ENV.stuckAfterMinutes]: positiveNumber(15),
   [ENV.runtimeFactor]: positiveNumber(2),
   [ENV.overrunAction]: z.enum(['alert', 'terminate']).default('alert'),
+  [ENV.budgetPolicy]: z
+    .enum(BUDGET_POLICIES as [BudgetGuardPolicy, ...BudgetGuardPolicy[]], {
+      error: `must be one of ${BUDGET_POLICIES.join(', ')}`,
+    })
+    .default('alert-only'),
+  [ENV.budgetThresholds]: list
+    .pipe(
+      z
+        .array(
+          z.coerce
+            .number<string>({ error: 'each must be a number, e.g. 0.8,1' })
+            .finite('each must be a number, e.g. 0.8,1')
+            .positive('each must be a fraction of the budget > 0, e.g. 0.8,1'),
+        )
+        .min(1, 'must list at least one fraction, e.g. 0.8,1'),
+    )
+    .default([0.8, 1]),
 });
 
 /** Thrown at cold start when the environment is wrong; names every bad variable. */
@@ -133,6 +153,10 @@ export interface HandlerConfig {
   readonly stuckAfterMinutes: number;
   readonly maxRuntimeFactor: number;
   readonly overrunAction: 'alert' | 'terminate';
+  /** What the reconciler's budget guard does once spend reaches the largest threshold. */
+  readonly budgetPolicy: BudgetGuardPolicy;
+  /** Fractions of a team's budget that raise an alert; enforcement starts at the largest. */
+  readonly budgetThresholds: readonly number[];
 }
 
 /**
@@ -201,5 +225,7 @@ export const loadConfig = (
     stuckAfterMinutes: e[ENV.stuckAfterMinutes],
     maxRuntimeFactor: e[ENV.runtimeFactor],
     overrunAction: e[ENV.overrunAction],
+    budgetPolicy: e[ENV.budgetPolicy],
+    budgetThresholds: e[ENV.budgetThresholds],
   };
 };

@@ -8,10 +8,20 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 
 export { MetricUnit };
 
+/** A metric published on its own with dimensions of its own (Powertools `singleMetric()`). */
+export interface DimensionedMetric {
+  /** Drops the inherited `service` dimension, so the dimensions are exactly those added. */
+  clearDefaultDimensions(): void;
+  addDimension(name: string, value: string): void;
+  addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void;
+}
+
 /** The metric calls handlers make; Powertools `Metrics` satisfies it, tests pass a recorder. */
 export interface MetricsSink {
   addMetric(name: string, unit: (typeof MetricUnit)[keyof typeof MetricUnit], value: number): void;
   publishStoredMetrics(): void;
+  /** For metrics with per-item dimensions (e.g. per team); sinks that record nothing may omit it. */
+  singleMetric?(): DimensionedMetric;
 }
 
 /** Logging, metrics and tracing of one handler. */
