@@ -21,7 +21,7 @@ import { Construct } from 'constructs';
  * `POWERTOOLS_METRICS_NAMESPACE` variable the construct sets.
  */
 export const METRICS_NAMESPACE = 'Quartermaster';
-/** Spend plus open reservations as a fraction of the team's monthly budget (0–1+), per team. */
+/** Settled spend plus what running jobs have accrued, as a fraction of the team's monthly budget (0–1+), per team; published by reconcile. */
 export const BUDGET_USED_METRIC = 'BudgetUsedFraction';
 /** Fraction of the budget at which the burn alarm fires. */
 export const BUDGET_ALARM_THRESHOLD = 0.9;
@@ -94,7 +94,7 @@ export class Monitoring extends Construct {
     for (const team of props.teams) {
       add(
         new Alarm(this, `Budget-${team}`, {
-          alarmDescription: `Team ${team} has used or reserved more than ${BUDGET_ALARM_THRESHOLD * 100}% of this month's budget.`,
+          alarmDescription: `Team ${team} has spent (settled plus accrued by running jobs) more than ${BUDGET_ALARM_THRESHOLD * 100}% of this month's budget.`,
           metric: budgetMetric(team),
           threshold: BUDGET_ALARM_THRESHOLD,
           comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
