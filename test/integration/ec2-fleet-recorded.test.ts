@@ -103,8 +103,8 @@ describe('Ec2Fleet.launch with recorded responses', () => {
     const byId = offerChoice('p5.48xlarge', REGION, 'use1-az6', 'spot');
     await fleetWith(client).launch(request({ offer: byId, fallbacks: [] }));
     const [input] = client.inputsOf('CreateFleetCommand');
-    const overrides = (input?.LaunchTemplateConfigs as { Overrides: Record<string, unknown>[] }[])[0]
-      ?.Overrides;
+    const configs = input?.LaunchTemplateConfigs as { Overrides: Record<string, unknown>[] }[] | undefined;
+    const overrides = configs?.[0]?.Overrides;
     expect(overrides).toEqual([{ InstanceType: 'p5.48xlarge', AvailabilityZoneId: 'use1-az6', Priority: 0 }]);
   });
 
