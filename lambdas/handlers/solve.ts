@@ -75,6 +75,7 @@ export const handler = lazyHandler(async () => {
     regions: config.regions,
     maxPendingJobs: config.maxPendingJobs,
     timeLimitSeconds: config.solveTimeLimitSeconds,
+    budgetGuard: { policy: config.budgetPolicy, thresholds: config.budgetThresholds },
     obs: createObservability('solve'),
   });
 });

@@ -67,8 +67,8 @@ export type FailRunningJob = (job: JobRecord, reason: string, data: JsonObject) 
  * and a `terminate` is carried out through `fail`, its FAILED event carrying
  * `{ budgetAction, policy, usedFraction }`. Alerts repeat on every run while a threshold stays
  * crossed: the ledger keeps no team-level record of earlier alerts, and the CloudWatch alarm on
- * the published fraction is the de-duplicated notification. `stop-admitting` is reported only:
- * the solve step does not consult it (it already reserves no more than a budget has available).
+ * the published fraction is the de-duplicated notification. `stop-admitting` is reported here and
+ * enforced by the solve step, which gives such a team no new allocation (`runSolve`'s `budgetGuard`).
  * Each team is handled on its own; a failure is reported through `guard` and the others proceed.
  */
 export const guardBudgets = async (

@@ -7,6 +7,7 @@ import {
   VersionConflictError,
 } from '../errors.js';
 import type { JobState } from '../job-state.js';
+import { type BudgetGuardConfig, decideBudgetActions, type RunningJob } from '../metering-budget.js';
 import type { MilpSolver } from '../milp.js';
 import type { PriceBook, QuotaClass } from '../offer.js';
 import type { WaitingJob } from '../plan.js';
@@ -15,6 +16,7 @@ import type { Clock, JobQueues, JobRecord, Ledger } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { solvePlan, type TeamTerms } from '../solve-plan.js';
 import { allocationIdFor } from './allocation-id.js';
+import { accruedUsd } from './reconcile-budgets.js';
 import { type MessageFactory, sendAll } from './send-messages.js';
 
 /** A team's monthly budget and fair-share weight, as configured. */
@@ -45,6 +47,12 @@ export interface RunSolveDeps {
   readonly maxPendingJobs: number;
   readonly timeLimitSeconds?: number;
   readonly costModel?: CostModelConfig;
+  /**
+   * Budget policy: under `stop-admitting` and `terminate-lowest-priority`, a team whose actual spend
+   * (settled plus accrued by its running jobs) has reached the largest threshold gets no new
+   * allocation this run. @default alert-only (admission limited only by the money left)
+   */
+  readonly budgetGuard?: BudgetGuardConfig;
 }
 
 export interface SolveReport {
@@ -108,6 +116,38 @@ const isLost = (err: unknown): err is Error =>
  * are queued for provisioning. Waiting jobs are reported with their binding constraint and get no
  * event: their chain records what happened to them, not every time the solver looked.
  */
+/** Teams at or past the enforcing threshold under an admitting-stopping budget policy. */
+const teamsNotAdmitting = async (
+  deps: RunSolveDeps,
+  teams: readonly string[],
+  period: string,
+  nowMs: number,
+): Promise<Set<string>> => {
+  const stopped = new Set<string>();
+  const config = deps.budgetGuard;
+  if (config === undefined || config.policy === 'alert-only' || teams.length === 0) return stopped;
+  const running = await listAll(deps.ledger, 'RUNNING', Number.POSITIVE_INFINITY);
+  for (const team of teams) {
+    const budget = await deps.ledger.getBudget(team, period);
+    if (budget === undefined) continue;
+    const jobs: RunningJob[] = [];
+    for (const job of running) {
+      const held = job.allocation;
+      if (job.team !== team || held === null || held.reservation.period !== period) continue;
+      const usage = await deps.ledger.listUsageByJob(job.jobId);
+      jobs.push({
+        jobId: job.jobId,
+        priority: job.priority,
+        startedAt: job.runtime.startedAt ?? held.allocatedAt,
+        accruedUsd: accruedUsd(usage, held.allocationId, nowMs),
+      });
+    }
+    const actions = decideBudgetActions({ budget, config, alerted: [], running: jobs });
+    if (actions.some((a) => a.kind === 'stop-admitting')) stopped.add(team);
+  }
+  return stopped;
+};
+
 export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const now = deps.clock.now();
   const nowIso = now.toISOString();
@@ -142,6 +182,12 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
       weight: policy?.weight ?? 1,
       remainingUsd: Math.max(0, budget === undefined ? limit : budget.availableUsd),
     });
+  }
+
+  const stopped = await teamsNotAdmitting(deps, [...teams.keys()], period, now.getTime());
+  for (const team of stopped) {
+    const terms = teams.get(team);
+    if (terms !== undefined) teams.set(team, { ...terms, remainingUsd: 0 });
   }
 
   const byId = new Map(pending.map((j) => [j.jobId, j]));
