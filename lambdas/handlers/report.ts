@@ -7,7 +7,7 @@ import {
   ReportOptionError,
   reportWindow,
 } from '../core/cost-report.js';
-import { csvLine } from '../core/csv.js';
+import { costReportCsvLines } from '../core/cost-report-format.js';
 import { focusCsvLines } from '../core/focus-export.js';
 import { renderHtmlReport } from '../core/html-report.js';
 import type { LedgerRecord } from '../core/ledger-export.js';
@@ -121,23 +121,6 @@ const collect = async (lines: AsyncIterable<string>): Promise<string> => {
   return `${out.join('\n')}\n`;
 };
 
-const REPORT_CSV_COLUMNS = [
-  'key',
-  'team',
-  'actualUsd',
-  'onDemandEquivalentUsd',
-  'savingsUsd',
-  'savingsPct',
-  'interruptedUsd',
-  'spotUsd',
-  'onDemandUsd',
-  'estimateUsd',
-  'estimateAccuracy',
-  'instanceHours',
-  'budgetUsd',
-  'budgetUsedPct',
-] as const;
-
 /** The body of one report in the requested format. */
 export const renderReport = async (
   request: ReportRequest,
@@ -165,11 +148,8 @@ export const renderReport = async (
     case 'json':
       return JSON.stringify(report);
     case 'csv':
-      return [
-        csvLine(REPORT_CSV_COLUMNS),
-        ...report.rows.map((row) => csvLine(REPORT_CSV_COLUMNS.map((c) => row[c]))),
-        '',
-      ].join('\n');
+      // The same columns (and TOTAL line) as `qm report --format csv`.
+      return `${costReportCsvLines(report).join('\n')}\n`;
     case 'html':
       return renderHtmlReport(report, { source: 'DynamoDB ledger', generatedAt: meta.generatedAt });
   }
