@@ -88,6 +88,32 @@ const relaxedOf = (model: MilpModel): MilpModel => ({
   integer: new Array<boolean>(model.colCost.length).fill(false),
 });
 
+/** The candidate-search context a plan input implies. */
+export const candidateContextOf = (input: PlanInput): CandidateContext => ({
+  priceBook: input.priceBook,
+  nowMs: input.nowMs,
+  ...(input.config !== undefined ? { config: input.config } : {}),
+  ...(input.regions !== undefined ? { regions: input.regions } : {}),
+  ...(input.unavailableOfferIds !== undefined ? { unavailableOfferIds: input.unavailableOfferIds } : {}),
+});
+
+/**
+ * Solves models under the input's time limit, collecting every status for the plan's record. A
+ * planner model always has the empty admission as a solution, so infeasible means a bug.
+ */
+export const modelRunner = (input: PlanInput, solver: MilpSolver) => {
+  const solveOptions = { timeLimitSeconds: input.timeLimitSeconds ?? 20 };
+  const statuses = new Set<string>();
+  const run = (model: MilpModel): MilpSolution => {
+    const sol = solver.solve(model, solveOptions);
+    statuses.add(sol.status);
+    if (sol.status === 'infeasible' || sol.status === 'other')
+      throw new Error(`planner model could not be solved (${sol.detail}); this is a bug, please report it`);
+    return sol;
+  };
+  return { run, statuses, solveOptions };
+};
+
 /**
  * Plans one batch: admits jobs by priority tier (higher first), shares contended quota pools
  * between teams by weighted max-min fairness within a tier, then places the admitted set at the
@@ -99,22 +125,8 @@ const relaxedOf = (model: MilpModel): MilpModel => ({
  * greedy pass admits by priority then cost and the placement is the rounded LP optimum.
  */
 export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
-  const ctx: CandidateContext = {
-    priceBook: input.priceBook,
-    nowMs: input.nowMs,
-    ...(input.config !== undefined ? { config: input.config } : {}),
-    ...(input.regions !== undefined ? { regions: input.regions } : {}),
-    ...(input.unavailableOfferIds !== undefined ? { unavailableOfferIds: input.unavailableOfferIds } : {}),
-  };
-  const solveOptions = { timeLimitSeconds: input.timeLimitSeconds ?? 20 };
-  const statuses = new Set<string>();
-  const run = (model: MilpModel): MilpSolution => {
-    const sol = solver.solve(model, solveOptions);
-    statuses.add(sol.status);
-    if (sol.status === 'infeasible' || sol.status === 'other')
-      throw new Error(`planner model could not be solved (${sol.detail}); this is a bug, please report it`);
-    return sol;
-  };
+  const ctx = candidateContextOf(input);
+  const { run, statuses, solveOptions } = modelRunner(input, solver);
 
   const terms = (team: string): TeamTerms => input.teams.get(team) ?? DEFAULT_TEAM;
   const classes = groupJobClasses(input.jobs);

@@ -1,10 +1,4 @@
-import {
-  type CandidateContext,
-  candidatesFor,
-  compareCandidates,
-  poolOf,
-  pruneDominated,
-} from '../../lambdas/core/candidates.js';
+import { candidatesFor, compareCandidates, poolOf, pruneDominated } from '../../lambdas/core/candidates.js';
 import type { JobRequest } from '../../lambdas/core/job-request.js';
 import type { MilpModel, MilpRow, MilpSolution, MilpSolver } from '../../lambdas/core/milp.js';
 import type { QuotaClass } from '../../lambdas/core/offer.js';
@@ -17,7 +11,12 @@ import type {
   Plan,
   WaitingJob,
 } from '../../lambdas/core/plan.js';
-import type { PlanInput, TeamTerms } from '../../lambdas/core/solve-plan.js';
+import {
+  candidateContextOf,
+  modelRunner,
+  type PlanInput,
+  type TeamTerms,
+} from '../../lambdas/core/solve-plan.js';
 import { waterFill } from '../../lambdas/core/water-fill.js';
 
 interface JobSlot {
@@ -175,22 +174,8 @@ const round2 = (v: number): number => Math.round(v * 100) / 100;
  * model, or the engine's MIP bound if tighter) and its gap.
  */
 export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
-  const ctx: CandidateContext = {
-    priceBook: input.priceBook,
-    nowMs: input.nowMs,
-    ...(input.config !== undefined ? { config: input.config } : {}),
-    ...(input.regions !== undefined ? { regions: input.regions } : {}),
-    ...(input.unavailableOfferIds !== undefined ? { unavailableOfferIds: input.unavailableOfferIds } : {}),
-  };
-  const solveOptions = { timeLimitSeconds: input.timeLimitSeconds ?? 20 };
-  const statuses = new Set<string>();
-  const run = (model: MilpModel): MilpSolution => {
-    const sol = solver.solve(model, solveOptions);
-    statuses.add(sol.status);
-    if (sol.status === 'infeasible' || sol.status === 'other')
-      throw new Error(`planner model could not be solved (${sol.detail}); this is a bug, please report it`);
-    return sol;
-  };
+  const ctx = candidateContextOf(input);
+  const { run, statuses } = modelRunner(input, solver);
 
   const slots: JobSlot[] = input.jobs.map((job, index) => {
     const jc = candidatesFor(job, ctx);
