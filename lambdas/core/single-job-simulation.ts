@@ -102,10 +102,15 @@ export const simulateSingleJob = (run: SingleJobRun & { readonly policy: SpotPol
   let onDemandHours = 0;
   let changeovers = 0;
   let finishedAt = 0;
+  // Age of the current availability state, handed to the policy as the history it may use.
+  let spotStreakTicks = 0;
+  let lastSpotAvailable = false;
 
   for (let tick = 0; done < workHours - EPSILON; tick++) {
     const beforeDeadline = elapsed < deadlineHours - EPSILON;
     const spotAvailable = beforeDeadline && trace.available[startTick + tick] === 1;
+    spotStreakTicks = tick > 0 && spotAvailable === lastSpotAvailable ? spotStreakTicks + 1 : 1;
+    lastSpotAvailable = spotAvailable;
     if (on === 'spot' && !spotAvailable) {
       on = 'none';
       remainingChangeover = 0;
@@ -123,6 +128,7 @@ export const simulateSingleJob = (run: SingleJobRun & { readonly policy: SpotPol
         spotAvailable,
         currentlyOn: on,
         remainingChangeover,
+        spotStreakTicks,
       };
       choice = policy.decide(state);
       if (choice === 'spot' && !spotAvailable) {

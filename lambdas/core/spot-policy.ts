@@ -32,6 +32,13 @@ export interface PolicyState {
   readonly currentlyOn: Placement;
   /** Changeover hours still to pay on the current instance before work progresses again. */
   readonly remainingChangeover: number;
+  /**
+   * How many consecutive ticks, this one included, spot has been as `spotAvailable` says now
+   * (available, or away), counted from submission: the only history of the trace a policy sees.
+   * Absent when the caller does not track it; quartermaster then assumes spot has only just come
+   * back, or has been away for long, whichever is the less hopeful reading.
+   */
+  readonly spotStreakTicks?: number;
 }
 
 /** A placement policy. It must never answer `spot` while `spotAvailable` is false. */
@@ -95,18 +102,20 @@ export const uniformProgressTarget = (state: PolicyState): number =>
   (state.workHours * state.elapsedHours) / state.deadlineHours;
 
 /**
- * Deadline-aware spot policy (see docs/adr/0002-deadline-aware-spot-policy.md).
- *
- * It keeps progress at or above the uniform line from zero work at submission to all work at the
- * deadline, which spreads the slack over the whole window instead of spending it all at the start:
- * - spot whenever it is available, except that it leaves on-demand for spot only once it is ahead
- *   of the line by more than a changeover (so the restart it pays does not put it behind again);
- * - without spot, it waits while on or ahead of the line and runs on-demand while behind it;
- *   once on on-demand it stays there until spot returns (no flapping between waiting and on-demand);
- * - the same hard safety rule as greedy: when waiting is no longer affordable, on-demand to the end.
+ * The changeover expressed in whole ticks, at least one: how long quartermaster lets a change in
+ * spot availability last before acting on it.
  */
-export const quartermasterPolicy: SpotPolicy = {
-  name: 'quartermaster',
+export const changeoverTicks = (state: PolicyState): number =>
+  Math.max(1, Math.ceil(state.changeoverHours / state.tickHours - EPSILON));
+
+/**
+ * Uniform Progress as first adopted (kept for comparison in the benchmark, not a runtime choice):
+ * keep progress at or above the uniform line; leave on-demand for returning spot only when ahead
+ * of the line by more than a changeover; without spot wait while on or above the line, run
+ * on-demand while behind it, and once on on-demand stay there until spot returns.
+ */
+export const uniformProgressPolicy: SpotPolicy = {
+  name: 'uniform-progress',
   decide: (state) => {
     if (mustCommitToOnDemand(state)) return 'on-demand';
     const lead = state.workDoneHours - uniformProgressTarget(state);
@@ -116,6 +125,39 @@ export const quartermasterPolicy: SpotPolicy = {
     }
     if (state.currentlyOn === 'on-demand') return 'on-demand';
     return lead < -EPSILON ? 'on-demand' : 'none';
+  },
+};
+
+/**
+ * Deadline-aware spot policy (see docs/adr/0002-deadline-aware-spot-policy.md).
+ *
+ * It keeps progress near the uniform line from zero work at submission to all work at the
+ * deadline, which spreads the slack over the whole window instead of spending it all at the start,
+ * and it lets a change in spot availability last one changeover before paying a changeover for it:
+ * - spot whenever it is available and the job is not on on-demand;
+ * - on on-demand, it moves to returning spot once spot has stayed for a changeover, or at once
+ *   when ahead of the line (a restart it can afford);
+ * - without spot, it waits while on or above the line; behind it, it still waits out the first
+ *   changeover of an outage (most outages are that short, and an on-demand start in one would
+ *   bill a changeover for little or no work), then runs on-demand until spot returns;
+ * - the same hard safety rule as greedy: when waiting is no longer affordable, on-demand to the end.
+ *
+ * The only history it uses is `spotStreakTicks`, the age of the current availability state.
+ */
+export const quartermasterPolicy: SpotPolicy = {
+  name: 'quartermaster',
+  decide: (state) => {
+    if (mustCommitToOnDemand(state)) return 'on-demand';
+    const lead = state.workDoneHours - uniformProgressTarget(state);
+    const streak = state.spotStreakTicks ?? (state.spotAvailable ? 1 : Number.POSITIVE_INFINITY);
+    const settled = streak >= changeoverTicks(state);
+    if (state.spotAvailable) {
+      if (state.currentlyOn !== 'on-demand') return 'spot';
+      return settled || lead > EPSILON ? 'spot' : 'on-demand';
+    }
+    if (state.currentlyOn === 'on-demand') return 'on-demand';
+    if (lead >= -EPSILON) return 'none';
+    return settled ? 'on-demand' : 'none';
   },
 };
 

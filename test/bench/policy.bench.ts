@@ -4,6 +4,11 @@
  * on-demand/spot price ratio 3, averaged over evenly spread submission times.
  *
  *   npm run bench:policy [-- --starts N] [-- --traces DIR]
+ *     [-- --work-hours H --deadline-hours H --changeover-hours H --price-ratio R]
+ *
+ * The job flags change the setting, to check that the policy is not tuned to the published one.
+ * `uniform-progress` is the rule quartermaster used before its changeover-long hysteresis; it is
+ * kept here only as a reference.
  *
  * A benchmark, not a test: it prints figures and the targets they are judged against, and exits 0
  * either way; the numbers go into docs/adr/0002-deadline-aware-spot-policy.md.
@@ -24,19 +29,37 @@ import {
   greedySpotPolicy,
   onDemandPolicy,
   quartermasterPolicy,
+  uniformProgressPolicy,
 } from '../../lambdas/core/spot-policy.js';
 import { spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
-
-const PARAMS: SingleJobParams = { workHours: 48, deadlineHours: 60, changeoverHours: 0.2, priceRatio: 3 };
-/** Published Table 3 of the deadline-aware spot paper, on-demand hours per 48 h job. */
-const PUBLISHED = { greedy: 30.8, uniformProgress: 25.1, omniscient: 20.7 };
-const TARGET_ON_DEMAND_HOURS = 23;
-const COST_TARGET_MIN_AVAILABILITY = 1 / 3;
 
 const argument = (flag: string): string | undefined => {
   const index = process.argv.indexOf(flag);
   return index >= 0 ? process.argv[index + 1] : undefined;
 };
+const numberArgument = (flag: string, fallback: number): number => {
+  const raw = argument(flag);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value)) throw new Error(`${flag} must be a number, got ${raw}`);
+  return value;
+};
+
+const PAPER: SingleJobParams = { workHours: 48, deadlineHours: 60, changeoverHours: 0.2, priceRatio: 3 };
+const PARAMS: SingleJobParams = {
+  workHours: numberArgument('--work-hours', PAPER.workHours),
+  deadlineHours: numberArgument('--deadline-hours', PAPER.deadlineHours),
+  changeoverHours: numberArgument('--changeover-hours', PAPER.changeoverHours),
+  priceRatio: numberArgument('--price-ratio', PAPER.priceRatio),
+};
+const isPaperSetting = (Object.keys(PAPER) as (keyof SingleJobParams)[]).every(
+  (key) => PARAMS[key] === PAPER[key],
+);
+/** Published Table 3 of the deadline-aware spot paper, on-demand hours per 48 h job. */
+const PUBLISHED = { greedy: 30.8, uniformProgress: 25.1, omniscient: 20.7 };
+/** The on-demand hours target is stated per 48 h job; other settings scale it with the work. */
+const TARGET_ON_DEMAND_HOURS = (23 * PARAMS.workHours) / PAPER.workHours;
+const COST_TARGET_MIN_AVAILABILITY = 1 / 3;
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const traceDir =
@@ -55,6 +78,7 @@ const POLICIES: readonly PolicyForRun[] = [
   onDemandPolicy,
   greedySpotPolicy,
   fleetPcoPolicy,
+  uniformProgressPolicy,
   quartermasterPolicy,
   omniscientPolicy,
 ];
@@ -86,7 +110,14 @@ for (const file of files) {
 }
 const seconds = (performance.now() - began) / 1000;
 
-const names = ['on-demand', 'greedy-spot', 'fleet-pco', 'quartermaster', 'omniscient'] as const;
+const names = [
+  'on-demand',
+  'greedy-spot',
+  'fleet-pco',
+  'uniform-progress',
+  'quartermaster',
+  'omniscient',
+] as const;
 const find = (row: Row, name: string): SingleJobAverage => {
   const found = row.results.find((r) => r.policy === name);
   if (found === undefined) throw new Error(`no result for ${name} on ${row.trace}`);
@@ -139,12 +170,16 @@ console.log(
   ].join(' | '),
 );
 
-console.log(
-  `\nmean on-demand hours per 48 h job, ours vs published Table 3: greedy ${mean('greedy-spot', (r) => r.onDemandHours).toFixed(1)} ` +
-    `(published ${PUBLISHED.greedy}), quartermaster ${mean('quartermaster', (r) => r.onDemandHours).toFixed(1)} ` +
-    `(Uniform Progress, published ${PUBLISHED.uniformProgress}), omniscient ${mean('omniscient', (r) => r.onDemandHours).toFixed(1)} ` +
-    `(published ${PUBLISHED.omniscient})`,
-);
+if (isPaperSetting) {
+  console.log(
+    `\nmean on-demand hours per 48 h job, ours vs published Table 3: greedy ${mean('greedy-spot', (r) => r.onDemandHours).toFixed(1)} ` +
+      `(published ${PUBLISHED.greedy}), uniform-progress ${mean('uniform-progress', (r) => r.onDemandHours).toFixed(1)} ` +
+      `(published ${PUBLISHED.uniformProgress}), quartermaster ${mean('quartermaster', (r) => r.onDemandHours).toFixed(1)}, ` +
+      `omniscient ${mean('omniscient', (r) => r.onDemandHours).toFixed(1)} (published ${PUBLISHED.omniscient})`,
+  );
+} else {
+  console.log('\nnot the published setting: no Table 3 comparison');
+}
 
 const totalMisses = rows.reduce(
   (sum, row) => sum + row.results.reduce((inner, r) => inner + r.missedDeadlines, 0),
@@ -162,7 +197,7 @@ console.log(
   `- 0 deadline misses: ${totalMisses} misses over ${rows.length * starts * names.length} runs — ${verdict(totalMisses === 0)}`,
 );
 console.log(
-  `- quartermaster ≤ ${TARGET_ON_DEMAND_HOURS} on-demand hours per job: mean ${meanOnDemand.toFixed(1)} — ${verdict(meanOnDemand <= TARGET_ON_DEMAND_HOURS)}; ` +
+  `- quartermaster ≤ ${TARGET_ON_DEMAND_HOURS.toFixed(1)} on-demand hours per ${PARAMS.workHours} h job (mean over the traces): mean ${meanOnDemand.toFixed(1)} — ${verdict(meanOnDemand <= TARGET_ON_DEMAND_HOURS)}; ` +
     `${rows.length - overTarget.length}/${rows.length} traces within it` +
     (overTarget.length > 0 ? ` (over: ${overTarget.map((row) => row.trace).join(', ')})` : ''),
 );

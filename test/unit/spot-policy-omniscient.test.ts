@@ -136,9 +136,9 @@ describe('omniscient reference', () => {
 
 describe('quartermaster against on-demand alone, one run at a time', () => {
   it('can spend one extra on-demand changeover when spot flickers back for a single tick', () => {
-    // Spot for one tick at 20 ticks in, ahead of the line by more than a changeover: it moves to
-    // spot, loses it at once and restarts on on-demand. Averaged over real traces this gamble pays
-    // (see the real-trace tests and the benchmark); per run it is not bounded by on-demand alone.
+    // Spot for one tick at 20 ticks in, while ahead of the line: it moves to spot at once, loses it
+    // and restarts on on-demand. Averaged over real traces this gamble pays (see the real-trace
+    // tests and the benchmark); per run it is not bounded by on-demand alone.
     const flags = Array.from({ length: 140 }, (_, tick) => tick === 1 || tick === 20);
     const run: SingleJobRun = {
       trace: traceOf(flags, 600),

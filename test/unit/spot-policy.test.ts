@@ -7,6 +7,7 @@ import {
   windowTicks,
 } from '../../lambdas/core/single-job-simulation.js';
 import {
+  changeoverTicks,
   fleetPcoPolicy,
   greedySpotPolicy,
   isSpotPolicyName,
@@ -15,7 +16,9 @@ import {
   type PolicyState,
   quartermasterPolicy,
   SPOT_POLICY_NAMES,
+  type SpotPolicy,
   spotPolicyByName,
+  uniformProgressPolicy,
 } from '../../lambdas/core/spot-policy.js';
 import type { SpotTrace } from '../../lambdas/core/spot-trace.js';
 
@@ -80,18 +83,39 @@ describe('greedy-spot and fleet-pco', () => {
 });
 
 describe('quartermaster', () => {
+  // At 10-minute ticks a 0.2 h changeover spans two ticks: the hysteresis below waits two ticks.
+  it('measures the changeover in whole ticks, at least one', () => {
+    expect(changeoverTicks(state())).toBe(2);
+    expect(changeoverTicks(state({ changeoverHours: 0 }))).toBe(1);
+    expect(changeoverTicks(state({ changeoverHours: 1, tickHours: 1 }))).toBe(1);
+    expect(changeoverTicks(state({ changeoverHours: 0.5, tickHours: 1 / 6 }))).toBe(3);
+  });
+
   it('uses spot whenever it is available and the job is not on on-demand', () => {
     expect(quartermasterPolicy.decide(state({ elapsedHours: 10, workDoneHours: 2 }))).toBe('spot');
+    expect(
+      quartermasterPolicy.decide(state({ elapsedHours: 30, workDoneHours: 20, spotStreakTicks: 1 })),
+    ).toBe('spot');
   });
 
   it('waits without spot while progress is on or above the uniform line', () => {
     // Line at 30 h elapsed: 48 × 30 / 60 = 24 h of work.
-    expect(
-      quartermasterPolicy.decide(state({ elapsedHours: 30, workDoneHours: 25, spotAvailable: false })),
-    ).toBe('none');
+    for (const spotStreakTicks of [1, 2, 50, undefined]) {
+      const waiting = state({ elapsedHours: 30, workDoneHours: 25, spotAvailable: false });
+      expect(
+        quartermasterPolicy.decide(spotStreakTicks === undefined ? waiting : { ...waiting, spotStreakTicks }),
+      ).toBe('none');
+    }
   });
 
-  it('goes on-demand without spot while progress is behind the uniform line', () => {
+  it('behind the line, waits out the first changeover of an outage, then goes on-demand', () => {
+    const behind = state({ elapsedHours: 30, workDoneHours: 23, spotAvailable: false });
+    expect(quartermasterPolicy.decide({ ...behind, spotStreakTicks: 1 })).toBe('none');
+    expect(quartermasterPolicy.decide({ ...behind, spotStreakTicks: 2 })).toBe('on-demand');
+    expect(quartermasterPolicy.decide({ ...behind, spotStreakTicks: 9 })).toBe('on-demand');
+  });
+
+  it('without a history, treats an outage as already long and goes on-demand when behind', () => {
     expect(
       quartermasterPolicy.decide(state({ elapsedHours: 30, workDoneHours: 23, spotAvailable: false })),
     ).toBe('on-demand');
@@ -103,20 +127,81 @@ describe('quartermaster', () => {
       workDoneHours: 26,
       spotAvailable: false,
       currentlyOn: 'on-demand',
+      spotStreakTicks: 1,
     });
     expect(quartermasterPolicy.decide(onDemand)).toBe('on-demand');
   });
 
-  it('leaves on-demand for returning spot only when ahead of the line by more than a changeover', () => {
+  it('leaves on-demand for returning spot once it has stayed a changeover, or at once when ahead', () => {
     const back = { elapsedHours: 30, spotAvailable: true, currentlyOn: 'on-demand' as const };
-    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 24.1 }))).toBe('on-demand');
-    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 24.3 }))).toBe('spot');
+    // Behind the line (24 h due): a one-tick return may be a flicker, a two-tick one has settled.
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9, spotStreakTicks: 1 }))).toBe(
+      'on-demand',
+    );
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9, spotStreakTicks: 2 }))).toBe(
+      'spot',
+    );
+    // Ahead of the line it can afford the restart at once.
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 24.1, spotStreakTicks: 1 }))).toBe(
+      'spot',
+    );
+  });
+
+  it('without a history, treats returning spot as new and leaves on-demand only when ahead', () => {
+    const back = { elapsedHours: 30, spotAvailable: true, currentlyOn: 'on-demand' as const };
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9 }))).toBe('on-demand');
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 24.1 }))).toBe('spot');
   });
 
   it('commits to on-demand when the slack is nearly gone, whatever spot does', () => {
+    for (const spotStreakTicks of [1, 2, 100]) {
+      expect(
+        quartermasterPolicy.decide(
+          state({ elapsedHours: 50, workDoneHours: 38, spotAvailable: true, spotStreakTicks }),
+        ),
+      ).toBe('on-demand');
+    }
+  });
+
+  it('is handed the age of the availability state by the single-job simulator', () => {
+    const seen: (number | undefined)[] = [];
+    const recorder: SpotPolicy = {
+      name: 'recorder',
+      decide: (s) => {
+        seen.push(s.spotStreakTicks);
+        return 'none';
+      },
+    };
+    const trace: SpotTrace = { gapSeconds: 3600, available: Uint8Array.from([1, 1, 0, 0, 0, 1, 0, 0]) };
+    const run = { trace, startTick: 0, workHours: 1, deadlineHours: 7, changeoverHours: 0, priceRatio: 3 };
+    simulateSingleJob({ ...run, policy: recorder });
+    expect(seen).toEqual([1, 2, 1, 2, 3, 1, 1]);
+    // A later start counts from its own submission, not from the trace's beginning.
+    seen.length = 0;
+    simulateSingleJob({ ...run, deadlineHours: 3, startTick: 3, policy: recorder });
+    expect(seen).toEqual([1, 2, 1]);
+  });
+});
+
+describe('uniform-progress (the former rule, kept for comparison)', () => {
+  it('leaves on-demand for returning spot only when ahead of the line by more than a changeover', () => {
+    const back = { elapsedHours: 30, spotAvailable: true, currentlyOn: 'on-demand' as const };
+    expect(uniformProgressPolicy.decide(state({ ...back, workDoneHours: 24.1, spotStreakTicks: 50 }))).toBe(
+      'on-demand',
+    );
+    expect(uniformProgressPolicy.decide(state({ ...back, workDoneHours: 24.3 }))).toBe('spot');
+  });
+
+  it('goes on-demand as soon as it falls behind the line without spot', () => {
     expect(
-      quartermasterPolicy.decide(state({ elapsedHours: 50, workDoneHours: 38, spotAvailable: true })),
+      uniformProgressPolicy.decide(
+        state({ elapsedHours: 30, workDoneHours: 23, spotAvailable: false, spotStreakTicks: 1 }),
+      ),
     ).toBe('on-demand');
+  });
+
+  it('is not a runtime policy name', () => {
+    expect(isSpotPolicyName(uniformProgressPolicy.name)).toBe(false);
   });
 });
 
@@ -168,6 +253,7 @@ describe('every policy', () => {
           onDemandPolicy,
           greedySpotPolicy,
           fleetPcoPolicy,
+          uniformProgressPolicy,
           quartermasterPolicy,
           omniscientPolicy(run),
         ]) {
@@ -176,6 +262,86 @@ describe('every policy', () => {
           expect(result.spotHours + result.onDemandHours).toBeGreaterThanOrEqual(run.workHours - 1e-9);
         }
       }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+/**
+ * A feasible job on a bursty trace: alternating runs of spot and no spot with random lengths, the
+ * shape of the real traces (many short flickers, some outages of hours), rather than independent ticks.
+ */
+const burstyRun = fc
+  .record({
+    workTicks: fc.integer({ min: 1, max: 300 }),
+    changeoverTicks: fc.integer({ min: 0, max: 6 }),
+    changeoverFraction: fc.double({ min: 0, max: 1, noNaN: true }),
+    slackTicks: fc.integer({ min: 0, max: 90 }),
+    runs: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 200 }),
+    startsUp: fc.boolean(),
+    startTick: fc.nat(20),
+  })
+  .map((p): SingleJobRun => {
+    const tickHours = 1 / 6;
+    const workHours = p.workTicks * tickHours;
+    // Changeovers both on and off the tick grid.
+    const changeoverHours = (p.changeoverTicks + p.changeoverFraction) * tickHours * 0.5;
+    const deadlineHours = workHours + changeoverHours + p.slackTicks * tickHours;
+    const length = p.startTick + Math.ceil(deadlineHours / tickHours) + 2;
+    const available = new Uint8Array(length);
+    let up = p.startsUp;
+    let at = 0;
+    for (let i = 0; at < length; i++) {
+      const run = p.runs[i % p.runs.length] ?? 1;
+      available.fill(up ? 1 : 0, at, Math.min(length, at + run));
+      at += run;
+      up = !up;
+    }
+    return {
+      trace: { gapSeconds: 600, available },
+      startTick: p.startTick,
+      workHours,
+      deadlineHours,
+      changeoverHours,
+      priceRatio: 3,
+    };
+  });
+
+describe('quartermaster never misses a feasible deadline', () => {
+  it('on bursty availability traces', () => {
+    fc.assert(
+      fc.property(burstyRun, (run) => {
+        const result = simulateSingleJob({ ...run, policy: quartermasterPolicy });
+        expect(result.missedDeadline, `finished at ${result.finishedAtHours} h`).toBe(false);
+        expect(result.spotHours + result.onDemandHours).toBeGreaterThanOrEqual(run.workHours - 1e-9);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('whatever history it is told, since the safety rule reads no history', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(burstyRun, feasibleRun),
+        fc.array(fc.option(fc.integer({ min: 1, max: 1000 }), { nil: undefined }), {
+          minLength: 1,
+          maxLength: 64,
+        }),
+        (run, streaks) => {
+          const misinformed: SpotPolicy = {
+            name: 'quartermaster',
+            decide: (s) => {
+              const spotStreakTicks = streaks[s.tick % streaks.length];
+              const { spotStreakTicks: _ignored, ...rest } = s;
+              return quartermasterPolicy.decide(
+                spotStreakTicks === undefined ? rest : { ...rest, spotStreakTicks },
+              );
+            },
+          };
+          const result = simulateSingleJob({ ...run, policy: misinformed });
+          expect(result.missedDeadline, `finished at ${result.finishedAtHours} h`).toBe(false);
+        },
+      ),
       { numRuns: 300 },
     );
   });
