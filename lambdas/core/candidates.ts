@@ -1,4 +1,10 @@
-import { type CostModelConfig, DEFAULT_COST_MODEL, deadlineVerdict, estimateJobCost } from './cost-model.js';
+import {
+  type CostModelConfig,
+  DEFAULT_COST_MODEL,
+  deadlineVerdict,
+  estimateJobCost,
+  meetsDeadline,
+} from './cost-model.js';
 import { GPU_MODELS, type GpuModel } from './gpu-model.js';
 import type { JobRequest } from './job-request.js';
 import { type Offer, type PriceBook, quotaClassOf } from './offer.js';
@@ -264,9 +270,11 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   let deadlineMiss: string | null = null;
   for (const offer of pool) {
     const estimate = estimateJobCost(job, offer, config);
-    const verdict = deadlineVerdict(job, offer, estimate, hoursToDeadline, config);
-    if (!verdict.ok) {
-      deadlineMiss ??= verdict.reason;
+    if (!meetsDeadline(job, offer, estimate, hoursToDeadline, config)) {
+      if (deadlineMiss === null) {
+        const verdict = deadlineVerdict(job, offer, estimate, hoursToDeadline, config);
+        deadlineMiss = verdict.ok ? null : verdict.reason;
+      }
       continue;
     }
     const k = kept.length;

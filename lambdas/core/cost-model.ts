@@ -94,6 +94,24 @@ export const estimateJobCost = (
 export type DeadlineVerdict = { ok: true } | { ok: false; reason: string };
 
 /**
+ * The test behind `deadlineVerdict`, without its reason: pricing a batch asks it for every
+ * feasible offer and needs the words only for the first miss, so no string is built per offer.
+ */
+export const meetsDeadline = (
+  job: JobRequest,
+  offer: Offer,
+  estimate: JobCostEstimate,
+  hoursToDeadline: number | null,
+  config: CostModelConfig = DEFAULT_COST_MODEL,
+): boolean => {
+  if (hoursToDeadline === null) return true;
+  const restart = config.restartOverheadHours;
+  if (offer.purchaseOption === 'on-demand') return estimate.baseHours + restart <= hoursToDeadline;
+  const slack = hoursToDeadline - (estimate.expectedHours + restart);
+  return slack >= restart + lostHoursPerInterruption(job, estimate.baseHours);
+};
+
+/**
  * Whether the job can meet its deadline on this offer, given `hoursToDeadline` from now.
  * On-demand needs the run plus one start-up. Spot is allowed only while the slack also absorbs one
  * interruption (its lost work and a second start-up), so a late interruption can still fall back
@@ -106,23 +124,18 @@ export const deadlineVerdict = (
   hoursToDeadline: number | null,
   config: CostModelConfig = DEFAULT_COST_MODEL,
 ): DeadlineVerdict => {
-  if (hoursToDeadline === null) return { ok: true };
+  if (meetsDeadline(job, offer, estimate, hoursToDeadline, config) || hoursToDeadline === null)
+    return { ok: true };
   const restart = config.restartOverheadHours;
-  if (offer.purchaseOption === 'on-demand') {
-    const needed = estimate.baseHours + restart;
-    return needed <= hoursToDeadline
-      ? { ok: true }
-      : {
-          ok: false,
-          reason: `needs ${needed.toFixed(2)} h on-demand, ${hoursToDeadline.toFixed(2)} h to deadline`,
-        };
-  }
+  if (offer.purchaseOption === 'on-demand')
+    return {
+      ok: false,
+      reason: `needs ${(estimate.baseHours + restart).toFixed(2)} h on-demand, ${hoursToDeadline.toFixed(2)} h to deadline`,
+    };
   const slack = hoursToDeadline - (estimate.expectedHours + restart);
   const margin = restart + lostHoursPerInterruption(job, estimate.baseHours);
-  return slack >= margin
-    ? { ok: true }
-    : {
-        ok: false,
-        reason: `spot slack ${slack.toFixed(2)} h is below the ${margin.toFixed(2)} h needed to absorb an interruption`,
-      };
+  return {
+    ok: false,
+    reason: `spot slack ${slack.toFixed(2)} h is below the ${margin.toFixed(2)} h needed to absorb an interruption`,
+  };
 };

@@ -51,39 +51,51 @@ const modelSetKey = (models: readonly string[]): string => {
   return models.join(',');
 };
 
-const byJobId = (a: { job: JobRequest }, b: { job: JobRequest }): number =>
-  a.job.jobId < b.job.jobId ? -1 : a.job.jobId > b.job.jobId ? 1 : 0;
-
 /**
  * Groups jobs by requirement signature, in order of first appearance. The planner then decides
  * how many jobs of each class run on each candidate, which is far smaller than deciding each job.
  */
 export const groupJobClasses = (jobs: readonly JobRequest[]): JobClass[] => {
-  const groups = new Map<string, Array<{ job: JobRequest; index: number }>>();
-  const pricingOf = new Map<string, string>();
-  jobs.forEach((job, index) => {
+  // Members are kept as input positions, and the full signature is looked up in two steps
+  // (pricing, then team and priority) instead of being built per job: at 100,000 jobs the
+  // per-job wrapper objects and long keys were most of the grouping time, through the collector.
+  const groups: number[][] = [];
+  const byPricing = new Map<string, Map<string, number>>();
+  const pricingOfGroup: string[] = [];
+  for (let index = 0; index < jobs.length; index++) {
+    const job = jobs[index] as JobRequest;
     const pricing = pricingSignature(job);
-    const key = `${job.team}|${job.priority}|${pricing}`;
-    const group = groups.get(key);
-    if (group === undefined) {
-      groups.set(key, [{ job, index }]);
-      pricingOf.set(key, pricing);
-    } else group.push({ job, index });
-  });
-  const classes: JobClass[] = [];
-  for (const [signature, members] of groups) {
-    const firstSeen = members[0]?.index ?? 0;
-    members.sort(byJobId);
-    const first = members[0] as { job: JobRequest };
-    classes.push({
-      signature,
-      pricingSignature: pricingOf.get(signature) ?? '',
-      jobs: members.map((m) => m.job),
-      inputIndex: members.map((m) => m.index),
-      team: first.job.team,
-      priority: first.job.priority,
-      firstSeen,
-    });
+    let byClaim = byPricing.get(pricing);
+    if (byClaim === undefined) {
+      byClaim = new Map();
+      byPricing.set(pricing, byClaim);
+    }
+    const claim = `${job.team}|${job.priority}`;
+    const at = byClaim.get(claim);
+    if (at === undefined) {
+      byClaim.set(claim, groups.length);
+      groups.push([index]);
+      pricingOfGroup.push(pricing);
+    } else (groups[at] as number[]).push(index);
   }
-  return classes;
+  const jobIdAt = (i: number): string => (jobs[i] as JobRequest).jobId;
+  return groups.map((members, g) => {
+    const firstSeen = members[0] ?? 0;
+    members.sort((a, b) => {
+      const ia = jobIdAt(a);
+      const ib = jobIdAt(b);
+      return ia < ib ? -1 : ia > ib ? 1 : 0;
+    });
+    const first = jobs[members[0] ?? 0] as JobRequest;
+    const pricing = pricingOfGroup[g] ?? '';
+    return {
+      signature: `${first.team}|${first.priority}|${pricing}`,
+      pricingSignature: pricing,
+      jobs: members.map((i) => jobs[i] as JobRequest),
+      inputIndex: members,
+      team: first.team,
+      priority: first.priority,
+      firstSeen,
+    };
+  });
 };

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_COST_MODEL,
@@ -5,6 +6,7 @@ import {
   estimateJobCost,
   expectedInterruptions,
   HOURS_PER_MONTH,
+  meetsDeadline,
 } from '../../lambdas/core/cost-model.js';
 import { makeJob, makeOffer } from '../support/offer-fixtures.js';
 
@@ -108,5 +110,18 @@ describe('deadlineVerdict', () => {
     const tight = deadlineVerdict(job, spot, e, needed - 0.01);
     expect(tight.ok).toBe(false);
     expect(tight.ok ? '' : tight.reason).toMatch(/slack/);
+  });
+
+  it('agrees with meetsDeadline, the test without the reason, for any hours left', () => {
+    fc.assert(
+      fc.property(
+        fc.option(fc.double({ min: -5, max: 40, noNaN: true }), { nil: null }),
+        fc.constantFrom(spot, od),
+        (hoursLeft, offer) => {
+          const e = estimateJobCost(job, offer);
+          expect(meetsDeadline(job, offer, e, hoursLeft)).toBe(deadlineVerdict(job, offer, e, hoursLeft).ok);
+        },
+      ),
+    );
   });
 });
