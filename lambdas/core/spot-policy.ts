@@ -102,11 +102,11 @@ export const uniformProgressTarget = (state: PolicyState): number =>
   (state.workHours * state.elapsedHours) / state.deadlineHours;
 
 /**
- * The changeover expressed in whole ticks, at least one: how long quartermaster lets a change in
- * spot availability last before acting on it.
+ * `changeovers` changeovers expressed in whole ticks, at least one: how long quartermaster lets a
+ * change in spot availability last before acting on it.
  */
-export const changeoverTicks = (state: PolicyState): number =>
-  Math.max(1, Math.ceil(state.changeoverHours / state.tickHours - EPSILON));
+export const changeoverTicks = (state: PolicyState, changeovers = 1): number =>
+  Math.max(1, Math.ceil((changeovers * state.changeoverHours) / state.tickHours - EPSILON));
 
 /**
  * Uniform Progress as first adopted (kept for comparison in the benchmark, not a runtime choice):
@@ -133,16 +133,18 @@ export const uniformProgressPolicy: SpotPolicy = {
  *
  * It keeps progress near the uniform line from zero work at submission to all work at the
  * deadline, which spreads the slack over the whole window instead of spending it all at the start,
- * and it lets a change in spot availability last one changeover before paying a changeover for it:
+ * and it lets a change in spot availability last before paying a changeover for it:
  * - spot whenever it is available and the job is not on on-demand;
- * - on on-demand, it moves to returning spot once spot has stayed for a changeover, or at once
- *   when ahead of the line (a restart it can afford);
+ * - on on-demand, it moves to returning spot once spot has stayed for two changeovers (the round
+ *   trip it risks: a spot start now, an on-demand restart if spot goes again), or at once when
+ *   ahead of the line, where it can afford the restart;
  * - without spot, it waits while on or above the line; behind it, it still waits out the first
- *   changeover of an outage (most outages are that short, and an on-demand start in one would
- *   bill a changeover for little or no work), then runs on-demand until spot returns;
+ *   changeover of an outage (many outages are that short, and an on-demand start in one would bill
+ *   a changeover for little or no work), then runs on-demand until spot returns;
  * - the same hard safety rule as greedy: when waiting is no longer affordable, on-demand to the end.
  *
- * The only history it uses is `spotStreakTicks`, the age of the current availability state.
+ * The only history it reads is `spotStreakTicks`, the age of the current availability state; an
+ * availability state that has lasted long tends to last longer, which is what both waits rely on.
  */
 export const quartermasterPolicy: SpotPolicy = {
   name: 'quartermaster',
@@ -150,14 +152,13 @@ export const quartermasterPolicy: SpotPolicy = {
     if (mustCommitToOnDemand(state)) return 'on-demand';
     const lead = state.workDoneHours - uniformProgressTarget(state);
     const streak = state.spotStreakTicks ?? (state.spotAvailable ? 1 : Number.POSITIVE_INFINITY);
-    const settled = streak >= changeoverTicks(state);
     if (state.spotAvailable) {
       if (state.currentlyOn !== 'on-demand') return 'spot';
-      return settled || lead > EPSILON ? 'spot' : 'on-demand';
+      return streak >= changeoverTicks(state, 2) || lead > EPSILON ? 'spot' : 'on-demand';
     }
     if (state.currentlyOn === 'on-demand') return 'on-demand';
     if (lead >= -EPSILON) return 'none';
-    return settled ? 'on-demand' : 'none';
+    return streak >= changeoverTicks(state) ? 'on-demand' : 'none';
   },
 };
 

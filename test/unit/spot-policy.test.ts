@@ -83,10 +83,11 @@ describe('greedy-spot and fleet-pco', () => {
 });
 
 describe('quartermaster', () => {
-  // At 10-minute ticks a 0.2 h changeover spans two ticks: the hysteresis below waits two ticks.
-  it('measures the changeover in whole ticks, at least one', () => {
+  // At 10-minute ticks a 0.2 h changeover spans two ticks and two changeovers three.
+  it('measures changeovers in whole ticks, at least one', () => {
     expect(changeoverTicks(state())).toBe(2);
-    expect(changeoverTicks(state({ changeoverHours: 0 }))).toBe(1);
+    expect(changeoverTicks(state(), 2)).toBe(3);
+    expect(changeoverTicks(state({ changeoverHours: 0 }), 2)).toBe(1);
     expect(changeoverTicks(state({ changeoverHours: 1, tickHours: 1 }))).toBe(1);
     expect(changeoverTicks(state({ changeoverHours: 0.5, tickHours: 1 / 6 }))).toBe(3);
   });
@@ -132,13 +133,14 @@ describe('quartermaster', () => {
     expect(quartermasterPolicy.decide(onDemand)).toBe('on-demand');
   });
 
-  it('leaves on-demand for returning spot once it has stayed a changeover, or at once when ahead', () => {
+  it('leaves on-demand for returning spot once it has stayed two changeovers, or at once when ahead', () => {
     const back = { elapsedHours: 30, spotAvailable: true, currentlyOn: 'on-demand' as const };
-    // Behind the line (24 h due): a one-tick return may be a flicker, a two-tick one has settled.
-    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9, spotStreakTicks: 1 }))).toBe(
+    // Behind the line (24 h due): spot back for two ticks may be a flicker; three ticks (0.5 h,
+    // more than two 0.2 h changeovers) and it has settled.
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9, spotStreakTicks: 2 }))).toBe(
       'on-demand',
     );
-    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9, spotStreakTicks: 2 }))).toBe(
+    expect(quartermasterPolicy.decide(state({ ...back, workDoneHours: 23.9, spotStreakTicks: 3 }))).toBe(
       'spot',
     );
     // Ahead of the line it can afford the restart at once.
