@@ -42,10 +42,55 @@ export const ESM_REQUIRE_BANNER =
 /** Prefer packages' ES module builds: they tree-shake (the SDK and Powertools ship both). */
 export const MAIN_FIELDS = ['module', 'main'] as const;
 
-/** Files a handler loads at run time next to its bundle: the solver's WebAssembly engine. */
+/** The static price book, read at first use by the handlers that need a fallback book. */
+export const PRICE_BOOK_ASSET_SOURCE = 'data/price-book.json';
+
+/**
+ * Files a handler loads at run time, copied next to its bundle under their base names: the
+ * solver's WebAssembly engine (its Emscripten loader finds it by `import.meta.url`) and the static
+ * price book (`lambdas/adapters/price-book-asset.ts` reads `price-book.json` beside `index.mjs`).
+ * A file rather than an inlined JSON import: 163 KB of data is then neither parsed nor evaluated
+ * at import, only when a handler first needs the fallback book. `bench:bundle` counts it.
+ */
 export const RUNTIME_ASSETS: Readonly<Partial<Record<HandlerName, readonly string[]>>> = {
-  solve: ['node_modules/highs/build/highs.wasm'],
+  solve: ['node_modules/highs/build/highs.wasm', PRICE_BOOK_ASSET_SOURCE],
+  'price-refresh': [PRICE_BOOK_ASSET_SOURCE],
+};
+
+/**
+ * Module substitutions in every Lambda bundle (esbuild `alias`; paths relative to the repository
+ * root, where both the CDK bundling and the bench run esbuild).
+ *
+ * The SDK clients' default credential chain (`@aws-sdk/credential-provider-node`: env, SSO, ini
+ * files, process, STS web identity, container, IMDS, with STS and SSO clients of its own) becomes
+ * the env-only provider: Lambda always passes the role's credentials in `AWS_ACCESS_KEY_ID`,
+ * `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, which the chain reads first anyway. Saves
+ * ~130 KB and ~30 ms of import per function (docs/adr/0008-infrastructure.md). The CLI and tests,
+ * run from source, keep the full chain.
+ */
+export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': './lambdas/adapters/env-credential-provider.ts',
 };
 
 /** Handler entry file, relative to the repository root. */
 export const entryOf = (name: HandlerName): string => `lambdas/handlers/${name}.ts`;
+
+/**
+ * The esbuild options of one Lambda bundle, as the CDK bundling passes them on the command line
+ * (lib/handler-function.ts): for `bench:bundle` and the tests that inspect a real bundle. Paths
+ * in `alias` resolve from `root`, as they do in the CDK bundling (esbuild runs in projectRoot).
+ */
+export const lambdaBuildOptions = (root: string, external: readonly string[] = EXTERNAL_MODULES) => ({
+  bundle: true,
+  platform: 'node' as const,
+  format: 'esm' as const,
+  target: BUNDLE_TARGET,
+  minify: true,
+  sourcemap: 'external' as const,
+  sourcesContent: false,
+  mainFields: [...MAIN_FIELDS],
+  external: [...external],
+  alias: { ...BUNDLE_ALIASES },
+  absWorkingDir: root,
+  banner: { js: ESM_REQUIRE_BANNER },
+});

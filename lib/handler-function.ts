@@ -6,6 +6,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import {
+  BUNDLE_ALIASES,
   BUNDLE_TARGET,
   ESM_REQUIRE_BANNER,
   EXTERNAL_MODULES,
@@ -81,6 +82,10 @@ export const createHandlerFunction = (scope: Construct, id: string, props: Handl
       externalModules: [...EXTERNAL_MODULES],
       bundleAwsSDK: EXTERNAL_MODULES.length === 0,
       banner: ESM_REQUIRE_BANNER,
+      // `--alias:<module>=<path>`; esbuild runs in projectRoot, which relative paths start from.
+      esbuildArgs: {
+        '--alias': Object.entries(BUNDLE_ALIASES).map(([module, path]) => `${module}=${path}`),
+      },
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],

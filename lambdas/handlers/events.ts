@@ -7,6 +7,8 @@ import { handleEc2Event } from '../core/use-cases/handle-ec2-event.js';
 import { handleJobEvent } from '../core/use-cases/handle-job-event.js';
 import type { CapacityDeps } from '../core/use-cases/job-capacity.js';
 import { parseJobEventMessage } from '../core/use-cases/pipeline-messages.js';
+import { createFleetFor } from './fleet-wiring.js';
+import { createLedger } from './ledger-wiring.js';
 import {
   createObservability,
   MetricUnit,
@@ -15,7 +17,7 @@ import {
   RetryLaterError,
   withObservability,
 } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 export interface EventsHandlerDeps extends CapacityDeps {
   readonly obs: Observability;
@@ -123,11 +125,11 @@ export const makeHandler = (deps: EventsHandlerDeps) => {
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
+  const config = sharedConfig();
   return makeHandler({
-    ledger: rt.ledger,
-    clock: rt.clock,
-    fleetFor: rt.fleetFor,
+    ledger: createLedger(config, systemClock),
+    clock: systemClock,
+    fleetFor: createFleetFor(config),
     obs: createObservability('events'),
   });
 });

@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type IntakeDeps, intakeMessage } from '../core/use-cases/intake-message.js';
+import { createLedger } from './ledger-wiring.js';
 import {
   createObservability,
   MetricUnit,
@@ -7,7 +8,7 @@ import {
   processSqsBatch,
   withObservability,
 } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 export interface IntakeHandlerDeps extends IntakeDeps {
   readonly obs: Observability;
@@ -43,6 +44,10 @@ export const makeHandler = (deps: IntakeHandlerDeps) =>
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
-  return makeHandler({ ledger: rt.ledger, clock: rt.clock, obs: createObservability('intake') });
+  const config = sharedConfig();
+  return makeHandler({
+    ledger: createLedger(config, systemClock),
+    clock: systemClock,
+    obs: createObservability('intake'),
+  });
 });

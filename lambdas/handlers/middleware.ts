@@ -1,8 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
-import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy, { type MiddyfiedHandler } from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 
@@ -24,25 +22,27 @@ export interface MetricsSink {
   singleMetric?(): DimensionedMetric;
 }
 
-/** Logging, metrics and tracing of one handler. */
+/**
+ * Logging and metrics of one handler. Tracing is the function's X-Ray active tracing (set by the
+ * CDK construct), without Powertools Tracer: the X-Ray SDK it loads cost ~127 KB and ~55 ms of
+ * cold import per function for per-call subsegments of the SDK requests
+ * (docs/adr/0008-infrastructure.md, "Tracing").
+ */
 export interface Observability {
   readonly logger: Logger;
   readonly metrics: MetricsSink;
-  readonly tracer: Tracer;
 }
 
 /** Powertools instances for a handler, created once per cold start. */
 export const createObservability = (serviceName: string): Observability => ({
   logger: new Logger({ serviceName }),
   metrics: new Metrics({ serviceName, namespace: 'Quartermaster' }),
-  tracer: new Tracer({ serviceName }),
 });
 
 /** Observability that records nothing anywhere: tests and the embedded mode. */
 export const quietObservability = (serviceName = 'test'): Observability => ({
   logger: new Logger({ serviceName, logLevel: 'SILENT' }),
   metrics: { addMetric: () => undefined, publishStoredMetrics: () => undefined },
-  tracer: new Tracer({ serviceName, enabled: false }),
 });
 
 /**
@@ -54,13 +54,12 @@ const publishMetrics = (metrics: MetricsSink): middy.MiddlewareObj => ({
   onError: () => metrics.publishStoredMetrics(),
 });
 
-/** Wraps a handler with context-aware logs, tracing and metric publishing. */
+/** Wraps a handler with context-aware logs and metric publishing. */
 export const withObservability = <E, R>(
   obs: Observability,
   handler: (event: E, context: Context) => Promise<R>,
 ): MiddyfiedHandler<E, R, Error, Context> =>
   middy<E, R, Error, Context>()
-    .use(captureLambdaHandler(obs.tracer))
     .use(injectLambdaContext(obs.logger))
     .use(publishMetrics(obs.metrics))
     .handler(handler);

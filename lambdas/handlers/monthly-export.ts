@@ -2,9 +2,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Clock } from '../core/ports.js';
 import { ConfigError } from './config.js';
+import { createLedger } from './ledger-wiring.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
 import { accountOf, type ReportLedger, renderReport } from './report.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 /** Environment variable naming the export bucket (set by the CDK construct). */
 export const EXPORT_BUCKET_ENV = 'QM_EXPORT_BUCKET';
@@ -87,20 +88,20 @@ export const s3Writer =
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
+  const config = sharedConfig();
   // Read here rather than in config.ts: only this function has an export bucket.
   const bucket = process.env[EXPORT_BUCKET_ENV];
   if (bucket === undefined || bucket === '')
     throw new ConfigError(`invalid handler configuration: ${EXPORT_BUCKET_ENV}: required`);
-  const endpoint = rt.config.endpoint;
+  const endpoint = config.endpoint;
   const client = new S3Client({
-    region: rt.config.region,
+    region: config.region,
     ...(endpoint === undefined ? {} : { endpoint, forcePathStyle: true }),
   });
   return makeHandler({
-    ledger: rt.ledger,
-    teams: [...rt.config.budgets.teams.keys()],
-    clock: rt.clock,
+    ledger: createLedger(config, systemClock),
+    teams: [...config.budgets.teams.keys()],
+    clock: systemClock,
     obs: createObservability('monthly-export'),
     write: s3Writer(client, bucket),
   });

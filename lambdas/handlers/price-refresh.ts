@@ -1,17 +1,18 @@
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import type { ScheduledEvent } from 'aws-lambda';
-import { createEc2Client } from '../adapters/aws-clients.js';
+import { createEc2Client } from '../adapters/ec2-client.js';
 import { Ec2Market } from '../adapters/ec2-market.js';
+import { priceBookAssetLoader } from '../adapters/price-book-asset.js';
 import { ServiceQuotas } from '../adapters/service-quotas.js';
-import { loadStaticPriceBook } from '../adapters/static-price-book.js';
 import {
   type RefreshPricesDeps,
   type RefreshPricesOutcome,
   refreshPrices,
 } from '../core/use-cases/refresh-prices.js';
+import { createLedger } from './ledger-wiring.js';
 import { createObservability, MetricUnit, type Observability, withObservability } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 export interface PriceRefreshHandlerDeps extends RefreshPricesDeps {
   readonly obs: Observability;
@@ -44,8 +45,7 @@ export const makeHandler = (deps: PriceRefreshHandlerDeps) =>
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
-  const { config } = rt;
+  const config = sharedConfig();
   const endpoint = config.endpoint === undefined ? {} : { endpoint: config.endpoint };
   // The Price List API answers in a few regions only; us-east-1 serves every region's prices.
   const pricing = new PricingClient({ region: 'us-east-1', ...endpoint });
@@ -69,13 +69,14 @@ export const handler = lazyHandler(async () => {
       }
       return client;
     }),
-    clock: rt.clock,
+    clock: systemClock,
   });
   return makeHandler({
-    ledger: rt.ledger,
+    ledger: createLedger(config, systemClock),
     market,
-    clock: rt.clock,
-    fallbackPriceBook: loadStaticPriceBook,
+    clock: systemClock,
+    // Read from the file shipped beside the bundle when first needed, not inlined into the code.
+    fallbackPriceBook: priceBookAssetLoader(),
     regions: config.regions,
     obs: createObservability('price-refresh'),
   });

@@ -2,6 +2,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { formatIssues } from '../core/job-request.js';
 import { parseProvisionMessage } from '../core/use-cases/pipeline-messages.js';
 import { type ProvisionDeps, provisionAllocation } from '../core/use-cases/provision-allocation.js';
+import { createFleetFor } from './fleet-wiring.js';
+import { createLedger } from './ledger-wiring.js';
 import {
   createObservability,
   MetricUnit,
@@ -9,7 +11,7 @@ import {
   processSqsBatch,
   withObservability,
 } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 export interface ProvisionHandlerDeps extends ProvisionDeps {
   readonly obs: Observability;
@@ -48,13 +50,12 @@ export const makeHandler = (deps: ProvisionHandlerDeps) =>
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
-  const { config } = rt;
+  const config = sharedConfig();
   const lt = config.defaultLaunchTemplate;
   return makeHandler({
-    ledger: rt.ledger,
-    clock: rt.clock,
-    fleetFor: rt.fleetFor,
+    ledger: createLedger(config, systemClock),
+    clock: systemClock,
+    fleetFor: createFleetFor(config),
     ...(lt === undefined ? {} : { defaultLaunchTemplate: lt }),
     ...(config.subnetIds === undefined ? {} : { subnetIds: config.subnetIds }),
     unavailableTtlMinutes: config.unavailableTtlMinutes,

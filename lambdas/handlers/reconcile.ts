@@ -1,5 +1,7 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { type ReconcileDeps, type ReconcileReport, reconcile } from '../core/use-cases/reconcile.js';
+import { createFleetFor } from './fleet-wiring.js';
+import { createLedger } from './ledger-wiring.js';
 import {
   createObservability,
   type MetricsSink,
@@ -7,7 +9,8 @@ import {
   type Observability,
   withObservability,
 } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { createQueues } from './queues-wiring.js';
+import { definedMessages, lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 export interface ReconcileHandlerDeps extends ReconcileDeps {
   readonly obs: Observability;
@@ -92,14 +95,13 @@ export const makeHandler = (deps: ReconcileHandlerDeps) =>
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
-  const { config } = rt;
+  const config = sharedConfig();
   return makeHandler({
-    ledger: rt.ledger,
-    clock: rt.clock,
-    fleetFor: rt.fleetFor,
-    queues: rt.queues,
-    messages: rt.messages,
+    ledger: createLedger(config, systemClock),
+    clock: systemClock,
+    fleetFor: createFleetFor(config),
+    queues: createQueues(config),
+    messages: definedMessages,
     regions: config.regions,
     stuckAfterMinutes: config.stuckAfterMinutes,
     maxRuntimeFactor: config.maxRuntimeFactor,

@@ -13,8 +13,9 @@ import { renderHtmlReport } from '../core/html-report.js';
 import type { LedgerRecord } from '../core/ledger-export.js';
 import { type ExportableLedger, exportLedgerPeriod } from '../core/ledger-export-period.js';
 import type { Clock, Period } from '../core/ports.js';
+import { createLedger } from './ledger-wiring.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 /** Output formats of the report endpoint. */
 export const REPORT_FORMATS = ['json', 'csv', 'focus', 'html'] as const;
@@ -194,11 +195,11 @@ export const makeHandler = (deps: ReportHandlerDeps) =>
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
+  const config = sharedConfig();
   return makeHandler({
-    ledger: rt.ledger,
-    teams: [...rt.config.budgets.teams.keys()],
-    clock: rt.clock,
+    ledger: createLedger(config, systemClock),
+    teams: [...config.budgets.teams.keys()],
+    clock: systemClock,
     obs: createObservability('report'),
   });
 });

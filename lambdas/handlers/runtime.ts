@@ -1,12 +1,15 @@
-import { createDynamoDbClient, createEc2Client, createSqsClient } from '../adapters/aws-clients.js';
-import { DynamoDbLedger } from '../adapters/dynamodb-ledger.js';
-import { Ec2Fleet } from '../adapters/ec2-fleet.js';
+import type { AwsClientConfig } from '../adapters/aws-client-config.js';
 import { outgoingMessage, QUEUE_DEFINITIONS } from '../adapters/queue-definitions.js';
-import { SqsJobQueues } from '../adapters/sqs-queues.js';
-import type { Fleet } from '../core/cloud-ports.js';
-import type { Clock, JobQueues, Ledger } from '../core/ports.js';
+import type { Clock } from '../core/ports.js';
 import type { MessageFactory } from '../core/use-cases/send-messages.js';
 import { type HandlerConfig, loadConfig } from './config.js';
+
+/**
+ * What every handler shares: the clock, the configuration and the lazy entry point. The adapters
+ * are wired per handler by small factories (`ledger-wiring.ts`, `queues-wiring.ts`,
+ * `fleet-wiring.ts`), each importing only its own SDK client, so a function's bundle holds only
+ * the clients it uses (intake: DynamoDB; no EC2, no SQS).
+ */
 
 /** The wall clock: only handlers and adapters may read it. */
 export const systemClock: Clock = { now: () => new Date() };
@@ -15,51 +18,17 @@ export const systemClock: Clock = { now: () => new Date() };
 export const definedMessages: MessageFactory = (queue, entryId, body, keys) =>
   outgoingMessage(QUEUE_DEFINITIONS[queue], entryId, body, keys);
 
-/** The real adapters every handler shares, created once per execution environment. */
-export interface Runtime {
-  readonly config: HandlerConfig;
-  readonly clock: Clock;
-  readonly ledger: Ledger;
-  readonly queues: JobQueues;
-  readonly messages: MessageFactory;
-  /** The fleet of a region; one EC2 client per region, created on first use. */
-  readonly fleetFor: (region: string) => Fleet;
-}
+/** SDK client settings for `region` under a configuration (its endpoint override, e.g. moto). */
+export const clientConfig = (config: HandlerConfig, region: string = config.region): AwsClientConfig => ({
+  region,
+  ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
+});
 
-/** Wires the adapters for a configuration. */
-export const createRuntime = (config: HandlerConfig, clock: Clock = systemClock): Runtime => {
-  const client = (region: string) => ({
-    region,
-    ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
-  });
-  const fleets = new Map<string, Fleet>();
-  return {
-    config,
-    clock,
-    ledger: new DynamoDbLedger({
-      client: createDynamoDbClient(client(config.region)),
-      tableName: config.tableName,
-      eventsTableName: config.eventsTableName,
-      clock,
-    }),
-    queues: new SqsJobQueues({ client: createSqsClient(client(config.region)), urls: config.queueUrls }),
-    messages: definedMessages,
-    fleetFor: (region) => {
-      let fleet = fleets.get(region);
-      if (fleet === undefined) {
-        fleet = new Ec2Fleet({ client: createEc2Client(client(region)), region });
-        fleets.set(region, fleet);
-      }
-      return fleet;
-    },
-  };
-};
+let shared: HandlerConfig | undefined;
 
-let shared: Runtime | undefined;
-
-/** The runtime of this execution environment, from `process.env` via `loadConfig`, built once. */
-export const sharedRuntime = (): Runtime => {
-  shared ??= createRuntime(loadConfig());
+/** The configuration of this execution environment, from `process.env` via `loadConfig`, read once. */
+export const sharedConfig = (): HandlerConfig => {
+  shared ??= loadConfig();
   return shared;
 };
 

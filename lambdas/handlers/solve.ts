@@ -1,9 +1,11 @@
 import type { ScheduledEvent } from 'aws-lambda';
 import { HighsMilpSolver } from '../adapters/highs-milp-solver.js';
-import { loadStaticPriceBook } from '../adapters/static-price-book.js';
+import { priceBookAssetLoader } from '../adapters/price-book-asset.js';
 import { type RunSolveDeps, runSolve, type SolveReport } from '../core/use-cases/run-solve.js';
+import { createLedger } from './ledger-wiring.js';
 import { createObservability, MetricUnit, type Observability, withObservability } from './middleware.js';
-import { lazyHandler, sharedRuntime } from './runtime.js';
+import { createQueues } from './queues-wiring.js';
+import { definedMessages, lazyHandler, sharedConfig, systemClock } from './runtime.js';
 
 export interface SolveHandlerDeps extends RunSolveDeps {
   readonly obs: Observability;
@@ -61,15 +63,15 @@ export const makeHandler = (deps: SolveHandlerDeps) =>
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
-  const rt = sharedRuntime();
-  const { config } = rt;
+  const config = sharedConfig();
   return makeHandler({
-    ledger: rt.ledger,
-    queues: rt.queues,
-    messages: rt.messages,
+    ledger: createLedger(config, systemClock),
+    queues: createQueues(config),
+    messages: definedMessages,
     solver: await HighsMilpSolver.create(),
-    clock: rt.clock,
-    fallbackPriceBook: loadStaticPriceBook,
+    clock: systemClock,
+    // Read from the file shipped beside the bundle when first needed, not inlined into the code.
+    fallbackPriceBook: priceBookAssetLoader(),
     quotas: config.quotas,
     budgets: config.budgets,
     regions: config.regions,
