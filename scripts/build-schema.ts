@@ -5,7 +5,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { JobRequestSchema, MAX_REQUEST_BYTES } from '../lambdas/core/job-request.js';
 
 /** Where the published schema lives, relative to the repository root. */

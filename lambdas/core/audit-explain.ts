@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { LedgerJob, LedgerRecord } from './ledger-export.js';
 
 /**
@@ -11,7 +11,7 @@ const CandidateSchema = z.looseObject({
   offerId: z.string(),
   instanceType: z.string(),
   region: z.string(),
-  availabilityZone: z.string().nullable(),
+  availabilityZone: z.nullable(z.string()),
   purchaseOption: z.string(),
   nodes: z.number(),
   unitPriceUsdPerHour: z.number(),
@@ -26,10 +26,10 @@ const DecisionSchema = z.looseObject({
   team: z.string(),
   candidatesConsidered: z.number(),
   candidates: z.array(CandidateSchema),
-  chosen: CandidateSchema.nullable(),
-  binding: z.looseObject({ kind: z.string(), constraint: z.string(), detail: z.string() }).nullable(),
+  chosen: z.nullable(CandidateSchema),
+  binding: z.nullable(z.looseObject({ kind: z.string(), constraint: z.string(), detail: z.string() })),
   priceBookId: z.string(),
-  priceBookAsOf: z.string().optional(),
+  priceBookAsOf: z.optional(z.string()),
 });
 
 /** One decision about a job, as recorded in its event chain. */

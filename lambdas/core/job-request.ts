@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { en } from 'zod/locales';
+import * as z from 'zod/mini';
 import { GPU_MODELS } from './gpu-model.js';
 
 /**
@@ -8,9 +9,19 @@ import { GPU_MODELS } from './gpu-model.js';
  *
  * Rules the JSON Schema cannot express with plain keywords (reserved tag prefixes, the
  * launch-template and accelerator alternatives) are zod refinements here and are mirrored into the
- * JSON Schema with `.meta()`, so a producer validating against the published file sees the same
+ * JSON Schema with `z.meta()`, so a producer validating against the published file sees the same
  * contract.
+ *
+ * Schemas use `zod/mini` (functional checks), imported as a namespace so bundlers keep only the
+ * functions used: classic zod's method chains cannot be tree-shaken and put ~450 KB of zod into
+ * every Lambda bundle.
  */
+
+// zod/mini sets no locale, so a check without a message of its own would report a bare "Invalid
+// input". The English locale (~3 KB; imported by name, since `z.locales` would pull in every
+// language) restores the messages classic zod gave, e.g. "Too small: expected string to have >=1
+// characters". Every schema module imports this one, so it is set before any parse.
+z.config(en());
 
 /** Largest accepted raw message, in UTF-8 bytes; SQS allows 256 KiB, a job request needs far less. */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -29,212 +40,200 @@ export const RESERVED_TAG_PREFIXES = ['aws:', 'quartermaster:'] as const;
 const caseInsensitivePrefixPattern = (prefix: string): string =>
   `^${[...prefix].map((c) => (c.toLowerCase() === c.toUpperCase() ? c : `[${c.toLowerCase()}${c.toUpperCase()}]`)).join('')}`;
 
+/** Attaches a JSON Schema description (what classic zod's `.meta({ description })` did). */
+const described = (description: string) => z.meta({ description });
+
 /** ISO 8601 date-time with an explicit offset, so a deadline is never read in a local time zone. */
 const dateTime = (description: string) =>
   z.iso
     .datetime({ offset: true, message: 'must be an ISO 8601 date-time with Z or an offset' })
-    .max(40, 'must be at most 40 characters')
-    .meta({ description });
+    .check(z.maxLength(40, 'must be at most 40 characters'), described(description));
 
 /** A team name, as used in job requests, budgets and quotas. */
 export const TeamNameSchema = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(NAME_PATTERN, 'must be lower-case letters, digits and -');
+  .check(z.minLength(1), z.maxLength(64), z.regex(NAME_PATTERN, 'must be lower-case letters, digits and -'));
 
 export const MAX_TAGS = 20;
 
-const TagKeySchema = z
-  .string()
-  .min(1, 'tag key must not be empty')
-  .max(128, 'tag key must be at most 128 characters')
-  .regex(TAG_SAFE, 'tag key may contain only letters, digits, spaces and _ . : / = + - @')
-  .refine(
+const TagKeySchema = z.string().check(
+  z.minLength(1, 'tag key must not be empty'),
+  z.maxLength(128, 'tag key must be at most 128 characters'),
+  z.regex(TAG_SAFE, 'tag key may contain only letters, digits, spaces and _ . : / = + - @'),
+  z.refine(
     (key) => !key.toLowerCase().startsWith('aws:'),
     'tag key must not start with aws: (reserved by AWS)',
-  )
-  .refine(
+  ),
+  z.refine(
     (key) => !key.toLowerCase().startsWith('quartermaster:'),
     'tag key must not start with quartermaster: (reserved)',
-  )
+  ),
   // zod skips a `__proto__` record key silently; parseJobRequest rejects it, and the JSON Schema says so.
-  .meta({
+  z.meta({
     not: {
       anyOf: [
         ...RESERVED_TAG_PREFIXES.map((p) => ({ pattern: caseInsensitivePrefixPattern(p) })),
         { const: '__proto__' },
       ],
     },
-  });
+  }),
+);
 
 export const TagsSchema = z
   .record(
     TagKeySchema,
     z
       .string()
-      .max(256, 'tag value must be at most 256 characters')
-      .regex(TAG_SAFE, 'tag value may contain only letters, digits, spaces and _ . : / = + - @'),
+      .check(
+        z.maxLength(256, 'tag value must be at most 256 characters'),
+        z.regex(TAG_SAFE, 'tag value may contain only letters, digits, spaces and _ . : / = + - @'),
+      ),
   )
-  .refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`)
-  .meta({
-    maxProperties: MAX_TAGS,
-    description:
-      'Copied onto the instances (cost allocation). Keys must not start with aws: or quartermaster:.',
-  });
+  .check(
+    z.refine((tags) => Object.keys(tags).length <= MAX_TAGS, `at most ${MAX_TAGS} tags`),
+    z.meta({
+      maxProperties: MAX_TAGS,
+      description:
+        'Copied onto the instances (cost allocation). Keys must not start with aws: or quartermaster:.',
+    }),
+  );
 
 export const ResourcesSchema = z
-  .object({
+  .strictObject({
     /** GPUs (accelerators) needed on each node. */
-    gpus: z.number().int().min(1).max(64).meta({ description: 'GPUs (accelerators) needed on each node.' }),
+    gpus: z.int().check(z.minimum(1), z.maximum(64), described('GPUs (accelerators) needed on each node.')),
     /** Nodes in the gang; all run at once. */
     nodes: z
-      .number()
-      .int()
-      .min(1)
-      .max(64)
-      .default(1)
-      .meta({ description: 'Nodes in the gang; all run at once.' }),
+      ._default(z.int().check(z.minimum(1), z.maximum(64)), 1)
+      .check(described('Nodes in the gang; all run at once.')),
     /** Acceptable accelerator models; any of them will do. */
     gpuModels: z
-      .array(z.enum(GPU_MODELS))
-      .min(1)
-      .max(GPU_MODELS.length)
-      .optional()
-      .meta({ description: 'Acceptable accelerator models; any of them will do.' }),
+      .optional(z.array(z.enum(GPU_MODELS)).check(z.minLength(1), z.maxLength(GPU_MODELS.length)))
+      .check(described('Acceptable accelerator models; any of them will do.')),
     /** Minimum memory per accelerator, GiB. */
     minGpuMemoryGiB: z
-      .number()
-      .positive()
-      .max(1024)
-      .optional()
-      .meta({ description: 'Minimum memory per accelerator, GiB.' }),
+      .optional(z.number().check(z.positive(), z.maximum(1024)))
+      .check(described('Minimum memory per accelerator, GiB.')),
     /** Needs Elastic Fabric Adapter (multi-node collective traffic). */
     efa: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'Needs Elastic Fabric Adapter (multi-node collective traffic).' }),
+      ._default(z.boolean(), false)
+      .check(described('Needs Elastic Fabric Adapter (multi-node collective traffic).')),
     /** Allowed regions; all regions in the price book when absent. */
     regions: z
-      .array(
+      .optional(
         z
-          .string()
-          .max(32, 'must be at most 32 characters')
-          .regex(REGION, 'must be an AWS region code like us-east-1'),
+          .array(
+            z
+              .string()
+              .check(
+                z.maxLength(32, 'must be at most 32 characters'),
+                z.regex(REGION, 'must be an AWS region code like us-east-1'),
+              ),
+          )
+          .check(z.minLength(1), z.maxLength(40)),
       )
-      .min(1)
-      .max(40)
-      .optional()
-      .meta({ description: 'Allowed regions; all regions in the price book when absent.' }),
+      .check(described('Allowed regions; all regions in the price book when absent.')),
   })
-  .strict()
-  .refine((r) => r.gpuModels !== undefined || r.minGpuMemoryGiB !== undefined, {
-    message: 'give gpuModels and/or minGpuMemoryGiB',
-    path: ['gpuModels'],
-  })
-  .meta({ anyOf: [{ required: ['gpuModels'] }, { required: ['minGpuMemoryGiB'] }] });
+  .check(
+    z.refine((r) => r.gpuModels !== undefined || r.minGpuMemoryGiB !== undefined, {
+      message: 'give gpuModels and/or minGpuMemoryGiB',
+      path: ['gpuModels'],
+    }),
+    z.meta({ anyOf: [{ required: ['gpuModels'] }, { required: ['minGpuMemoryGiB'] }] }),
+  );
 
-export const RuntimeSchema = z
-  .object({
-    /** Wall-clock hours the job needs on `referenceGpuModel` at the requested size. */
-    estimatedHours: z
-      .number()
-      .positive()
-      .max(2160)
-      .meta({ description: 'Wall-clock hours the job needs on referenceGpuModel at the requested size.' }),
-    /** The model `estimatedHours` was measured on; faster models finish sooner. */
-    referenceGpuModel: z
-      .enum(GPU_MODELS)
-      .default('A100-80GB')
-      .meta({ description: 'The model estimatedHours was measured on; faster models finish sooner.' }),
-    /** Latest finish time. */
-    deadline: dateTime('Latest finish time, ISO 8601 with Z or an offset.').optional(),
-    /** True when the job tolerates spot interruptions (it checkpoints or restarts). */
-    interruptible: z
-      .boolean()
-      .default(false)
-      .meta({ description: 'True when the job tolerates spot interruptions (it checkpoints or restarts).' }),
-    /** Minutes between checkpoints; without it an interruption loses all progress. */
-    checkpointMinutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(1440)
-      .optional()
-      .meta({ description: 'Minutes between checkpoints; without it an interruption loses all progress.' }),
-    /** Cap on the whole job's price, USD per hour across all its nodes. */
-    maxPricePerHour: z
-      .number()
-      .positive()
-      .max(10_000)
-      .optional()
-      .meta({ description: "Cap on the whole job's price, USD per hour across all its nodes." }),
-  })
-  .strict();
+export const RuntimeSchema = z.strictObject({
+  /** Wall-clock hours the job needs on `referenceGpuModel` at the requested size. */
+  estimatedHours: z
+    .number()
+    .check(
+      z.positive(),
+      z.maximum(2160),
+      described('Wall-clock hours the job needs on referenceGpuModel at the requested size.'),
+    ),
+  /** The model `estimatedHours` was measured on; faster models finish sooner. */
+  referenceGpuModel: z
+    ._default(z.enum(GPU_MODELS), 'A100-80GB')
+    .check(described('The model estimatedHours was measured on; faster models finish sooner.')),
+  /** Latest finish time. */
+  deadline: z.optional(dateTime('Latest finish time, ISO 8601 with Z or an offset.')),
+  /** True when the job tolerates spot interruptions (it checkpoints or restarts). */
+  interruptible: z
+    ._default(z.boolean(), false)
+    .check(described('True when the job tolerates spot interruptions (it checkpoints or restarts).')),
+  /** Minutes between checkpoints; without it an interruption loses all progress. */
+  checkpointMinutes: z
+    .optional(z.int().check(z.minimum(1), z.maximum(1440)))
+    .check(described('Minutes between checkpoints; without it an interruption loses all progress.')),
+  /** Cap on the whole job's price, USD per hour across all its nodes. */
+  maxPricePerHour: z
+    .optional(z.number().check(z.positive(), z.maximum(10_000)))
+    .check(described("Cap on the whole job's price, USD per hour across all its nodes.")),
+});
 
 export const LaunchSchema = z
-  .object({
-    launchTemplateId: z
-      .string()
-      .regex(/^lt-[0-9a-f]{8,17}$/, 'must look like lt-0123456789abcdef0')
-      .optional(),
-    launchTemplateName: z
-      .string()
-      .min(3)
-      .max(128)
-      .regex(/^[A-Za-z0-9().\-/_]+$/, 'may contain only letters, digits and ( ) . - / _')
-      .optional(),
-    version: z
-      .string()
-      .regex(/^(\$Latest|\$Default|\d{1,10})$/, 'must be $Latest, $Default or a version number')
-      .optional(),
+  .strictObject({
+    launchTemplateId: z.optional(
+      z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/, 'must look like lt-0123456789abcdef0')),
+    ),
+    launchTemplateName: z.optional(
+      z
+        .string()
+        .check(
+          z.minLength(3),
+          z.maxLength(128),
+          z.regex(/^[A-Za-z0-9().\-/_]+$/, 'may contain only letters, digits and ( ) . - / _'),
+        ),
+    ),
+    version: z.optional(
+      z
+        .string()
+        .check(z.regex(/^(\$Latest|\$Default|\d{1,10})$/, 'must be $Latest, $Default or a version number')),
+    ),
   })
-  .strict()
-  .refine((l) => (l.launchTemplateId === undefined) !== (l.launchTemplateName === undefined), {
-    message: 'give exactly one of launchTemplateId or launchTemplateName',
-    path: ['launchTemplateId'],
-  })
-  .meta({
-    description: 'The EC2 launch template the worker instances start from.',
-    oneOf: [{ required: ['launchTemplateId'] }, { required: ['launchTemplateName'] }],
-  });
+  .check(
+    z.refine((l) => (l.launchTemplateId === undefined) !== (l.launchTemplateName === undefined), {
+      message: 'give exactly one of launchTemplateId or launchTemplateName',
+      path: ['launchTemplateId'],
+    }),
+    z.meta({
+      description: 'The EC2 launch template the worker instances start from.',
+      oneOf: [{ required: ['launchTemplateId'] }, { required: ['launchTemplateName'] }],
+    }),
+  );
 
-export const JobRequestSchema = z
-  .object({
-    /** Client idempotency key: a repeated jobId is the same job, never a second allocation. */
-    jobId: z
-      .string()
-      .min(1)
-      .max(128)
-      .regex(IDENTIFIER, 'must start with a letter or digit and contain only A-Z a-z 0-9 . _ : -')
-      .meta({
-        description: 'Client idempotency key: a repeated jobId is the same job, never a second allocation.',
-      }),
-    team: TeamNameSchema.meta({ description: 'Owning team; budgets and fair share are per team.' }),
-    project: z
-      .string()
-      .min(1)
-      .max(64)
-      .regex(NAME_PATTERN, 'must be lower-case letters, digits and -')
-      .meta({ description: 'Project within the team, for cost reports.' }),
-    /** 0 (lowest) … 1000 (highest); higher-priority jobs are admitted first. */
-    priority: z
-      .number()
-      .int()
-      .min(0)
-      .max(1000)
-      .default(100)
-      .meta({ description: '0 (lowest) to 1000 (highest); higher-priority jobs are admitted first.' }),
-    resources: ResourcesSchema,
-    runtime: RuntimeSchema,
-    launch: LaunchSchema.optional(),
-    tags: TagsSchema.optional(),
-    /** When the producer created the request (for queue-age metrics); informational. */
-    submittedAt: dateTime(
-      'When the producer created the request (queue-age metrics); informational.',
-    ).optional(),
-  })
-  .strict();
+export const JobRequestSchema = z.strictObject({
+  /** Client idempotency key: a repeated jobId is the same job, never a second allocation. */
+  jobId: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(128),
+      z.regex(IDENTIFIER, 'must start with a letter or digit and contain only A-Z a-z 0-9 . _ : -'),
+      described('Client idempotency key: a repeated jobId is the same job, never a second allocation.'),
+    ),
+  team: TeamNameSchema.check(described('Owning team; budgets and fair share are per team.')),
+  project: z
+    .string()
+    .check(
+      z.minLength(1),
+      z.maxLength(64),
+      z.regex(NAME_PATTERN, 'must be lower-case letters, digits and -'),
+      described('Project within the team, for cost reports.'),
+    ),
+  /** 0 (lowest) … 1000 (highest); higher-priority jobs are admitted first. */
+  priority: z
+    ._default(z.int().check(z.minimum(0), z.maximum(1000)), 100)
+    .check(described('0 (lowest) to 1000 (highest); higher-priority jobs are admitted first.')),
+  resources: ResourcesSchema,
+  runtime: RuntimeSchema,
+  launch: z.optional(LaunchSchema),
+  tags: z.optional(TagsSchema),
+  /** When the producer created the request (for queue-age metrics); informational. */
+  submittedAt: z.optional(
+    dateTime('When the producer created the request (queue-age metrics); informational.'),
+  ),
+});
 
 /** A validated job request, defaults applied. */
 export type JobRequest = z.output<typeof JobRequestSchema>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { QuartermasterError } from './errors.js';
 import type { JsonObject } from './event-chain.js';
 import { fieldOf } from './job-request.js';
@@ -21,35 +21,39 @@ import type { BudgetRecord, JobEvent, JobRecord, UsageRecord } from './ports.js'
 export const SECOND_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 const ANY_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/;
 
+const realDateTime = () => z.refine<string>((s) => !Number.isNaN(Date.parse(s)), 'is not a real date-time');
 const instant = z
   .string()
-  .regex(ANY_INSTANT, 'must be an ISO 8601 date-time with Z or an offset')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a real date-time');
+  .check(z.regex(ANY_INSTANT, 'must be an ISO 8601 date-time with Z or an offset'), realDateTime());
 const secondInstant = z
   .string()
-  .regex(SECOND_INSTANT, 'must be a UTC date-time to the second: YYYY-MM-DDTHH:mm:ssZ')
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'is not a real date-time');
-const price = z.number().finite().nonnegative();
-const nonEmpty = z.string().min(1);
-const period = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a calendar month yyyy-mm');
+  .check(
+    z.regex(SECOND_INSTANT, 'must be a UTC date-time to the second: YYYY-MM-DDTHH:mm:ssZ'),
+    realDateTime(),
+  );
+// zod 4 numbers already reject Infinity and NaN (classic's `.finite()` was a no-op).
+const price = z.number().check(z.nonnegative());
+const nonEmpty = z.string().check(z.minLength(1));
+const period = z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a calendar month yyyy-mm'));
 const purchaseOption = z.enum(['spot', 'on-demand']);
 const tags = z.record(z.string(), z.string());
+const count = z.int().check(z.nonnegative());
 
 /** The allocation a job holds, flattened: what it runs on and the prices stored with it. */
 export const LedgerAllocationSchema = z.object({
   allocationId: nonEmpty,
   priceBookId: nonEmpty,
   /** Newest price date of the book, for `qm explain`; absent in older exports. */
-  priceBookAsOf: z.string().optional(),
+  priceBookAsOf: z.optional(z.string()),
   allocatedAt: instant,
   instanceType: nonEmpty,
   region: nonEmpty,
-  availabilityZone: z.string().nullable(),
+  availabilityZone: z.nullable(z.string()),
   purchaseOption,
-  nodes: z.number().int().positive(),
+  nodes: z.int().check(z.positive()),
   unitPriceUsdPerHour: price,
   /** Expected hours and cost at allocation: the estimate reports compare actual cost with. */
-  expectedHours: z.number().finite().nonnegative(),
+  expectedHours: z.number().check(z.nonnegative()),
   expectedCostUsd: price,
   onDemandEquivalentUsd: price,
   reservedUsd: price,
@@ -61,18 +65,18 @@ export const LedgerJobSchema = z.object({
   jobId: nonEmpty,
   team: nonEmpty,
   project: nonEmpty,
-  priority: z.number().int(),
+  priority: z.int(),
   state: nonEmpty,
-  version: z.number().int().positive(),
+  version: z.int().check(z.positive()),
   createdAt: instant,
   updatedAt: instant,
   period,
-  attempts: z.number().int().nonnegative(),
-  allocation: LedgerAllocationSchema.nullable(),
+  attempts: count,
+  allocation: z.nullable(LedgerAllocationSchema),
   runtime: z.record(z.string(), z.unknown()),
-  eventCount: z.number().int().nonnegative(),
+  eventCount: count,
   headHash: z.string(),
-  tags: tags.optional(),
+  tags: z.optional(tags),
 });
 export type LedgerJob = z.output<typeof LedgerJobSchema>;
 
@@ -83,7 +87,7 @@ export type LedgerJob = z.output<typeof LedgerJobSchema>;
 export const LedgerEventSchema = z.object({
   kind: z.literal('event'),
   jobId: nonEmpty,
-  seq: z.number().int(),
+  seq: z.int(),
   type: nonEmpty,
   at: z.string(),
   data: z.record(z.string(), z.unknown()),
@@ -101,38 +105,40 @@ export const LedgerUsageSchema = z
     team: nonEmpty,
     project: nonEmpty,
     region: nonEmpty,
-    availabilityZone: z.string().nullable(),
+    availabilityZone: z.nullable(z.string()),
     instanceType: nonEmpty,
     purchaseOption,
     /** The price stored with the allocation; metering never re-prices from today's book. */
     unitPriceUsdPerHour: price,
     /** On-demand price of the same type and region (the list price); `null` when AWS sells none. */
-    onDemandPriceUsdPerHour: price.nullable(),
-    priceBookId: nonEmpty.optional(),
+    onDemandPriceUsdPerHour: z.nullable(price),
+    priceBookId: z.optional(nonEmpty),
     startedAt: secondInstant,
     /** `null` while the instance still runs: metered up to the end of the report window. */
-    stoppedAt: secondInstant.nullable(),
+    stoppedAt: z.nullable(secondInstant),
     /** True when the interval ended in a spot interruption. */
     interrupted: z.boolean(),
     /** Last checkpoint before the interruption; work after it is lost. Absent: all of it is. */
-    lastCheckpointAt: secondInstant.nullable().optional(),
+    lastCheckpointAt: z.optional(z.nullable(secondInstant)),
     /** The AWS account the instance ran in, and its display name. */
-    accountId: nonEmpty.optional(),
-    accountName: nonEmpty.optional(),
+    accountId: z.optional(nonEmpty),
+    accountName: z.optional(nonEmpty),
     /** The instance's display name (its Name tag). */
-    resourceName: nonEmpty.optional(),
-    tags: tags.optional(),
+    resourceName: z.optional(nonEmpty),
+    tags: z.optional(tags),
   })
-  .superRefine((u, ctx) => {
-    if (u.stoppedAt !== null && Date.parse(u.stoppedAt) < Date.parse(u.startedAt))
-      ctx.addIssue({ code: 'custom', path: ['stoppedAt'], message: 'is before startedAt' });
-    if (u.interrupted && u.stoppedAt === null)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['stoppedAt'],
-        message: 'an interrupted interval must have stopped',
-      });
-  });
+  .check(
+    z.superRefine((u, ctx) => {
+      if (u.stoppedAt !== null && Date.parse(u.stoppedAt) < Date.parse(u.startedAt))
+        ctx.addIssue({ code: 'custom', path: ['stoppedAt'], message: 'is before startedAt' });
+      if (u.interrupted && u.stoppedAt === null)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['stoppedAt'],
+          message: 'an interrupted interval must have stopped',
+        });
+    }),
+  );
 export type LedgerUsage = z.output<typeof LedgerUsageSchema>;
 
 export const LedgerBudgetSchema = z.object({
@@ -140,8 +146,8 @@ export const LedgerBudgetSchema = z.object({
   team: nonEmpty,
   period,
   limitUsd: price,
-  reservedUsd: price.optional(),
-  spentUsd: price.optional(),
+  reservedUsd: z.optional(price),
+  spentUsd: z.optional(price),
 });
 export type LedgerBudget = z.output<typeof LedgerBudgetSchema>;
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, TeamNameSchema, toFieldIssues } from './job-request.js';
 import type { PurchaseOption, QuotaClass, QuotaFamily } from './offer.js';
 
@@ -30,51 +30,54 @@ export const quotaKey = (region: string, cls: QuotaClass): string => `${region}|
 export type InputResult<T> = { ok: true; value: T } | { ok: false; issues: readonly FieldIssue[] };
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
-const isoDateOrDateTime = z
-  .string()
-  .max(40)
-  .refine(
-    (v) => z.iso.date().safeParse(v).success || z.iso.datetime({ offset: true }).safeParse(v).success,
+const isoDate = z.iso.date();
+const isoDateTime = z.iso.datetime({ offset: true });
+const isoDateOrDateTime = z.string().check(
+  z.maxLength(40),
+  z.refine(
+    (v) => isoDate.safeParse(v).success || isoDateTime.safeParse(v).success,
     'must be an ISO 8601 date (2026-11-01) or a date-time with Z or an offset',
-  );
-const vcpus = z.number().int('must be a whole number of vCPUs').min(0).max(1_000_000);
+  ),
+);
+const vcpus = z.number().check(z.int('must be a whole number of vCPUs'), z.minimum(0), z.maximum(1_000_000));
 
 export const QuotasFileSchema = z
-  .object({
+  .strictObject({
     /** When the quotas were read from Service Quotas. */
     asOf: isoDateOrDateTime,
-    description: z.string().max(1000).optional(),
+    description: z.optional(z.string().check(z.maxLength(1000))),
     /** Limit for pools not listed: a number, or null when unlisted pools are unlimited. */
-    defaultVcpus: vcpus.nullable(),
+    defaultVcpus: z.nullable(vcpus),
     quotas: z
       .array(
-        z
-          .object({
-            region: z.string().max(32).regex(REGION, 'must be an AWS region code like us-east-1'),
-            class: z.enum(QUOTA_CLASSES as [QuotaClass, ...QuotaClass[]], {
-              message: `must be one of ${QUOTA_CLASSES.join(', ')}`,
-            }),
-            vcpus,
-          })
-          .strict(),
+        z.strictObject({
+          region: z
+            .string()
+            .check(z.maxLength(32), z.regex(REGION, 'must be an AWS region code like us-east-1')),
+          class: z.enum(QUOTA_CLASSES as [QuotaClass, ...QuotaClass[]], {
+            message: `must be one of ${QUOTA_CLASSES.join(', ')}`,
+          }),
+          vcpus,
+        }),
       )
-      .max(10_000),
+      .check(z.maxLength(10_000)),
   })
-  .strict()
-  .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    file.quotas.forEach((q, i) => {
-      const key = quotaKey(q.region, q.class);
-      const first = seen.get(key);
-      if (first === undefined) seen.set(key, i);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          path: ['quotas', i],
-          message: `duplicate quota for ${q.region} ${q.class} (first at quotas[${first}])`,
-        });
-    });
-  });
+  .check(
+    z.superRefine((file, ctx) => {
+      const seen = new Map<string, number>();
+      file.quotas.forEach((q, i) => {
+        const key = quotaKey(q.region, q.class);
+        const first = seen.get(key);
+        if (first === undefined) seen.set(key, i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: ['quotas', i],
+            message: `duplicate quota for ${q.region} ${q.class} (first at quotas[${first}])`,
+          });
+      });
+    }),
+  );
 
 /** AWS vCPU quotas for planning: running vCPUs allowed per region and quota class. */
 export type Quotas = {
@@ -96,45 +99,44 @@ export const parseQuotas = (value: unknown): InputResult<Quotas> => {
   return { ok: true, value: { defaultVcpus: result.data.defaultVcpus, limits } };
 };
 
-const usd = z.number().min(0).max(1e12);
+const usd = z.number().check(z.minimum(0), z.maximum(1e12));
 
 export const BudgetsFileSchema = z
-  .object({
+  .strictObject({
     /** Budget month, `YYYY-MM`. */
-    period: z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-11'),
+    period: z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month like 2026-11')),
     /** Only USD: AWS prices are in USD and no conversion is made. */
     currency: z.literal('USD', { message: 'must be USD' }),
     teams: z
       .array(
-        z
-          .object({
-            team: TeamNameSchema,
-            /** Fair-share weight: a team with weight 2 is entitled to twice the share of weight 1. */
-            weight: z.number().positive('must be greater than 0').max(1000).default(1),
-            /** Budget for the period; null or absent means no budget limit. */
-            monthlyUsd: usd.nullable().default(null),
-            spentUsd: usd.default(0),
-            /** Committed to allocations that have not settled yet. */
-            reservedUsd: usd.default(0),
-          })
-          .strict(),
+        z.strictObject({
+          team: TeamNameSchema,
+          /** Fair-share weight: a team with weight 2 is entitled to twice the share of weight 1. */
+          weight: z._default(z.number().check(z.positive('must be greater than 0'), z.maximum(1000)), 1),
+          /** Budget for the period; null or absent means no budget limit. */
+          monthlyUsd: z._default(z.nullable(usd), null),
+          spentUsd: z._default(usd, 0),
+          /** Committed to allocations that have not settled yet. */
+          reservedUsd: z._default(usd, 0),
+        }),
       )
-      .max(10_000),
+      .check(z.maxLength(10_000)),
   })
-  .strict()
-  .superRefine((file, ctx) => {
-    const seen = new Map<string, number>();
-    file.teams.forEach((t, i) => {
-      const first = seen.get(t.team);
-      if (first === undefined) seen.set(t.team, i);
-      else
-        ctx.addIssue({
-          code: 'custom',
-          path: ['teams', i, 'team'],
-          message: `duplicate team ${t.team} (first at teams[${first}])`,
-        });
-    });
-  });
+  .check(
+    z.superRefine((file, ctx) => {
+      const seen = new Map<string, number>();
+      file.teams.forEach((t, i) => {
+        const first = seen.get(t.team);
+        if (first === undefined) seen.set(t.team, i);
+        else
+          ctx.addIssue({
+            code: 'custom',
+            path: ['teams', i, 'team'],
+            message: `duplicate team ${t.team} (first at teams[${first}])`,
+          });
+      });
+    }),
+  );
 
 /** One team's budget position for the period. */
 export type TeamBudget = { weight: number; monthlyUsd: number | null; spentUsd: number; reservedUsd: number };

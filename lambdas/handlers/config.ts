@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { BUDGET_POLICIES, type BudgetPolicy as BudgetGuardPolicy } from '../core/metering-budget.js';
 import type { Quotas } from '../core/plan-inputs.js';
 import { parseQuotas } from '../core/plan-inputs.js';
@@ -40,88 +40,110 @@ export const ENV = {
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
 
-const json = <T extends z.ZodType>(schema: T) =>
-  z.string().transform((text, ctx): z.output<T> => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      ctx.addIssue({ code: 'custom', message: `not valid JSON: ${(err as Error).message}` });
-      return z.NEVER;
-    }
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues)
-        ctx.addIssue({ code: 'custom', message: `${issue.path.join('.') || '(root)'}: ${issue.message}` });
-      return z.NEVER;
-    }
-    return parsed.data;
-  });
+// zod/mini transforms get the parse payload, not classic's `ctx.addIssue`; an issue pushed onto it
+// without `continue` stops the pipe just the same.
+const json = <T extends z.ZodMiniType>(schema: T) =>
+  z.pipe(
+    z.string(),
+    z.transform((text: string, payload): z.output<T> => {
+      const fail = (message: string) => payload.issues.push({ code: 'custom', message, input: text });
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        fail(`not valid JSON: ${(err as Error).message}`);
+        return z.NEVER;
+      }
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) {
+        for (const issue of parsed.error.issues)
+          fail(`${issue.path.join('.') || '(root)'}: ${issue.message}`);
+        return z.NEVER;
+      }
+      return parsed.data;
+    }),
+  );
 
-const positiveNumber = (fallback: number) => z.coerce.number().positive().finite().default(fallback);
-const list = z.string().transform((s) =>
-  s
-    .split(',')
-    .map((x) => x.trim())
-    .filter((x) => x.length > 0),
+const positiveNumber = (fallback: number) => z._default(z.coerce.number().check(z.positive()), fallback);
+const list = z.pipe(
+  z.string(),
+  z.transform((s: string) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  ),
 );
 
 const TeamBudgetsSchema = z.record(
-  z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'team names are lower-case letters, digits and -'),
-  z
-    .object({ monthlyUsd: z.number().min(0).finite().optional(), weight: z.number().positive().optional() })
-    .strict(),
+  z.string().check(z.regex(/^[a-z0-9][a-z0-9-]*$/, 'team names are lower-case letters, digits and -')),
+  z.strictObject({
+    monthlyUsd: z.optional(z.number().check(z.minimum(0))),
+    weight: z.optional(z.number().check(z.positive())),
+  }),
 );
 
 const LaunchTemplateSchema = z.union([
-  z.object({ id: z.string().regex(/^lt-[0-9a-f]{8,17}$/), version: z.string().default('$Latest') }).strict(),
-  z.object({ name: z.string().min(3).max(128), version: z.string().default('$Latest') }).strict(),
+  z.strictObject({
+    id: z.string().check(z.regex(/^lt-[0-9a-f]{8,17}$/)),
+    version: z._default(z.string(), '$Latest'),
+  }),
+  z.strictObject({
+    name: z.string().check(z.minLength(3), z.maxLength(128)),
+    version: z._default(z.string(), '$Latest'),
+  }),
 ]);
 
 const url = z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' });
 
 const EnvSchema = z.object({
-  [ENV.region]: z.string().regex(REGION, 'must be an AWS region code like us-east-1'),
-  [ENV.endpoint]: url.optional(),
-  [ENV.table]: z.string().min(3).max(255),
-  [ENV.eventsTable]: z.string().min(3).max(255),
-  [ENV.queueUrl['job-requests']]: url.optional(),
-  [ENV.queueUrl.provision]: url.optional(),
-  [ENV.queueUrl['job-events']]: url.optional(),
-  [ENV.queueUrl['ec2-events']]: url.optional(),
-  [ENV.regions]: list
-    .pipe(z.array(z.string().regex(REGION, 'each must be an AWS region code like us-east-1')))
-    .optional(),
-  [ENV.quotas]: json(z.unknown()).optional(),
+  [ENV.region]: z.string().check(z.regex(REGION, 'must be an AWS region code like us-east-1')),
+  [ENV.endpoint]: z.optional(url),
+  [ENV.table]: z.string().check(z.minLength(3), z.maxLength(255)),
+  [ENV.eventsTable]: z.string().check(z.minLength(3), z.maxLength(255)),
+  [ENV.queueUrl['job-requests']]: z.optional(url),
+  [ENV.queueUrl.provision]: z.optional(url),
+  [ENV.queueUrl['job-events']]: z.optional(url),
+  [ENV.queueUrl['ec2-events']]: z.optional(url),
+  [ENV.regions]: z.optional(
+    z.pipe(
+      list,
+      z.array(z.string().check(z.regex(REGION, 'each must be an AWS region code like us-east-1'))),
+    ),
+  ),
+  [ENV.quotas]: z.optional(json(z.unknown())),
   [ENV.defaultMonthlyBudgetUsd]: positiveNumber(100_000),
-  [ENV.teamBudgets]: json(TeamBudgetsSchema).optional(),
-  [ENV.launchTemplate]: json(LaunchTemplateSchema).optional(),
-  [ENV.subnetIds]: list
-    .pipe(z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'each must be a subnet id')))
-    .optional(),
-  [ENV.maxPendingJobs]: z.coerce.number().int().min(1).max(100_000).default(2_000),
+  [ENV.teamBudgets]: z.optional(json(TeamBudgetsSchema)),
+  [ENV.launchTemplate]: z.optional(json(LaunchTemplateSchema)),
+  [ENV.subnetIds]: z.optional(
+    z.pipe(list, z.array(z.string().check(z.regex(/^subnet-[0-9a-f]+$/, 'each must be a subnet id')))),
+  ),
+  [ENV.maxPendingJobs]: z._default(z.coerce.number().check(z.int(), z.minimum(1), z.maximum(100_000)), 2_000),
   [ENV.solveTimeLimitSeconds]: positiveNumber(20),
   [ENV.unavailableTtlMinutes]: positiveNumber(5),
   [ENV.stuckAfterMinutes]: positiveNumber(15),
   [ENV.runtimeFactor]: positiveNumber(2),
-  [ENV.overrunAction]: z.enum(['alert', 'terminate']).default('alert'),
-  [ENV.budgetPolicy]: z
-    .enum(BUDGET_POLICIES as [BudgetGuardPolicy, ...BudgetGuardPolicy[]], {
+  [ENV.overrunAction]: z._default(z.enum(['alert', 'terminate']), 'alert'),
+  [ENV.budgetPolicy]: z._default(
+    z.enum(BUDGET_POLICIES as [BudgetGuardPolicy, ...BudgetGuardPolicy[]], {
       error: `must be one of ${BUDGET_POLICIES.join(', ')}`,
-    })
-    .default('alert-only'),
-  [ENV.budgetThresholds]: list
-    .pipe(
+    }),
+    'alert-only',
+  ),
+  // zod 4 numbers reject NaN and Infinity, so a word or "Infinity" in the list fails the number check.
+  [ENV.budgetThresholds]: z._default(
+    z.pipe(
+      list,
       z
         .array(
           z.coerce
             .number<string>({ error: 'each must be a number, e.g. 0.8,1' })
-            .finite('each must be a number, e.g. 0.8,1')
-            .positive('each must be a fraction of the budget > 0, e.g. 0.8,1'),
+            .check(z.positive('each must be a fraction of the budget > 0, e.g. 0.8,1')),
         )
-        .min(1, 'must list at least one fraction, e.g. 0.8,1'),
-    )
-    .default([0.8, 1]),
+        .check(z.minLength(1, 'must list at least one fraction, e.g. 0.8,1')),
+    ),
+    [0.8, 1],
+  ),
 });
 
 /** Thrown at cold start when the environment is wrong; names every bad variable. */

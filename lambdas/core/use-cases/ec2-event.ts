@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { FieldIssue } from '../job-request.js';
 import { toFieldIssues } from '../job-request.js';
 
@@ -7,18 +7,24 @@ import { toFieldIssues } from '../job-request.js';
  * (the whole EventBridge envelope is the SQS message body).
  */
 
-const Envelope = z
-  .object({
-    id: z.string().min(1),
-    'detail-type': z.string().min(1),
-    source: z.literal('aws.ec2', { message: 'must be aws.ec2' }),
-    time: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
-    region: z.string().min(1),
-    detail: z.record(z.string(), z.unknown()),
-  })
-  .loose();
+const nonEmpty = z.string().check(z.minLength(1));
 
-const InstanceId = z.string().regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id like i-0123456789abcdef0');
+const Envelope = z.looseObject({
+  id: nonEmpty,
+  'detail-type': nonEmpty,
+  source: z.literal('aws.ec2', { message: 'must be aws.ec2' }),
+  time: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }),
+  region: nonEmpty,
+  detail: z.record(z.string(), z.unknown()),
+});
+
+const InstanceId = z
+  .string()
+  .check(z.regex(/^i-[0-9a-f]{8,17}$/, 'must be an instance id like i-0123456789abcdef0'));
+
+const StateChangeDetail = z.looseObject({ 'instance-id': InstanceId, state: nonEmpty });
+const SpotInterruptionDetail = z.looseObject({ 'instance-id': InstanceId, 'instance-action': nonEmpty });
+const RebalanceDetail = z.looseObject({ 'instance-id': InstanceId });
 
 export type Ec2Event =
   | {
@@ -75,10 +81,7 @@ export const parseEc2Event = (body: string): Ec2EventParse => {
   const base = { time: new Date(Date.parse(e.time)).toISOString(), region: e.region };
   const detailType = e['detail-type'];
   if (detailType === STATE_CHANGE) {
-    const d = z
-      .object({ 'instance-id': InstanceId, state: z.string().min(1) })
-      .loose()
-      .safeParse(e.detail);
+    const d = StateChangeDetail.safeParse(e.detail);
     if (!d.success) return fail(d.error.issues, 'detail');
     return {
       ok: true,
@@ -86,10 +89,7 @@ export const parseEc2Event = (body: string): Ec2EventParse => {
     };
   }
   if (detailType === SPOT_INTERRUPTION) {
-    const d = z
-      .object({ 'instance-id': InstanceId, 'instance-action': z.string().min(1) })
-      .loose()
-      .safeParse(e.detail);
+    const d = SpotInterruptionDetail.safeParse(e.detail);
     if (!d.success) return fail(d.error.issues, 'detail');
     return {
       ok: true,
@@ -102,7 +102,7 @@ export const parseEc2Event = (body: string): Ec2EventParse => {
     };
   }
   if (detailType === REBALANCE) {
-    const d = z.object({ 'instance-id': InstanceId }).loose().safeParse(e.detail);
+    const d = RebalanceDetail.safeParse(e.detail);
     if (!d.success) return fail(d.error.issues, 'detail');
     return { ok: true, value: { kind: 'rebalance', instanceId: d.data['instance-id'], ...base } };
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type FieldIssue, toFieldIssues } from '../job-request.js';
 
 /**
@@ -8,43 +8,39 @@ import { type FieldIssue, toFieldIssues } from '../job-request.js';
 
 const JOB_ID = z
   .string()
-  .min(1)
-  .max(128)
-  .regex(
-    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
-    'must start with a letter or digit and contain only A-Z a-z 0-9 . _ : -',
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(
+      /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+      'must start with a letter or digit and contain only A-Z a-z 0-9 . _ : -',
+    ),
   );
 
 /** solve → provision: launch the capacity of one allocation. */
-export const ProvisionMessageSchema = z
-  .object({
-    jobId: JOB_ID,
-    allocationId: z.string().min(1).max(64),
-  })
-  .strict();
+export const ProvisionMessageSchema = z.strictObject({
+  jobId: JOB_ID,
+  allocationId: z.string().check(z.minLength(1), z.maxLength(64)),
+});
 export type ProvisionMessage = z.output<typeof ProvisionMessageSchema>;
 
-const REASON = z.string().min(1).max(1000);
+const REASON = z.string().check(z.minLength(1), z.maxLength(1000));
 
 /** A running job (or its owner) reports that the workload ended. */
-export const CompleteMessageSchema = z
-  .object({
-    type: z.literal('complete'),
-    jobId: JOB_ID,
-    /** True when the workload failed; the job ends FAILED instead of SUCCEEDED. */
-    failed: z.boolean().default(false),
-    reason: REASON.optional(),
-  })
-  .strict();
+export const CompleteMessageSchema = z.strictObject({
+  type: z.literal('complete'),
+  jobId: JOB_ID,
+  /** True when the workload failed; the job ends FAILED instead of SUCCEEDED. */
+  failed: z._default(z.boolean(), false),
+  reason: z.optional(REASON),
+});
 
 /** The owner withdraws a job; any capacity it holds is terminated. */
-export const CancelMessageSchema = z
-  .object({
-    type: z.literal('cancel'),
-    jobId: JOB_ID,
-    reason: REASON,
-  })
-  .strict();
+export const CancelMessageSchema = z.strictObject({
+  type: z.literal('cancel'),
+  jobId: JOB_ID,
+  reason: REASON,
+});
 
 /** Everything the job-events queue carries. */
 export const JobEventMessageSchema = z.discriminatedUnion('type', [
@@ -57,7 +53,7 @@ export type JobEventMessageInput = z.input<typeof JobEventMessageSchema>;
 export type MessageParse<T> = { ok: true; value: T } | { ok: false; issues: readonly FieldIssue[] };
 
 const parseWith =
-  <T>(schema: z.ZodType<T>) =>
+  <T>(schema: z.ZodMiniType<T>) =>
   (body: string): MessageParse<T> => {
     let value: unknown;
     try {
