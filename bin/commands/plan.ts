@@ -2,10 +2,22 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../../lambdas/core/fair-weight.js';
 import type { FieldIssue } from '../../lambdas/core/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
+import {
+  LedgerParseError,
+  type LedgerUsage,
+  ledgerTextLines,
+  parseLedgerLines,
+} from '../../lambdas/core/ledger-export.js';
 import type { PriceBook } from '../../lambdas/core/offer.js';
-import { formatPlanCsv, formatPlanTable, planToJson } from '../../lambdas/core/plan-format.js';
+import {
+  formatPlanCsv,
+  formatPlanTable,
+  type PlanHistoryView,
+  planToJson,
+} from '../../lambdas/core/plan-format.js';
 import {
   type Budgets,
   type InputResult,
@@ -17,11 +29,14 @@ import {
   teamWeight,
 } from '../../lambdas/core/plan-inputs.js';
 import { solvePlan, type TeamTerms } from '../../lambdas/core/solve-plan.js';
+import { historyWeights, usageHistory, vcpusByInstanceType } from '../../lambdas/core/usage-history.js';
 
 /** What the command needs from the process; tests pass their own. */
 export interface PlanCommandIo {
   readonly readText?: (path: string) => Promise<string>;
   readonly write?: (text: string) => void;
+  /** Warnings (standard error). @default process.stderr.write */
+  readonly warn?: (text: string) => void;
   /** The planning instant when `--now` is not given. @default Date.now */
   readonly now?: () => number;
   readonly priceBook?: () => PriceBook;
@@ -39,6 +54,8 @@ interface PlanOptions {
   regions?: string;
   format: string;
   now?: string;
+  history?: string;
+  halfLifeHours?: string;
 }
 
 const fail = (command: Command, message: string): never => {
@@ -65,9 +82,18 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
       '--now <iso>',
       'planning instant (ISO 8601 with Z or offset); deadlines count from it; default: now',
     )
+    .option(
+      '--history <file>',
+      'ledger export (JSONL) whose usage records lower the fair-share weight of teams that used a lot recently',
+    )
+    .option(
+      '--half-life-hours <n>',
+      `half-life of past usage with --history (default ${DEFAULT_USAGE_HALF_LIFE_HOURS}, one week)`,
+    )
     .action(async (opts: PlanOptions, command: Command) => {
       const read = io.readText ?? ((path: string) => readFile(path, 'utf8'));
       const write = io.write ?? ((text: string) => process.stdout.write(text));
+      const warn = io.warn ?? ((text: string) => process.stderr.write(text));
       if (!(FORMATS as readonly string[]).includes(opts.format))
         fail(command, `--format must be one of ${FORMATS.join(', ')}; got "${opts.format}"`);
       let nowMs = (io.now ?? Date.now)();
@@ -75,6 +101,13 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
         nowMs = Date.parse(opts.now);
         if (!/[zZ]|[+-]\d\d:\d\d$/.test(opts.now) || Number.isNaN(nowMs))
           fail(command, `--now must be an ISO 8601 date-time with Z or an offset; got "${opts.now}"`);
+      }
+      let halfLifeHours = DEFAULT_USAGE_HALF_LIFE_HOURS;
+      if (opts.halfLifeHours !== undefined) {
+        if (opts.history === undefined) fail(command, '--half-life-hours needs --history <ledger.jsonl>');
+        halfLifeHours = Number(opts.halfLifeHours);
+        if (!/^\d+(\.\d+)?$/.test(opts.halfLifeHours.trim()) || !(halfLifeHours > 0))
+          fail(command, `--half-life-hours must be a number of hours > 0; got "${opts.halfLifeHours}"`);
       }
       let regions: string[] | undefined;
       if (opts.regions !== undefined) {
@@ -125,6 +158,40 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
         });
       }
       const priceBook = (io.priceBook ?? loadStaticPriceBook)();
+
+      let history: PlanHistoryView | undefined;
+      let samples: ReturnType<typeof usageHistory>['samples'] | undefined;
+      if (opts.history !== undefined) {
+        const usage: LedgerUsage[] = [];
+        try {
+          const lines = ledgerTextLines(await readInput('--history', opts.history));
+          for await (const record of parseLedgerLines(lines, opts.history))
+            if (record.kind === 'usage') usage.push(record);
+        } catch (error) {
+          if (error instanceof LedgerParseError) fail(command, `invalid --history ${error.message}`);
+          throw error;
+        }
+        const folded = usageHistory(usage, { vcpus: vcpusByInstanceType(priceBook), nowMs, halfLifeHours });
+        if (folded.unknownInstanceTypes.size > 0) {
+          const types = [...folded.unknownInstanceTypes].map(([type, n]) => `${type} (${n})`).join(', ');
+          const left = [...folded.unknownInstanceTypes.values()].reduce((a, b) => a + b, 0);
+          warn(
+            `qm plan: warning: --history ${opts.history}: ${left} usage interval(s) left out, their instance type is not in price book ${priceBook.id} so their vCPUs are unknown: ${types}\n`,
+          );
+        }
+        samples = folded.samples;
+        history = {
+          halfLifeHours,
+          teams: historyWeights(
+            new Map(
+              [...teams].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([t, v]) => [t, v.weight]),
+            ),
+            samples,
+            nowMs,
+            halfLifeHours,
+          ),
+        };
+      }
       const solver = await HighsMilpSolver.create();
       const plan = solvePlan(
         {
@@ -138,10 +205,11 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
           teams,
           nowMs,
           ...(regions !== undefined ? { regions } : {}),
+          ...(samples !== undefined ? { history: samples, halfLifeHours } : {}),
         },
         solver,
       );
-      if (opts.format === 'json') write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
+      if (opts.format === 'json') write(`${JSON.stringify(planToJson(plan, history), null, 2)}\n`);
       else if (opts.format === 'csv') write(`${formatPlanCsv(plan)}\n`);
-      else write(`${formatPlanTable(plan)}\n`);
+      else write(`${formatPlanTable(plan, history)}\n`);
     });

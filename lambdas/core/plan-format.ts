@@ -1,10 +1,20 @@
 import { csvLine } from './csv.js';
 import type { Plan } from './plan.js';
+import type { HistoryWeight } from './usage-history.js';
+
+/** Past usage behind a plan's fair-share weights, when the plan was given a history. */
+export interface PlanHistoryView {
+  readonly halfLifeHours: number;
+  /** Every team of the plan, with its configured and effective weight. */
+  readonly teams: readonly HistoryWeight[];
+}
 
 const usd = (v: number): string =>
   v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const price = (v: number): string => v.toFixed(4);
 const hours = (v: number): string => v.toFixed(2);
+/** Configured weights print as given; effective ones (after past usage) to three decimals. */
+const weightText = (v: number): string => String(Number(v.toFixed(3)));
 
 /** Renders rows as an aligned text table; numeric-looking columns are right-aligned. */
 export const textTable = (headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string => {
@@ -20,8 +30,12 @@ export const textTable = (headers: readonly string[], rows: ReadonlyArray<readon
   return [fmt(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
 };
 
-/** The human view of a plan: allocations, waiting jobs with reasons, fair share, totals. */
-export const formatPlanTable = (plan: Plan): string => {
+/**
+ * The human view of a plan: allocations, waiting jobs with reasons, fair share, totals. With a
+ * history, a section after the fair share shows each team's configured weight, decayed past usage
+ * and the effective weight the fair share used.
+ */
+export const formatPlanTable = (plan: Plan, history?: PlanHistoryView): string => {
   const out: string[] = [];
   out.push(
     `Price book ${plan.priceBook.id} (${plan.priceBook.source}, as of ${plan.priceBook.asOf}); solver ${plan.solver.method} [${plan.solver.status}]`,
@@ -61,7 +75,7 @@ export const formatPlanTable = (plan: Plan): string => {
       ['team', 'weight', 'resource', 'demand', 'entitlement', 'allocated'],
       plan.fairShare.map((f) => [
         f.team,
-        String(f.weight),
+        weightText(f.weight),
         f.resource,
         f.demand.toFixed(0),
         f.entitlement.toFixed(1),
@@ -69,6 +83,20 @@ export const formatPlanTable = (plan: Plan): string => {
       ]),
     ),
   );
+  if (history !== undefined)
+    out.push(
+      '',
+      `Usage history (half-life ${weightText(history.halfLifeHours)} h)`,
+      textTable(
+        ['team', 'weight', 'decayed vcpu-h', 'effective weight'],
+        history.teams.map((h) => [
+          h.team,
+          weightText(h.weight),
+          h.decayedVcpuHours.toFixed(1),
+          weightText(h.effectiveWeight),
+        ]),
+      ),
+    );
   const t = plan.totals;
   out.push(
     '',
@@ -82,8 +110,11 @@ export const formatPlanTable = (plan: Plan): string => {
   return out.join('\n');
 };
 
-/** The machine view: one JSON object with the documented fields (decision records included). */
-export const planToJson = (plan: Plan) => ({
+/**
+ * The machine view: one JSON object with the documented fields (decision records included), and
+ * `history` (half-life, configured and effective weight per team) when the plan had one.
+ */
+export const planToJson = (plan: Plan, history?: PlanHistoryView) => ({
   priceBook: plan.priceBook,
   allocations: plan.allocations.map((a) => ({
     jobId: a.jobId,
@@ -109,6 +140,9 @@ export const planToJson = (plan: Plan) => ({
     kind: w.binding.kind,
   })),
   fairShare: plan.fairShare,
+  ...(history !== undefined
+    ? { history: { halfLifeHours: history.halfLifeHours, teams: history.teams.map((h) => ({ ...h })) } }
+    : {}),
   totals: plan.totals,
   solver: plan.solver,
   decisions: plan.decisions,
