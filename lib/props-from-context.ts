@@ -20,6 +20,8 @@ export interface QuartermasterContext {
   readonly quotas?: QuotasConfig | string;
   readonly worker?: QuartermasterProps['worker'];
   readonly jobTagKeys?: string[];
+  /** `{ "policy": "stop-admitting", "thresholds": [0.5, 0.9] }`; see `BudgetGuardConfig`. */
+  readonly budgetGuard?: QuartermasterProps['budgetGuard'];
   readonly scheduleMinutes?: {
     solve?: number;
     spotPriceRefresh?: number;
@@ -85,6 +87,7 @@ export const propsFromContext = (
     ...(quotas === undefined ? {} : { quotas }),
     ...(ctx.worker === undefined ? {} : { worker: ctx.worker }),
     ...(ctx.jobTagKeys === undefined ? {} : { jobTagKeys: ctx.jobTagKeys }),
+    ...(ctx.budgetGuard === undefined ? {} : { budgetGuard: ctx.budgetGuard }),
   };
   return {
     props,

@@ -1,6 +1,9 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
+import type { BudgetPolicy as BudgetGuardPolicy } from '../lambdas/core/metering-budget.js';
+
+export type { BudgetGuardPolicy };
 
 /** A team the solver shares capacity and money between. */
 export interface TeamConfig {
@@ -75,6 +78,23 @@ export interface SchedulesConfig {
   readonly monthlyExportDay?: number;
 }
 
+/** What the budget guard does as a team's spend (settled plus accrued) nears its monthly budget. */
+export interface BudgetGuardConfig {
+  /**
+   * Once spend reaches the largest threshold: `alert-only` (log and count), `stop-admitting`
+   * (solve allocates nothing more to the team) or `terminate-lowest-priority` (reconcile also
+   * stops the team's lowest-priority running job).
+   * @default 'alert-only'
+   */
+  readonly policy?: BudgetGuardPolicy;
+  /**
+   * Fractions of the budget that raise an alert (`BudgetAlert`); the policy applies from the
+   * largest. Each a finite number > 0; at least one.
+   * @default [0.8, 1]
+   */
+  readonly thresholds?: readonly number[];
+}
+
 /** Properties of the {@link Quartermaster} construct. Every optional one documents its default. */
 export interface QuartermasterProps {
   /**
@@ -105,6 +125,11 @@ export interface QuartermasterProps {
    * @default - no quota limits (`defaultVcpus: null`): the solver trusts EC2 to refuse
    */
   readonly quotas?: QuotasConfig;
+  /**
+   * The budget guard of solve and reconcile (`QM_BUDGET_POLICY`, `QM_BUDGET_THRESHOLDS`).
+   * @default - {@link BudgetGuardConfig}'s defaults: alert only, at 80 % and 100 % of a budget
+   */
+  readonly budgetGuard?: BudgetGuardConfig;
   /**
    * Worker launch settings.
    * @default - no launch permissions are granted and jobs cannot be provisioned

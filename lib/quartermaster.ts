@@ -48,7 +48,7 @@ import {
   acknowledgeWildcardResources,
 } from './nag-suppressions.js';
 import type { QuartermasterProps } from './quartermaster-props.js';
-import { type ResolvedConfig, resolveProps, teamBudgetsJson } from './resolve-props.js';
+import { budgetThresholdsEnv, type ResolvedConfig, resolveProps, teamBudgetsJson } from './resolve-props.js';
 
 /** The repository root: `lambdas/` and `package-lock.json` live there. */
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -419,6 +419,11 @@ export class Quartermaster extends Construct {
       env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
     }
     if (name === 'solve' && config.quotas !== undefined) env[ENV.quotas] = JSON.stringify(config.quotas);
+    // Both apply the budget guard: solve stops admitting, reconcile alerts and terminates.
+    if (name === 'solve' || name === 'reconcile') {
+      env[ENV.budgetPolicy] = config.budgetGuard.policy;
+      env[ENV.budgetThresholds] = budgetThresholdsEnv(config.budgetGuard.thresholds);
+    }
     if (name === 'provision' && config.worker !== undefined) {
       env[ENV.launchTemplate] = JSON.stringify(config.worker.launchTemplate);
       env[ENV.subnetIds] = config.worker.subnetIds.join(',');

@@ -1,8 +1,11 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { JOB_COST_CENTER_TAG } from '../lambdas/core/managed-tags.js';
+import { BUDGET_POLICIES } from '../lambdas/core/metering-budget.js';
 import { parseQuotas } from '../lambdas/core/plan-inputs.js';
 import type {
+  BudgetGuardConfig,
+  BudgetGuardPolicy,
   QuartermasterProps,
   QuotasConfig,
   TeamConfig,
@@ -34,6 +37,7 @@ export interface ResolvedConfig {
   readonly quotas: QuotasConfig | undefined;
   readonly worker: WorkerConfig | undefined;
   readonly jobTagKeys: readonly string[];
+  readonly budgetGuard: { readonly policy: BudgetGuardPolicy; readonly thresholds: readonly number[] };
   readonly schedules: {
     readonly solve: Duration;
     readonly spotPriceRefresh: Duration;
@@ -58,7 +62,9 @@ const TAG_KEY = /^[\p{L}\p{N}\p{Zs}_.:/=+\-@]{1,128}$/u;
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
 const show = (value: unknown): string => {
-  if (typeof value === 'number' || typeof value === 'string') return JSON.stringify(value);
+  // String(), not JSON: JSON shows NaN and Infinity as null, hiding what was received.
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
   try {
     return JSON.stringify(value);
@@ -142,6 +148,32 @@ const checkQuotas = (quotas: QuotasConfig | undefined, problems: string[]): void
   }
 };
 
+/** The guard the handlers apply when `QM_BUDGET_POLICY` / `QM_BUDGET_THRESHOLDS` are unset. */
+export const DEFAULT_BUDGET_GUARD = { policy: 'alert-only', thresholds: [0.8, 1] } as const;
+
+const checkBudgetGuard = (guard: BudgetGuardConfig | undefined, problems: string[]): void => {
+  if (guard === undefined) return;
+  if (guard.policy !== undefined && !BUDGET_POLICIES.includes(guard.policy)) {
+    problems.push(`budgetGuard.policy: ${show(guard.policy)} must be one of ${BUDGET_POLICIES.join(', ')}`);
+  }
+  if (guard.thresholds === undefined) return;
+  if (!Array.isArray(guard.thresholds) || guard.thresholds.length === 0) {
+    problems.push(`budgetGuard.thresholds: at least one fraction is required, got ${show(guard.thresholds)}`);
+    return;
+  }
+  guard.thresholds.forEach((t, i) => {
+    if (!(typeof t === 'number' && Number.isFinite(t) && t > 0)) {
+      problems.push(
+        `budgetGuard.thresholds[${i}]: ${show(t)} must be a fraction of the budget > 0, e.g. 0.8`,
+      );
+    }
+  });
+};
+
+/** `QM_BUDGET_THRESHOLDS` as `lambdas/handlers/config.ts` reads it: comma-separated numbers. */
+export const budgetThresholdsEnv = (thresholds: readonly number[]): string =>
+  thresholds.map(String).join(',');
+
 const wholeMinutes = (where: string, value: Duration, problems: string[]): void => {
   const seconds = value.toSeconds();
   if (seconds < 60 || seconds % 60 !== 0) {
@@ -200,6 +232,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
   }
   checkQuotas(props.quotas, problems);
   checkWorker(props.worker, problems);
+  checkBudgetGuard(props.budgetGuard, problems);
   const jobTagKeys = props.jobTagKeys ?? [JOB_COST_CENTER_TAG];
   jobTagKeys.forEach((key, i) => {
     if (!TAG_KEY.test(key)) problems.push(`jobTagKeys[${i}]: ${show(key)} is not a valid EC2 tag key`);
@@ -259,6 +292,10 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
     quotas: props.quotas,
     worker: props.worker,
     jobTagKeys,
+    budgetGuard: {
+      policy: props.budgetGuard?.policy ?? DEFAULT_BUDGET_GUARD.policy,
+      thresholds: [...(props.budgetGuard?.thresholds ?? DEFAULT_BUDGET_GUARD.thresholds)],
+    },
     schedules,
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
