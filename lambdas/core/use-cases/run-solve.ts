@@ -6,15 +6,23 @@ import {
   NotFoundError,
   VersionConflictError,
 } from '../errors.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../fair-weight.js';
 import type { JobState } from '../job-state.js';
 import { type BudgetGuardConfig, decideBudgetActions, type RunningJob } from '../metering-budget.js';
 import type { MilpSolver } from '../milp.js';
 import type { PriceBook, QuotaClass } from '../offer.js';
 import type { WaitingJob } from '../plan.js';
 import { type Quotas, quotaLimit } from '../plan-inputs.js';
-import type { Clock, JobQueues, JobRecord, Ledger } from '../ports.js';
+import type { Clock, JobQueues, JobRecord, Ledger, UsageRecord } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { solvePlan, type TeamTerms } from '../solve-plan.js';
+import {
+  type HistoryWeight,
+  historyPeriods,
+  historyWeights,
+  usageHistory,
+  vcpusByInstanceType,
+} from '../usage-history.js';
 import { allocationIdFor } from './allocation-id.js';
 import { accruedUsd } from './reconcile-budgets.js';
 import { type MessageFactory, sendAll } from './send-messages.js';
@@ -53,6 +61,12 @@ export interface RunSolveDeps {
    * allocation this run. @default alert-only (admission limited only by the money left)
    */
   readonly budgetGuard?: BudgetGuardConfig;
+  /**
+   * Half-life of past usage in the fair share: a team's weight shrinks with the vCPU-hours its
+   * instances ran recently (usage intervals in the ledger, decayed by this half-life).
+   * @default DEFAULT_USAGE_HALF_LIFE_HOURS (168, one week)
+   */
+  readonly usageHalfLifeHours?: number;
 }
 
 export interface SolveReport {
@@ -69,6 +83,13 @@ export interface SolveReport {
   /** Unexpected per-job failures (storage errors); the job stays PENDING for the next run. */
   readonly errors: readonly { readonly jobId: string; readonly error: Error }[];
   readonly solver: { readonly method: string; readonly status: string } | null;
+  /** The past usage the fair share weighed; absent when nothing was pending. */
+  readonly usageHistory?: {
+    readonly halfLifeHours: number;
+    readonly teams: readonly HistoryWeight[];
+    /** Usage intervals left out because the price book does not know their type's vCPUs, per type. */
+    readonly unknownInstanceTypes: Readonly<Record<string, number>>;
+  };
 }
 
 /** States in which an allocation holds quota. */
@@ -100,6 +121,33 @@ const vcpusInUse = async (ledger: Ledger): Promise<Map<string, number>> => {
     }
   }
   return used;
+};
+
+/**
+ * Usage intervals of the teams that started in the given months. Intervals are stored under the
+ * month they started in, so the months of the history window (`historyPeriods`) hold everything in
+ * it, except an instance still running from before the window's first month: a run longer than the
+ * window (56 days at the default half-life), whose older part would count almost nothing anyway.
+ */
+const recentUsage = async (
+  ledger: Ledger,
+  teams: readonly string[],
+  periods: readonly string[],
+): Promise<UsageRecord[]> => {
+  const usage: UsageRecord[] = [];
+  for (const team of teams)
+    for (const period of periods) {
+      let cursor: string | undefined;
+      do {
+        const page = await ledger.listUsageByTeamAndPeriod(team, period, {
+          limit: PAGE,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        usage.push(...page.items);
+        cursor = page.cursor;
+      } while (cursor !== undefined);
+    }
+  return usage;
 };
 
 const isLost = (err: unknown): err is Error =>
@@ -190,6 +238,15 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
     if (terms !== undefined) teams.set(team, { ...terms, remainingUsd: 0 });
   }
 
+  // Past usage lowers the fair-share weight of the teams that ran most recently (ADR 0006).
+  const nowMs = now.getTime();
+  const halfLifeHours = deps.usageHalfLifeHours ?? DEFAULT_USAGE_HALF_LIFE_HOURS;
+  const teamNames = [...teams.keys()].sort();
+  const history = usageHistory(
+    await recentUsage(deps.ledger, teamNames, historyPeriods(nowMs, halfLifeHours)),
+    { vcpus: vcpusByInstanceType(priceBook), nowMs, halfLifeHours },
+  );
+
   const byId = new Map(pending.map((j) => [j.jobId, j]));
   const plan = solvePlan(
     {
@@ -206,7 +263,9 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
         return Math.max(0, limit - (used.get(`${region}|${cls}`) ?? 0));
       },
       teams,
-      nowMs: now.getTime(),
+      nowMs,
+      history: history.samples,
+      halfLifeHours,
       unavailableOfferIds: new Set(unavailable.map((u) => u.offerId)),
       ...(deps.regions === undefined ? {} : { regions: deps.regions }),
       ...(deps.costModel === undefined ? {} : { config: deps.costModel }),
@@ -263,5 +322,15 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
     waiting: plan.waiting,
     errors,
     solver: plan.solver,
+    usageHistory: {
+      halfLifeHours,
+      teams: historyWeights(
+        new Map(teamNames.map((t) => [t, teams.get(t)?.weight ?? 1])),
+        history.samples,
+        nowMs,
+        halfLifeHours,
+      ),
+      unknownInstanceTypes: Object.fromEntries(history.unknownInstanceTypes),
+    },
   };
 };
