@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/fair-weight.js';
 import { BUDGET_POLICIES, type BudgetPolicy as BudgetGuardPolicy } from '../core/metering-budget.js';
 import type { Quotas } from '../core/plan-inputs.js';
 import { parseQuotas } from '../core/plan-inputs.js';
@@ -36,6 +37,7 @@ export const ENV = {
   overrunAction: 'QM_OVERRUN_ACTION',
   budgetPolicy: 'QM_BUDGET_POLICY',
   budgetThresholds: 'QM_BUDGET_THRESHOLDS',
+  usageHalfLifeHours: 'QM_USAGE_HALF_LIFE_HOURS',
 } as const;
 
 const REGION = /^[a-z]{2}(-gov)?-[a-z]+-\d$/;
@@ -144,6 +146,7 @@ const EnvSchema = z.object({
     ),
     [0.8, 1],
   ),
+  [ENV.usageHalfLifeHours]: positiveNumber(DEFAULT_USAGE_HALF_LIFE_HOURS),
 });
 
 /** Thrown at cold start when the environment is wrong; names every bad variable. */
@@ -179,6 +182,8 @@ export interface HandlerConfig {
   readonly budgetPolicy: BudgetGuardPolicy;
   /** Fractions of a team's budget that raise an alert; enforcement starts at the largest. */
   readonly budgetThresholds: readonly number[];
+  /** Half-life of past usage in the solver's fair share (ADR 0006). */
+  readonly usageHalfLifeHours: number;
 }
 
 /**
@@ -249,5 +254,6 @@ export const loadConfig = (
     overrunAction: e[ENV.overrunAction],
     budgetPolicy: e[ENV.budgetPolicy],
     budgetThresholds: e[ENV.budgetThresholds],
+    usageHalfLifeHours: e[ENV.usageHalfLifeHours],
   };
 };

@@ -45,6 +45,11 @@ export const makeHandler = (deps: SolveHandlerDeps) =>
       for (const u of report.unsent) logger.warn('provision message not sent; reconcile will resend', u);
       if (report.waiting.length > 0)
         logger.info('jobs waiting', { byConstraint: waitingByConstraint(report) });
+      const unknownTypes = report.usageHistory?.unknownInstanceTypes ?? {};
+      if (Object.keys(unknownTypes).length > 0)
+        logger.warn('usage of instance types not in the price book left out of the fair-share history', {
+          byInstanceType: unknownTypes,
+        });
       metrics.addMetric('JobsAllocated', MetricUnit.Count, report.allocated.length);
       metrics.addMetric('JobsWaiting', MetricUnit.Count, report.waiting.length);
       if (report.priceBookSource === 'fallback')
@@ -77,6 +82,7 @@ export const handler = lazyHandler(async () => {
     regions: config.regions,
     maxPendingJobs: config.maxPendingJobs,
     timeLimitSeconds: config.solveTimeLimitSeconds,
+    usageHalfLifeHours: config.usageHalfLifeHours,
     budgetGuard: { policy: config.budgetPolicy, thresholds: config.budgetThresholds },
     obs: createObservability('solve'),
   });
