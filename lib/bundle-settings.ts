@@ -24,8 +24,8 @@ export const BUNDLE_TARGET = 'node22';
 /**
  * Nothing is left out: the AWS SDK v3 is bundled (minified, tree-shaken) although the
  * `nodejs22.x` runtime ships one. It pins the SDK version the tests ran against, and a bundled
- * SDK imported about 3× faster than the runtime-style `node_modules` SDK in `npm run bench:bundle`
- * (docs/adr/0008-infrastructure.md has the figures).
+ * SDK imported 2–5× faster than the runtime-style `node_modules` SDK in `npm run bench:bundle`
+ * (`--external-sdk`; docs/adr/0008-infrastructure.md has the figures).
  */
 export const EXTERNAL_MODULES: readonly string[] = [];
 
