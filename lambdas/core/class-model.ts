@@ -43,6 +43,17 @@ export interface ModelLimits {
   readonly budget: (team: string) => number | null;
 }
 
+/**
+ * A set of classes whose placed jobs must add up to between `lower` and `upper`: an earlier tier's
+ * jobs of one team, whose count is settled while which of them run stays open.
+ */
+export interface ModelGroup {
+  readonly name: string;
+  readonly lower: number;
+  readonly upper: number;
+  readonly slotIds: ReadonlySet<number>;
+}
+
 export interface ClassColumn {
   readonly entry: ModelEntry;
   readonly cand: Candidate;
@@ -89,6 +100,7 @@ export const buildClassModel = (
   objective: 'admit' | 'cost',
   fairCaps: ReadonlyMap<string, ReadonlyMap<string, number>> = new Map(),
   teamRank: ReadonlyMap<string, number> = new Map(),
+  groups: readonly ModelGroup[] = [],
 ): { model: MilpModel; columns: ClassColumn[] } => {
   const columns: ClassColumn[] = [];
   const rows: MilpRow[] = [];
@@ -124,6 +136,13 @@ export const buildClassModel = (
       cols: classCols,
       coefs: classCols.map(() => 1),
     });
+  }
+  for (const g of groups) {
+    const cols: number[] = [];
+    columns.forEach(({ entry }, i) => {
+      if (g.slotIds.has(entry.slot.id)) cols.push(i);
+    });
+    rows.push({ name: `group:${g.name}`, lower: g.lower, upper: g.upper, cols, coefs: cols.map(() => 1) });
   }
   rows.push(
     ...upperRows('quota', poolRows),

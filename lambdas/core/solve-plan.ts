@@ -5,6 +5,7 @@ import {
   type ClassSlot,
   countsOf,
   type ModelEntry,
+  type ModelGroup,
   type ModelLimits,
   placedCount,
 } from './class-model.js';
@@ -214,6 +215,34 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       const n = placedCount(placement, s.id);
       return n > 0 ? [{ slot: s, lower: n, upper: n, fresh: false, contender: false }] : [];
     });
+  // Exact path: a settled tier keeps each team's count of admitted jobs, not the choice of which
+  // ones, so a lower tier may swap them (a cheaper job of the same team leaves budget, a smaller
+  // one leaves quota). Fixing the choice let an arbitrary tie between equally many jobs starve
+  // lower tiers (ADR 0003).
+  // A tier whose teams were given fair-share caps keeps each team's count; an uncontended tier
+  // keeps only its total, since which team's jobs make it up was not a fairness decision.
+  const settled = new Map<number, { perTeam: boolean }>();
+  const settledModel = (): { entries: ModelEntry[]; groups: ModelGroup[] } => {
+    const bySlots = new Map<string, { count: number; slots: ClassSlot[] }>();
+    for (const s of feasible) {
+      const tierTerms = settled.get(s.cls.priority);
+      if (tierTerms === undefined || isFree(s) || s.cols.length === 0) continue;
+      const key = tierTerms.perTeam ? `${s.cls.priority}#${s.cls.team}` : `${s.cls.priority}`;
+      const group = bySlots.get(key) ?? { count: 0, slots: [] };
+      group.count += placedCount(placement, s.id);
+      group.slots.push(s);
+      bySlots.set(key, group);
+    }
+    const entries: ModelEntry[] = [];
+    const groups: ModelGroup[] = [];
+    for (const [name, { count, slots: members }] of bySlots) {
+      if (count === 0) continue;
+      for (const slot of members)
+        entries.push({ slot, lower: 0, upper: slot.size, fresh: false, contender: false });
+      groups.push({ name, lower: count, upper: count, slotIds: new Set(members.map((m) => m.id)) });
+    }
+    return { entries, groups };
+  };
 
   for (const tier of tiers) {
     const tierSlots = feasible.filter((s) => s.cls.priority === tier);
@@ -266,17 +295,19 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       if (isFree(s)) addPlaced(freePlacement, s.id, s.cols[0] as Candidate, s.size);
       else if (s.cols.length > 0) contenders.push(s);
     }
-    const earlier = admittedEntries();
     let chosen: ClassPlacement;
     if (exact) {
+      const earlier = settledModel();
       const phaseA = buildClassModel(
         [
-          ...earlier,
+          ...earlier.entries,
           ...contenders.map((s) => ({ slot: s, lower: 0, upper: s.size, fresh: true, contender: true })),
         ],
         limits,
         'admit',
         caps,
+        new Map(),
+        earlier.groups,
       );
       chosen = countsOf(phaseA.columns, run(phaseA.model));
     } else {
@@ -328,21 +359,25 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       // pools (higher weight first on ties), then to the cheapest jobs.
       const rank = leftoverRank(tierSlots, chosen, slots, caps, weightOf);
       const afterA = new Map(contenders.map((s) => [s.id, placedCount(chosen, s.id)]));
-      const keep = feasible.flatMap((s) => {
-        const n = placedCount(chosen, s.id);
-        return s.cls.priority === tier
-          ? isFree(s) || s.cols.length === 0
-            ? []
-            : [{ slot: s, lower: n, upper: s.size, fresh: true, contender: false }]
-          : n > 0
-            ? [{ slot: s, lower: n, upper: n, fresh: false, contender: false }]
-            : [];
-      });
-      const phaseB = buildClassModel(keep, limits, 'admit', new Map(), rank);
+      // Earlier tiers' counts per team come from `placement`; phase A's swaps among them are
+      // open again here, the same freedom under the same counts.
+      const earlier = settledModel();
+      const keep = [
+        ...earlier.entries,
+        ...contenders.map((s) => ({
+          slot: s,
+          lower: placedCount(chosen, s.id),
+          upper: s.size,
+          fresh: true,
+          contender: false,
+        })),
+      ];
+      const phaseB = buildClassModel(keep, limits, 'admit', new Map(), rank, earlier.groups);
       chosen = countsOf(phaseB.columns, run(phaseB.model));
       noteCapsHit(contenders, afterA, caps, capsHit);
     }
     placement = chosen;
+    settled.set(tier, { perTeam: caps.size > 0 });
   }
 
   // Final placement at least cost for the admitted set, and its LP relaxation as the lower bound.
@@ -353,7 +388,8 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
   let mipBound = Number.NEGATIVE_INFINITY;
   if (exact) {
     for (let round = 0; ; round++) {
-      const final = buildClassModel(admittedEntries(), limits, 'cost');
+      const all = settledModel();
+      const final = buildClassModel(all.entries, limits, 'cost', new Map(), new Map(), all.groups);
       relaxedObjective = run(relaxedOf(final.model)).objective;
       const sol = run(final.model);
       mipBound = sol.bound ?? Number.NEGATIVE_INFINITY;

@@ -27,6 +27,13 @@ interface JobSlot {
   readonly emptyReason: string | null;
 }
 
+/** Jobs of a settled tier (and team, where caps decided it) of which exactly `count` are placed. */
+interface JobGroup {
+  readonly name: string;
+  readonly count: number;
+  readonly jobs: ReadonlySet<number>;
+}
+
 const DEFAULT_TEAM: TeamTerms = { weight: 1, remainingUsd: Number.POSITIVE_INFINITY };
 const EPS = 1e-6;
 
@@ -39,6 +46,9 @@ const buildModel = (
   fairCaps: ReadonlyMap<string, ReadonlyMap<string, number>>,
   contenders: ReadonlySet<number>,
   teamRank: ReadonlyMap<string, number> = new Map(),
+  groups: readonly JobGroup[] = [],
+  /** Jobs whose admission earns the reward; earlier tiers' jobs only weigh their cost. */
+  fresh: ReadonlySet<number> = new Set(),
 ): { model: MilpModel; columns: Array<{ slot: JobSlot; cand: Candidate }> } => {
   const columns: Array<{ slot: JobSlot; cand: Candidate }> = [];
   const rows: MilpRow[] = [];
@@ -96,6 +106,13 @@ const buildModel = (
       coefs: jobCols.map(() => 1),
     });
   }
+  for (const g of groups) {
+    const cols: number[] = [];
+    columns.forEach(({ slot }, i) => {
+      if (g.jobs.has(slot.index)) cols.push(i);
+    });
+    rows.push({ name: `group:${g.name}`, lower: g.count, upper: g.count, cols, coefs: cols.map(() => 1) });
+  }
   for (const [pool, r] of poolRows)
     rows.push({
       name: `quota:${pool}`,
@@ -130,7 +147,8 @@ const buildModel = (
   const unit = 1 / ((slots.length + 1) * (ranks + 1));
   columns.forEach(({ slot, cand }, i) => {
     if (objective === 'cost') colCost[i] = cand.expectedCostUsd;
-    else if (fixed.has(slot.index)) colCost[i] = -(cand.expectedCostUsd / costScale) * unit;
+    else if (fixed.has(slot.index) || !fresh.has(slot.index))
+      colCost[i] = -(cand.expectedCostUsd / costScale) * unit;
     else
       colCost[i] = 1 + (teamRank.get(slot.job.team) ?? 0) * unit - (cand.expectedCostUsd / costScale) * unit;
   });
@@ -195,10 +213,34 @@ export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
   const fairLines = new Map<string, FairShareLine>();
   const capsHit = new Map<string, Set<string>>();
   const contendedPools = new Set<string>();
+  // As in the class planner: a settled tier keeps its count of admitted jobs (per team where
+  // fair-share caps decided it), not the choice of which ones.
+  const settled = new Map<number, boolean>();
+  const settledGroups = (): { slots: JobSlot[]; groups: JobGroup[] } => {
+    const byKey = new Map<string, { count: number; members: JobSlot[] }>();
+    for (const s of feasible) {
+      const perTeam = settled.get(s.job.priority);
+      if (perTeam === undefined) continue;
+      const key = perTeam ? `${s.job.priority}#${s.job.team}` : `${s.job.priority}`;
+      const g = byKey.get(key) ?? { count: 0, members: [] };
+      if (admitted.has(s.index)) g.count++;
+      g.members.push(s);
+      byKey.set(key, g);
+    }
+    const slotsOut: JobSlot[] = [];
+    const groups: JobGroup[] = [];
+    for (const [name, g] of byKey) {
+      if (g.count === 0) continue;
+      slotsOut.push(...g.members);
+      groups.push({ name, count: g.count, jobs: new Set(g.members.map((m) => m.index)) });
+    }
+    return { slots: slotsOut, groups };
+  };
 
   for (const tier of tiers) {
     const tierSlots = feasible.filter((s) => s.job.priority === tier);
-    const active = feasible.filter((s) => admitted.has(s.index) || s.job.priority === tier);
+    const earlier = settledGroups();
+    const active = [...earlier.slots, ...tierSlots];
     const tierIds = new Set(tierSlots.map((s) => s.index));
 
     // Fair share: in each pool the tier would overfill, split what is left by water-filling.
@@ -250,13 +292,23 @@ export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
       }
     }
 
-    const phaseA = buildModel(active, admitted, input, 'admit', caps, tierIds);
+    const phaseA = buildModel(
+      active,
+      new Set(),
+      input,
+      'admit',
+      caps,
+      tierIds,
+      new Map(),
+      earlier.groups,
+      tierIds,
+    );
     let chosen = chosenOf(phaseA.columns, run(phaseA.model));
     if (caps.size > 0) {
       // Work-conserving: capacity a capped team could not use goes to whoever can use it.
       // Leftover goes first to the team with the least weighted allocation in the contended
       // pools (higher weight first on ties), then to the cheapest jobs.
-      const keep = new Set(chosen.keys());
+      const keep = new Set([...chosen.keys()].filter((idx) => tierIds.has(idx)));
       const weighted = new Map<string, number>();
       for (const t of new Set(tierSlots.map((s) => s.job.team))) weighted.set(t, 0);
       for (const [idx, c] of chosen) {
@@ -270,7 +322,17 @@ export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
         return (weighted.get(b) ?? 0) / wb - (weighted.get(a) ?? 0) / wa || wa - wb || (a < b ? 1 : -1);
       });
       const rank = new Map(order.map((team, i) => [team, i] as const));
-      const phaseB = buildModel(active, keep, input, 'admit', new Map(), new Set(), rank);
+      const phaseB = buildModel(
+        active,
+        keep,
+        input,
+        'admit',
+        new Map(),
+        new Set(),
+        rank,
+        earlier.groups,
+        tierIds,
+      );
       const afterB = chosenOf(phaseB.columns, run(phaseB.model));
       for (const s of tierSlots) {
         if (!chosen.has(s.index)) {
@@ -286,6 +348,7 @@ export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
       chosen = afterB;
     }
     admitted = new Set(chosen.keys());
+    settled.set(tier, caps.size > 0);
     placement = chosen;
   }
 
@@ -295,10 +358,11 @@ export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
   let final: ReturnType<typeof buildModel>;
   let finalSol: MilpSolution;
   for (let round = 0; ; round++) {
-    const admittedSlots = feasible.filter((s) => admitted.has(s.index));
-    final = buildModel(admittedSlots, admitted, input, 'cost', new Map(), new Set());
+    const all = settledGroups();
+    final = buildModel(all.slots, new Set(), input, 'cost', new Map(), new Set(), new Map(), all.groups);
     finalSol = run(final.model);
     placement = chosenOf(final.columns, finalSol);
+    admitted = new Set(placement.keys());
     const added = topUp(feasible, admitted, placement, input);
     if (added === 0 || round >= 3) break;
   }

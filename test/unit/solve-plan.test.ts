@@ -388,6 +388,94 @@ describe('solvePlan properties', () => {
   });
 });
 
+describe('solvePlan across tiers with a budget', () => {
+  it('swaps which higher-tier job runs when that lets a lower-tier job in, keeping the higher tier its count', () => {
+    // One team, budget 110. Tier 10 can afford one of X (us-east-1, $40) and Y (us-west-2, $80);
+    // Z (tier 1, us-east-1, $20) needs the us-east-1 quota that X would hold. X is the cheaper
+    // pick for tier 10 alone; only Y leaves room for Z.
+    const od = (region: string) => p4de(region, 'on-demand', 40);
+    const job = (jobId: string, priority: number, region: string, hours: number) =>
+      makeJob({
+        jobId,
+        priority,
+        resources: { gpus: 8, gpuModels: ['A100-80GB'], regions: [region] },
+        runtime: { estimatedHours: hours },
+      });
+    const jobs = [job('x', 10, 'us-east-1', 1), job('y', 10, 'us-west-2', 2), job('z', 1, 'us-east-1', 0.5)];
+    const planInput: PlanInput = {
+      jobs,
+      priceBook: makeBook([od('us-east-1'), od('us-west-2')]),
+      quotaLimit: limits({ 'us-east-1|on-demand/P': 96, 'us-west-2|on-demand/P': 96 }),
+      teams: new Map([['vision', { weight: 1, remainingUsd: 110 }]]),
+      nowMs: NOW,
+    };
+    const plan = solvePlan(planInput, solver);
+    expect(plan.allocations.map((a) => a.jobId).sort()).toEqual(['y', 'z']);
+    expect(
+      solvePlanPerJob(planInput, solver)
+        .allocations.map((a) => a.jobId)
+        .sort(),
+    ).toEqual(['y', 'z']);
+  });
+
+  it('matches brute force for one team with a budget: most jobs by priority, then least cost', () => {
+    fc.assert(
+      fc.property(
+        offersArb,
+        jobsArb,
+        quotaArb,
+        fc.integer({ min: 0, max: 4000 }),
+        (offers, rawJobs, quota, budget) => {
+          const jobs = rawJobs.slice(0, 5).map((j) => ({ ...j, team: 'vision' }));
+          const book = makeBook(offers);
+          const plan = solvePlan(
+            {
+              jobs,
+              priceBook: book,
+              quotaLimit: limits(quota),
+              teams: new Map([['vision', { weight: 1, remainingUsd: budget }]]),
+              nowMs: NOW,
+            },
+            solver,
+          );
+          const options = jobs.map((j) => [
+            null,
+            ...candidatesFor(j, { priceBook: book, nowMs: NOW }).candidates,
+          ]);
+          const tiers = [...new Set(jobs.map((j) => j.priority))].sort((a, b) => b - a);
+          let best = null as { key: number[]; cost: number } | null;
+          const pick: Array<(typeof options)[number][number]> = [];
+          const visit = (i: number) => {
+            if (i === jobs.length) {
+              const use = new Map<string, number>();
+              for (const c of pick) if (c) use.set(poolOf(c), (use.get(poolOf(c)) ?? 0) + c.vcpus);
+              for (const [pool, v] of use) if (quota[pool] !== undefined && v > (quota[pool] ?? 0)) return;
+              const cost = pick.reduce((s, c) => s + (c?.expectedCostUsd ?? 0), 0);
+              if (cost > budget + 1e-6) return;
+              const key = tiers.map((t) => pick.filter((c, k) => c && jobs[k]?.priority === t).length);
+              const better =
+                best === null ||
+                compareKeys(key, best.key) > 0 ||
+                (compareKeys(key, best.key) === 0 && cost < best.cost - 1e-9);
+              if (better) best = { key, cost };
+              return;
+            }
+            for (const c of options[i] ?? []) {
+              pick[i] = c;
+              visit(i + 1);
+            }
+          };
+          visit(0);
+          const got = tiers.map((t) => plan.allocations.filter((a) => a.priority === t).length);
+          expect(got).toEqual(best?.key);
+          expect(plan.totals.expectedCostUsd).toBeCloseTo(best?.cost ?? 0, 6);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 describe('fair-share entitlements', () => {
   it('are the water-filling shares of the contended pool', () => {
     const jobs = [
