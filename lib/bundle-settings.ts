@@ -65,7 +65,7 @@ export const RUNTIME_ASSETS: Readonly<Partial<Record<HandlerName, readonly strin
  * files, process, STS web identity, container, IMDS, with STS and SSO clients of its own) becomes
  * the env-only provider: Lambda always passes the role's credentials in `AWS_ACCESS_KEY_ID`,
  * `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, which the chain reads first anyway. Saves
- * ~130 KB and ~30 ms of import per function (docs/adr/0008-infrastructure.md). The CLI and tests,
+ * ~130 KB per function (docs/adr/0008-infrastructure.md). The CLI and tests,
  * run from source, keep the full chain.
  */
 export const BUNDLE_ALIASES: Readonly<Record<string, string>> = {
