@@ -24,7 +24,7 @@ export interface MetricsSink {
 
 /**
  * Logging and metrics of one handler. Tracing is the function's X-Ray active tracing (set by the
- * CDK construct), without Powertools Tracer: the X-Ray SDK it loads cost ~127 KB and ~55 ms of
+ * CDK construct), without Powertools Tracer: the X-Ray SDK it loads cost ~127 KB and 25–55 ms of
  * cold import per function for per-call subsegments of the SDK requests
  * (docs/adr/0008-infrastructure.md, "Tracing").
  */
