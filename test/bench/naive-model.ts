@@ -191,7 +191,19 @@ const round2 = (v: number): number => Math.round(v * 100) / 100;
  * least expected cost. Every plan states a lower bound (the LP relaxation of the final placement
  * model, or the engine's MIP bound if tighter) and its gap.
  */
-export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
+export const solvePlanPerJob = (
+  input: PlanInput,
+  solver: MilpSolver,
+  options: {
+    /**
+     * Whether a lower tier may swap which jobs of a settled tier run (the exact class path's
+     * rule). Without swaps each admitted job stays admitted: the rule of the class planner's
+     * heuristic path, and of both paths before swaps. @default true
+     */
+    readonly tierSwaps?: boolean;
+  } = {},
+): Plan => {
+  const tierSwaps = options.tierSwaps ?? true;
   const ctx = candidateContextOf(input);
   const { run, statuses } = modelRunner(input, solver);
 
@@ -221,7 +233,12 @@ export const solvePlanPerJob = (input: PlanInput, solver: MilpSolver): Plan => {
     for (const s of feasible) {
       const perTeam = settled.get(s.job.priority);
       if (perTeam === undefined) continue;
-      const key = perTeam ? `${s.job.priority}#${s.job.team}` : `${s.job.priority}`;
+      if (!tierSwaps && !admitted.has(s.index)) continue;
+      const key = !tierSwaps
+        ? `job:${s.index}`
+        : perTeam
+          ? `${s.job.priority}#${s.job.team}`
+          : `${s.job.priority}`;
       const g = byKey.get(key) ?? { count: 0, members: [] };
       if (admitted.has(s.index)) g.count++;
       g.members.push(s);
