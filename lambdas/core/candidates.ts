@@ -46,6 +46,8 @@ export interface CandidateContext {
 /** Offers that pass a job's filters, and how many survived each stage (for the empty reason). */
 export interface OfferFilterResult {
   readonly pool: readonly Offer[];
+  /** The quota pool of each offer in `pool` (see `poolOf`), looked up once per filter result. */
+  readonly pools: readonly string[];
   readonly stages: ReadonlyArray<readonly [string, number]>;
 }
 
@@ -119,7 +121,7 @@ const filterOffers = (
     [`every matching offer costs more than the cap of ${cap} USD/h`, survivors[6] ?? 0],
   ];
 
-  return { pool, stages };
+  return { pool, pools: pool.map(poolOfOffer), stages };
 };
 
 /**
@@ -138,6 +140,7 @@ export class PricedOptions {
 
   constructor(
     private readonly offers: readonly Offer[],
+    private readonly pools: readonly string[],
     private readonly costs: Float64Array,
     private readonly hours: Float64Array,
     private readonly onDemand: Float64Array,
@@ -161,7 +164,7 @@ export class PricedOptions {
 
   /** The quota pool of the option at position `i` (see `poolOf`). */
   pool(i: number): string {
-    return poolOfOffer(this.offers[i] as Offer);
+    return this.pools[i] ?? poolOfOffer(this.offers[i] as Offer);
   }
 
   /** The candidate at position `i` (0 is the cheapest). */
@@ -260,15 +263,17 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
     filtered = filterOffers(job, ctx, models, regions);
     if (key !== null) ctx.filterCache?.set(key, filtered);
   }
-  const { pool, stages } = filtered;
+  const { pool, pools, stages } = filtered;
 
   const n = pool.length;
   const kept: Offer[] = [];
+  const keptPools: string[] = [];
   const cost = new Float64Array(n);
   const hours = new Float64Array(n);
   const onDemand = new Float64Array(n);
   let deadlineMiss: string | null = null;
-  for (const offer of pool) {
+  for (let p = 0; p < n; p++) {
+    const offer = pool[p] as Offer;
     const estimate = estimateJobCost(job, offer, config);
     if (!meetsDeadline(job, offer, estimate, hoursToDeadline, config)) {
       if (deadlineMiss === null) {
@@ -279,6 +284,7 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
     }
     const k = kept.length;
     kept.push(offer);
+    keptPools.push(pools[p] as string);
     cost[k] = estimate.expectedCostUsd;
     hours[k] = estimate.expectedHours;
     onDemand[k] = estimate.onDemandEquivalentUsd;
@@ -310,6 +316,7 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   }
   return new PricedOptions(
     sortedOffers,
+    order.map((i) => keptPools[i] as string),
     pick(cost),
     pick(hours),
     pick(onDemand),
