@@ -269,6 +269,9 @@ interface JobRun {
   sinceCheckpoint: number;
   /** Whether the current instance has written a checkpoint yet. */
   checkpointed: boolean;
+  /** Decisions in a row with spot seen as available (or unavailable), and what was seen last. */
+  spotStreakTicks: number;
+  lastSpotAvailable: boolean;
   want: Placement;
   finishedAtMs: number | null;
   costUsd: number;
@@ -351,6 +354,8 @@ export const simulateFleet = (
       done: 0,
       sinceCheckpoint: 0,
       checkpointed: false,
+      spotStreakTicks: 0,
+      lastSpotAvailable: false,
       want: 'none',
       finishedAtMs: null,
       costUsd: 0,
@@ -450,6 +455,11 @@ export const simulateFleet = (
       if (onDemandOnly || spotOptions.length === 0) want = 'on-demand';
       else {
         const spotAvailable = r.on === 'spot' || spotOptions.some((c) => hasCapacity(c, tick));
+        // The age of what the job sees, as the single-job simulator hands it over: the only
+        // history of the trace the policy may use.
+        r.spotStreakTicks =
+          r.spotStreakTicks > 0 && spotAvailable === r.lastSpotAvailable ? r.spotStreakTicks + 1 : 1;
+        r.lastSpotAvailable = spotAvailable;
         const state: PolicyState = {
           tick: tick - p.activationTick,
           tickHours,
@@ -461,6 +471,7 @@ export const simulateFleet = (
           spotAvailable,
           currentlyOn: r.on,
           remainingChangeover: r.remainingChangeover,
+          spotStreakTicks: r.spotStreakTicks,
         };
         want = policy.decide(state);
         if (want === 'spot' && !spotAvailable) {
