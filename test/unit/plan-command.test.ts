@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerPlanCommand } from '../../bin/commands/plan.js';
+import { runPlanCommand } from '../support/run-plan-command.js';
 
 const EXAMPLE_FILES: Record<string, string> = {
   'jobs.jsonl': readFileSync('examples/jobs.jsonl', 'utf8'),
@@ -10,36 +9,8 @@ const EXAMPLE_FILES: Record<string, string> = {
 };
 
 /** Runs `qm plan` in-process with the given files; returns stdout or the commander error. */
-const runPlan = async (args: string[], files: Record<string, string> = EXAMPLE_FILES) => {
-  let out = '';
-  let err = '';
-  const program = new Command('qm').exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-    writeErr: (s) => {
-      err += s;
-    },
-  });
-  registerPlanCommand(program, {
-    readText: async (path) => {
-      const text = files[path];
-      if (text === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
-      return text;
-    },
-    write: (s) => {
-      out += s;
-    },
-  });
-  for (const c of program.commands) c.exitOverride();
-  try {
-    await program.parseAsync(['node', 'qm', 'plan', ...args]);
-    return { out, err, exitCode: 0 };
-  } catch (error) {
-    if (error instanceof CommanderError) return { out, err, exitCode: error.exitCode };
-    throw error;
-  }
-};
+const runPlan = (args: string[], files: Record<string, string> = EXAMPLE_FILES) =>
+  runPlanCommand(args, files);
 
 const NOW = ['--now', '2026-11-26T12:00:00Z'];
 const ALL = ['--jobs', 'jobs.jsonl', '--quotas', 'quotas.json', '--budgets', 'budgets.json', ...NOW];

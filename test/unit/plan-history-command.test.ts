@@ -1,7 +1,6 @@
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import { registerPlanCommand } from '../../bin/commands/plan.js';
 import { makeBook, makeOffer } from '../support/offer-fixtures.js';
+import { runPlanCommand } from '../support/run-plan-command.js';
 
 /** One A100 type on-demand in one region: 96 vCPUs per instance. */
 const BOOK = makeBook([
@@ -69,40 +68,8 @@ const FILES: Record<string, string> = {
 };
 const BASE = ['--jobs', 'jobs.jsonl', '--quotas', 'quotas.json', '--now', '2026-11-26T12:00:00Z'];
 
-const runPlan = async (args: string[], files: Record<string, string> = FILES) => {
-  let out = '';
-  let err = '';
-  const program = new Command('qm').exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-    writeErr: (s) => {
-      err += s;
-    },
-  });
-  registerPlanCommand(program, {
-    readText: async (path) => {
-      const text = files[path];
-      if (text === undefined) throw new Error(`ENOENT: no such file, open '${path}'`);
-      return text;
-    },
-    write: (s) => {
-      out += s;
-    },
-    warn: (s) => {
-      err += s;
-    },
-    priceBook: () => BOOK,
-  });
-  for (const c of program.commands) c.exitOverride();
-  try {
-    await program.parseAsync(['node', 'qm', 'plan', ...args]);
-    return { out, err, exitCode: 0 };
-  } catch (error) {
-    if (error instanceof CommanderError) return { out, err, exitCode: error.exitCode };
-    throw error;
-  }
-};
+const runPlan = (args: string[], files: Record<string, string> = FILES) =>
+  runPlanCommand(args, files, { priceBook: () => BOOK });
 
 const placedByTeam = (json: { allocations: { team: string }[] }) => {
   const counts: Record<string, number> = {};
