@@ -346,47 +346,59 @@ describe('solvePlan properties', () => {
   it('matches brute force for one team: most jobs by priority, then least cost', () => {
     fc.assert(
       fc.property(offersArb, jobsArb, quotaArb, (offers, rawJobs, quota) => {
-        const jobs = rawJobs.slice(0, 5).map((j) => ({ ...j, team: 'vision' }));
-        const book = makeBook(offers);
-        const plan = solvePlan(
-          { jobs, priceBook: book, quotaLimit: limits(quota), teams: new Map(), nowMs: NOW },
-          solver,
-        );
-        const options = jobs.map((j) => [
-          null,
-          ...candidatesFor(j, { priceBook: book, nowMs: NOW }).candidates,
-        ]);
-        const tiers = [...new Set(jobs.map((j) => j.priority))].sort((a, b) => b - a);
-        let best = null as { key: number[]; cost: number } | null;
-        const pick: Array<(typeof options)[number][number]> = [];
-        const visit = (i: number) => {
-          if (i === jobs.length) {
-            const use = new Map<string, number>();
-            for (const c of pick) if (c) use.set(poolOf(c), (use.get(poolOf(c)) ?? 0) + c.vcpus);
-            for (const [pool, v] of use) if (quota[pool] !== undefined && v > (quota[pool] ?? 0)) return;
-            const key = tiers.map((t) => pick.filter((c, k) => c && jobs[k]?.priority === t).length);
-            const cost = pick.reduce((s, c) => s + (c?.expectedCostUsd ?? 0), 0);
-            const better =
-              best === null ||
-              compareKeys(key, best.key) > 0 ||
-              (compareKeys(key, best.key) === 0 && cost < best.cost - 1e-9);
-            if (better) best = { key, cost };
-            return;
-          }
-          for (const c of options[i] ?? []) {
-            pick[i] = c;
-            visit(i + 1);
-          }
-        };
-        visit(0);
-        const got = tiers.map((t) => plan.allocations.filter((a) => a.priority === t).length);
-        expect(got).toEqual(best?.key);
-        expect(plan.totals.expectedCostUsd).toBeCloseTo(best?.cost ?? 0, 6);
+        expectBruteForceOptimum(offers, rawJobs, quota, Number.POSITIVE_INFINITY);
       }),
       { numRuns: 40 },
     );
   });
 });
+
+/**
+ * Plans up to five jobs of one team and checks the plan against every assignment of each job to
+ * one of its candidates or to none: the most jobs tier by tier, then the least cost, within the
+ * quotas and the budget.
+ */
+const expectBruteForceOptimum = (
+  offers: Offer[],
+  rawJobs: JobRequest[],
+  quota: Record<string, number>,
+  budget: number,
+): void => {
+  const jobs = rawJobs.slice(0, 5).map((j) => ({ ...j, team: 'vision' }));
+  const book = makeBook(offers);
+  const teams = Number.isFinite(budget)
+    ? new Map([['vision', { weight: 1, remainingUsd: budget }]])
+    : new Map<string, TeamTerms>();
+  const plan = solvePlan({ jobs, priceBook: book, quotaLimit: limits(quota), teams, nowMs: NOW }, solver);
+  const options = jobs.map((j) => [null, ...candidatesFor(j, { priceBook: book, nowMs: NOW }).candidates]);
+  const tiers = [...new Set(jobs.map((j) => j.priority))].sort((a, b) => b - a);
+  let best = null as { key: number[]; cost: number } | null;
+  const pick: Array<(typeof options)[number][number]> = [];
+  const visit = (i: number) => {
+    if (i === jobs.length) {
+      const use = new Map<string, number>();
+      for (const c of pick) if (c) use.set(poolOf(c), (use.get(poolOf(c)) ?? 0) + c.vcpus);
+      for (const [pool, v] of use) if (quota[pool] !== undefined && v > (quota[pool] ?? 0)) return;
+      const cost = pick.reduce((s, c) => s + (c?.expectedCostUsd ?? 0), 0);
+      if (cost > budget + 1e-6) return;
+      const key = tiers.map((t) => pick.filter((c, k) => c && jobs[k]?.priority === t).length);
+      const better =
+        best === null ||
+        compareKeys(key, best.key) > 0 ||
+        (compareKeys(key, best.key) === 0 && cost < best.cost - 1e-9);
+      if (better) best = { key, cost };
+      return;
+    }
+    for (const c of options[i] ?? []) {
+      pick[i] = c;
+      visit(i + 1);
+    }
+  };
+  visit(0);
+  const got = tiers.map((t) => plan.allocations.filter((a) => a.priority === t).length);
+  expect(got).toEqual(best?.key);
+  expect(plan.totals.expectedCostUsd).toBeCloseTo(best?.cost ?? 0, 6);
+};
 
 describe('solvePlan across tiers with a budget', () => {
   it('swaps which higher-tier job runs when that lets a lower-tier job in, keeping the higher tier its count', () => {
@@ -426,49 +438,7 @@ describe('solvePlan across tiers with a budget', () => {
         quotaArb,
         fc.integer({ min: 0, max: 4000 }),
         (offers, rawJobs, quota, budget) => {
-          const jobs = rawJobs.slice(0, 5).map((j) => ({ ...j, team: 'vision' }));
-          const book = makeBook(offers);
-          const plan = solvePlan(
-            {
-              jobs,
-              priceBook: book,
-              quotaLimit: limits(quota),
-              teams: new Map([['vision', { weight: 1, remainingUsd: budget }]]),
-              nowMs: NOW,
-            },
-            solver,
-          );
-          const options = jobs.map((j) => [
-            null,
-            ...candidatesFor(j, { priceBook: book, nowMs: NOW }).candidates,
-          ]);
-          const tiers = [...new Set(jobs.map((j) => j.priority))].sort((a, b) => b - a);
-          let best = null as { key: number[]; cost: number } | null;
-          const pick: Array<(typeof options)[number][number]> = [];
-          const visit = (i: number) => {
-            if (i === jobs.length) {
-              const use = new Map<string, number>();
-              for (const c of pick) if (c) use.set(poolOf(c), (use.get(poolOf(c)) ?? 0) + c.vcpus);
-              for (const [pool, v] of use) if (quota[pool] !== undefined && v > (quota[pool] ?? 0)) return;
-              const cost = pick.reduce((s, c) => s + (c?.expectedCostUsd ?? 0), 0);
-              if (cost > budget + 1e-6) return;
-              const key = tiers.map((t) => pick.filter((c, k) => c && jobs[k]?.priority === t).length);
-              const better =
-                best === null ||
-                compareKeys(key, best.key) > 0 ||
-                (compareKeys(key, best.key) === 0 && cost < best.cost - 1e-9);
-              if (better) best = { key, cost };
-              return;
-            }
-            for (const c of options[i] ?? []) {
-              pick[i] = c;
-              visit(i + 1);
-            }
-          };
-          visit(0);
-          const got = tiers.map((t) => plan.allocations.filter((a) => a.priority === t).length);
-          expect(got).toEqual(best?.key);
-          expect(plan.totals.expectedCostUsd).toBeCloseTo(best?.cost ?? 0, 6);
+          expectBruteForceOptimum(offers, rawJobs, quota, budget);
         },
       ),
       { numRuns: 60 },
