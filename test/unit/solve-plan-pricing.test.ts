@@ -151,6 +151,36 @@ describe('priceOptions', () => {
     );
   });
 
+  it('ranks each job by its own costs when jobs sharing a filter pass rank the offers differently', () => {
+    // Without checkpoints a reclaim loses half the run, so spot's expected rework grows with the
+    // run: for 1 h the spot offer is the cheaper, for 2,000 h the on-demand one.
+    const offers = [
+      makeOffer({
+        instanceType: 'p4de.24xlarge',
+        region: 'us-east-1',
+        purchaseOption: 'spot',
+        priceUsdPerHour: 1,
+        interruptionBucket: 4,
+      }),
+      makeOffer({
+        instanceType: 'p4de.24xlarge',
+        region: 'us-east-1',
+        purchaseOption: 'on-demand',
+        priceUsdPerHour: 1.3,
+      }),
+    ];
+    const priceBook = makeBook(offers);
+    const filterCache = new Map<string, OfferFilterResult>();
+    const job = (jobId: string, hours: number) =>
+      makeJob({ jobId, runtime: { estimatedHours: hours, interruptible: true } });
+    const short = priceOptions(job('short', 1), { priceBook, nowMs: NOW, filterCache });
+    const long = priceOptions(job('long', 2000), { priceBook, nowMs: NOW, filterCache });
+    expect(filterCache.size).toBe(1);
+    expect(short.top(2).map((c) => c.purchaseOption)).toEqual(['spot', 'on-demand']);
+    expect(long.top(2).map((c) => c.purchaseOption)).toEqual(['on-demand', 'spot']);
+    expect(long.top(2)).toEqual(reference(job('long', 2000), offers));
+  });
+
   it('gives one position the same candidate object every time', () => {
     const offers = [
       makeOffer({ instanceType: 'p4de.24xlarge', region: 'us-east-1', purchaseOption: 'on-demand' }),
