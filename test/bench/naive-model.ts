@@ -201,9 +201,16 @@ export const solvePlanPerJob = (
      * heuristic path, and of both paths before swaps. @default true
      */
     readonly tierSwaps?: boolean;
+    /**
+     * Whether dominated candidates are dropped before modelling (one of the class planner's
+     * reductions). Without it every job gets a column for every feasible offer: the plain per-job
+     * assignment model. @default true
+     */
+    readonly prune?: boolean;
   } = {},
 ): Plan => {
   const tierSwaps = options.tierSwaps ?? true;
+  const prune = options.prune ?? true;
   const ctx = candidateContextOf(input);
   const { run, statuses } = modelRunner(input, solver);
 
@@ -213,7 +220,7 @@ export const solvePlanPerJob = (
       index,
       job,
       all: jc.candidates,
-      model: pruneDominated(jc.candidates),
+      model: prune ? pruneDominated(jc.candidates) : jc.candidates,
       emptyReason: jc.emptyReason,
     };
   });

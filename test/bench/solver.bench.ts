@@ -5,6 +5,7 @@
  * planner's own. Prints a table; it is not a timed test.
  *
  * Flags: --sizes 100,1000,5000,10000,100000   --naive-cap-seconds 120   --naive-max 10000   --exact-max 10000
+ *        --per-job naive,naive-fixed,naive-all (which per-job references to run)
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -20,10 +21,17 @@ import { syntheticWorkload } from './synthetic-jobs.js';
 /**
  * `naive`: the per-job model of the exact path's rule (a lower tier may swap which jobs of a
  * settled tier run); `naive-fixed`: the per-job model with every admitted job kept, the rule of
- * the heuristic path that plans the large batches.
+ * the heuristic path that plans the large batches; `naive-all`: as `naive-fixed` without dropping
+ * dominated offers, the plain per-job assignment model (a column per job and feasible offer).
+ * All three drop nothing else and use the same pricing.
  */
-type Variant = 'aggregated' | 'exact' | 'naive' | 'naive-fixed';
-const PER_JOB: readonly Variant[] = ['naive', 'naive-fixed'];
+type Variant = 'aggregated' | 'exact' | 'naive' | 'naive-fixed' | 'naive-all';
+const PER_JOB: readonly Variant[] = ['naive', 'naive-fixed', 'naive-all'];
+const PER_JOB_NAMES: Readonly<Record<string, string>> = {
+  naive: 'per-job model with tier swaps (naive)',
+  'naive-fixed': 'per-job model with admitted jobs kept (naive-fixed)',
+  'naive-all': 'plain per-job model: admitted jobs kept, a column for every feasible offer (naive-all)',
+};
 
 interface Measurement {
   readonly variant: Variant;
@@ -72,7 +80,9 @@ const measure = async (variant: Variant, size: number): Promise<void> => {
       ? solvePlanPerJob(input, solver)
       : variant === 'naive-fixed'
         ? solvePlanPerJob(input, solver, { tierSwaps: false })
-        : solvePlan(input, solver);
+        : variant === 'naive-all'
+          ? solvePlanPerJob(input, solver, { tierSwaps: false, prune: false })
+          : solvePlan(input, solver);
   const baselineRssMb = mb(process.memoryUsage().rss);
   const timed = () => {
     const cpu0 = process.cpuUsage();
@@ -161,6 +171,15 @@ const main = async (): Promise<void> => {
   const naiveCap = Number(flag('--naive-cap-seconds', '120'));
   const naiveMax = Number(flag('--naive-max', '10000'));
   const exactMax = Number(flag('--exact-max', '10000'));
+  const perJob = flag('--per-job', PER_JOB.join(','))
+    .split(',')
+    .map((v) => {
+      if (!PER_JOB.includes(v as Variant))
+        throw new Error(
+          `--per-job: unknown variant ${JSON.stringify(v)}; expected some of ${PER_JOB.join(', ')}`,
+        );
+      return v as Variant;
+    });
   const load0 = loadavg();
   process.stdout.write(
     `Planner benchmark: synthetic batches (seed 42, about size/10 distinct requirement signatures), bundled price book (${loadStaticPriceBook().offers.length} offers), node ${process.version}\n`,
@@ -171,7 +190,7 @@ const main = async (): Promise<void> => {
   for (const size of sizes) {
     rows.push({ size, variant: 'aggregated', m: await runChild('aggregated', size, 600) });
     if (size <= exactMax) rows.push({ size, variant: 'exact', m: await runChild('exact', size, 600) });
-    for (const variant of PER_JOB) {
+    for (const variant of perJob) {
       const earlier = gaveUp.get(variant);
       if (earlier !== undefined) rows.push({ size, variant, m: `skipped: ${earlier}` });
       else if (size > naiveMax) rows.push({ size, variant, m: `skipped: above --naive-max ${naiveMax}` });
@@ -250,9 +269,9 @@ const main = async (): Promise<void> => {
     );
   }
 
-  for (const variant of PER_JOB) {
+  for (const variant of perJob) {
     process.stdout.write(
-      `\nSpeed-up of the default planner over the per-job model ${variant === 'naive' ? 'with tier swaps (naive)' : 'with admitted jobs kept (naive-fixed)'} (first plan in a fresh process):\n`,
+      `\nSpeed-up of the default planner over the ${PER_JOB_NAMES[variant]} (first plan in a fresh process):\n`,
     );
     for (const size of sizes) speedUpLine(rows, size, variant);
   }
