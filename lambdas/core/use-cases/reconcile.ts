@@ -1,4 +1,5 @@
 import type { ManagedInstance } from '../cloud-ports.js';
+import { collectPages } from '../collect-pages.js';
 import type { JsonObject } from '../event-chain.js';
 import type { JobState } from '../job-state.js';
 import { TERMINAL_STATES } from '../job-state.js';
@@ -49,21 +50,9 @@ export interface ReconcileReport {
 }
 
 const MINUTE = 60_000;
-const PAGE = 100;
 
-const listAll = async (deps: ReconcileDeps, state: JobState): Promise<JobRecord[]> => {
-  const jobs: JobRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await deps.ledger.listJobsByState(state, {
-      limit: PAGE,
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    jobs.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined);
-  return jobs;
-};
+const listAll = (deps: ReconcileDeps, state: JobState): Promise<JobRecord[]> =>
+  collectPages((page) => deps.ledger.listJobsByState(state, page));
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 

@@ -1,4 +1,5 @@
 import { poolOf } from '../candidates.js';
+import { collectPages } from '../collect-pages.js';
 import type { CostModelConfig } from '../cost-model.js';
 import {
   BudgetExceededError,
@@ -94,21 +95,9 @@ export interface SolveReport {
 
 /** States in which an allocation holds quota. */
 const HOLDING: readonly JobState[] = ['ALLOCATED', 'PROVISIONING', 'RUNNING'];
-const PAGE = 100;
 
-const listAll = async (ledger: Ledger, state: JobState, max: number): Promise<JobRecord[]> => {
-  const jobs: JobRecord[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await ledger.listJobsByState(state, {
-      limit: Math.min(PAGE, max - jobs.length),
-      ...(cursor === undefined ? {} : { cursor }),
-    });
-    jobs.push(...page.items);
-    cursor = page.cursor;
-  } while (cursor !== undefined && jobs.length < max);
-  return jobs;
-};
+const listAll = (ledger: Ledger, state: JobState, max: number): Promise<JobRecord[]> =>
+  collectPages((page) => ledger.listJobsByState(state, page), max);
 
 /** vCPUs held per quota pool by allocations that are live. */
 const vcpusInUse = async (ledger: Ledger): Promise<Map<string, number>> => {
@@ -136,17 +125,8 @@ const recentUsage = async (
 ): Promise<UsageRecord[]> => {
   const usage: UsageRecord[] = [];
   for (const team of teams)
-    for (const period of periods) {
-      let cursor: string | undefined;
-      do {
-        const page = await ledger.listUsageByTeamAndPeriod(team, period, {
-          limit: PAGE,
-          ...(cursor === undefined ? {} : { cursor }),
-        });
-        usage.push(...page.items);
-        cursor = page.cursor;
-      } while (cursor !== undefined);
-    }
+    for (const period of periods)
+      usage.push(...(await collectPages((page) => ledger.listUsageByTeamAndPeriod(team, period, page))));
   return usage;
 };
 
