@@ -3,7 +3,7 @@ import {
   DEFAULT_COST_MODEL,
   deadlineVerdict,
   estimateJobCost,
-  meetsDeadline,
+  priceOffers,
 } from './cost-model.js';
 import { GPU_MODELS, type GpuModel } from './gpu-model.js';
 import type { JobRequest } from './job-request.js';
@@ -232,6 +232,44 @@ const poolOfOffer = (offer: Offer): string => {
   return pool;
 };
 
+/**
+ * The order in which the last job priced against a filter result ranked its offers: pool positions,
+ * kept ones sorted, then the rest. Jobs sharing a filter pass mostly rank the offers alike, so
+ * sorting the next job's offers from this order takes about one comparison per offer.
+ */
+const lastRanking = new WeakMap<OfferFilterResult, Int32Array>();
+
+/**
+ * Pool positions of the offers that meet the deadline, cheapest first, then by offer id (the order
+ * of `compareCandidates`), then by pool position: a total order, so the result does not depend on
+ * the order the sort starts from.
+ */
+const rankOffers = (filtered: OfferFilterResult, cost: Float64Array, meets: Uint8Array): number[] => {
+  const { pool } = filtered;
+  const n = pool.length;
+  const order: number[] = [];
+  const hint = lastRanking.get(filtered);
+  if (hint !== undefined && hint.length === n) {
+    for (let i = 0; i < n; i++) {
+      const p = hint[i] as number;
+      if (meets[p] === 1) order.push(p);
+    }
+  } else for (let p = 0; p < n; p++) if (meets[p] === 1) order.push(p);
+  order.sort((a, b) => {
+    const d = (cost[a] as number) - (cost[b] as number);
+    if (d !== 0) return d;
+    const ia = (pool[a] as Offer).id;
+    const ib = (pool[b] as Offer).id;
+    return ia < ib ? -1 : ia > ib ? 1 : a - b;
+  });
+  const next = new Int32Array(n);
+  let k = 0;
+  for (const p of order) next[k++] = p;
+  for (let p = 0; p < n; p++) if (meets[p] !== 1) next[k++] = p;
+  lastRanking.set(filtered, next);
+  return order;
+};
+
 /** Finds and prices every offer the job can run on, as arrays (see `PricedOptions`). */
 export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOptions => {
   const config = ctx.config ?? DEFAULT_COST_MODEL;
@@ -266,45 +304,32 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   const { pool, pools, stages } = filtered;
 
   const n = pool.length;
-  const kept: Offer[] = [];
-  const keptPools: string[] = [];
   const cost = new Float64Array(n);
   const hours = new Float64Array(n);
   const onDemand = new Float64Array(n);
+  const meets = new Uint8Array(n);
+  const firstMiss = priceOffers(job, pool, hoursToDeadline, config, cost, hours, onDemand, meets);
   let deadlineMiss: string | null = null;
-  for (let p = 0; p < n; p++) {
-    const offer = pool[p] as Offer;
-    const estimate = estimateJobCost(job, offer, config);
-    if (!meetsDeadline(job, offer, estimate, hoursToDeadline, config)) {
-      if (deadlineMiss === null) {
-        const verdict = deadlineVerdict(job, offer, estimate, hoursToDeadline, config);
-        deadlineMiss = verdict.ok ? null : verdict.reason;
-      }
-      continue;
-    }
-    const k = kept.length;
-    kept.push(offer);
-    keptPools.push(pools[p] as string);
-    cost[k] = estimate.expectedCostUsd;
-    hours[k] = estimate.expectedHours;
-    onDemand[k] = estimate.onDemandEquivalentUsd;
+  if (firstMiss >= 0) {
+    const offer = pool[firstMiss] as Offer;
+    const verdict = deadlineVerdict(job, offer, estimateJobCost(job, offer, config), hoursToDeadline, config);
+    deadlineMiss = verdict.ok ? null : verdict.reason;
   }
-  const m = kept.length;
-  const order = Array.from({ length: m }, (_, i) => i);
-  // The order of compareCandidates: expected cost, then offer id.
-  order.sort((a, b) => {
-    const d = (cost[a] ?? 0) - (cost[b] ?? 0);
-    if (d !== 0) return d;
-    const ia = (kept[a] as Offer).id;
-    const ib = (kept[b] as Offer).id;
-    return ia < ib ? -1 : ia > ib ? 1 : 0;
-  });
-  const sortedOffers = order.map((i) => kept[i] as Offer);
-  const pick = (from: Float64Array) => {
-    const out = new Float64Array(m);
-    for (let i = 0; i < m; i++) out[i] = from[order[i] as number] ?? Number.NaN;
-    return out;
-  };
+  const order = rankOffers(filtered, cost, meets);
+  const m = order.length;
+  const sortedOffers = new Array<Offer>(m);
+  const sortedPools = new Array<string>(m);
+  const sortedCost = new Float64Array(m);
+  const sortedHours = new Float64Array(m);
+  const sortedOnDemand = new Float64Array(m);
+  for (let i = 0; i < m; i++) {
+    const p = order[i] as number;
+    sortedOffers[i] = pool[p] as Offer;
+    sortedPools[i] = pools[p] as string;
+    sortedCost[i] = cost[p] as number;
+    sortedHours[i] = hours[p] as number;
+    sortedOnDemand[i] = onDemand[p] as number;
+  }
 
   let emptyReason: string | null = null;
   if (m === 0) {
@@ -316,10 +341,10 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   }
   return new PricedOptions(
     sortedOffers,
-    order.map((i) => keptPools[i] as string),
-    pick(cost),
-    pick(hours),
-    pick(onDemand),
+    sortedPools,
+    sortedCost,
+    sortedHours,
+    sortedOnDemand,
     resources.nodes,
     emptyReason,
   );

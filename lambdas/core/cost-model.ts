@@ -139,3 +139,53 @@ export const deadlineVerdict = (
     reason: `spot slack ${slack.toFixed(2)} h is below the ${margin.toFixed(2)} h needed to absorb an interruption`,
   };
 };
+
+/**
+ * `estimateJobCost` and `meetsDeadline` for one job over many offers, written into arrays at the
+ * offers' positions (`meets[i]` is 1 when offer `i` meets the deadline): the same arithmetic in the
+ * same order, so the same numbers to the bit, without an estimate object and five calls per offer.
+ * Pricing a 10,000-job batch runs this over some 60,000 offers, mostly before the JIT has
+ * compiled it. Returns the position of the first offer that misses the deadline, or -1.
+ */
+export const priceOffers = (
+  job: JobRequest,
+  offers: readonly Offer[],
+  hoursToDeadline: number | null,
+  config: CostModelConfig,
+  cost: Float64Array,
+  hours: Float64Array,
+  onDemand: Float64Array,
+  meets: Uint8Array,
+): number => {
+  const nodes = job.resources.nodes;
+  const { estimatedHours, referenceGpuModel, checkpointMinutes } = job.runtime;
+  const { speed, restartOverheadHours: restart, monthlyInterruptionRate, unknownBucket } = config;
+  const referenceSpeed = speed[referenceGpuModel];
+  // Work lost per interruption when the job checkpoints (see `lostHoursPerInterruption`).
+  const checkpointLoss = checkpointMinutes !== undefined ? checkpointMinutes / 60 / 2 : null;
+  let firstMiss = -1;
+  for (let i = 0; i < offers.length; i++) {
+    const offer = offers[i] as Offer;
+    const baseHours = estimatedHours / (speed[offer.gpuModel] / referenceSpeed);
+    const lost = checkpointLoss ?? baseHours / 2;
+    const spot = offer.purchaseOption === 'spot';
+    let interruptions = 0;
+    if (spot) {
+      const hourlyHazard =
+        monthlyInterruptionRate[offer.interruptionBucket ?? unknownBucket] / HOURS_PER_MONTH;
+      interruptions = hourlyHazard * nodes * baseHours;
+    }
+    const expectedHours = baseHours + interruptions * (restart + lost);
+    cost[i] = offer.priceUsdPerHour * nodes * expectedHours;
+    hours[i] = expectedHours;
+    onDemand[i] = (offer.onDemandPriceUsdPerHour ?? offer.priceUsdPerHour) * nodes * baseHours;
+    let ok = true;
+    if (hoursToDeadline !== null) {
+      if (offer.purchaseOption === 'on-demand') ok = baseHours + restart <= hoursToDeadline;
+      else ok = hoursToDeadline - (expectedHours + restart) >= restart + lost;
+    }
+    meets[i] = ok ? 1 : 0;
+    if (!ok && firstMiss < 0) firstMiss = i;
+  }
+  return firstMiss;
+};

@@ -7,7 +7,9 @@ import {
   expectedInterruptions,
   HOURS_PER_MONTH,
   meetsDeadline,
+  priceOffers,
 } from '../../lambdas/core/cost-model.js';
+import type { GpuModel } from '../../lambdas/core/gpu-model.js';
 import { makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 describe('estimateJobCost', () => {
@@ -122,6 +124,79 @@ describe('deadlineVerdict', () => {
           expect(meetsDeadline(job, offer, e, hoursLeft)).toBe(deadlineVerdict(job, offer, e, hoursLeft).ok);
         },
       ),
+    );
+  });
+});
+
+describe('priceOffers', () => {
+  const offerArb = fc.record({
+    model: fc.constantFrom<GpuModel>('A100-80GB', 'H100', 'L4', 'T4'),
+    spot: fc.boolean(),
+    bucket: fc.constantFrom(0, 1, 2, 3, 4, null),
+    price: fc.double({ min: 0.05, max: 90, noNaN: true }),
+    onDemand: fc.option(fc.double({ min: 0.05, max: 90, noNaN: true }), { nil: null }),
+  });
+  const jobArb = fc.record({
+    nodes: fc.integer({ min: 1, max: 4 }),
+    hours: fc.double({ min: 0.1, max: 500, noNaN: true }),
+    reference: fc.constantFrom<GpuModel>('A100-80GB', 'H100', 'L4'),
+    checkpoint: fc.option(fc.integer({ min: 1, max: 240 }), { nil: undefined }),
+    deadlineHours: fc.option(fc.double({ min: -5, max: 600, noNaN: true }), { nil: null }),
+  });
+
+  it('gives every offer exactly the estimate and deadline answer of estimateJobCost and meetsDeadline', () => {
+    fc.assert(
+      fc.property(fc.array(offerArb, { minLength: 1, maxLength: 12 }), jobArb, (rows, j) => {
+        const offers = rows.map((r, i) =>
+          makeOffer({
+            instanceType: `t${i}`,
+            region: 'us-east-1',
+            purchaseOption: r.spot ? 'spot' : 'on-demand',
+            gpuModel: r.model,
+            priceUsdPerHour: r.price,
+            onDemandPriceUsdPerHour: r.onDemand,
+            interruptionBucket: r.spot ? r.bucket : null,
+          }),
+        );
+        const job = makeJob({
+          jobId: 'j',
+          resources: { gpus: 1, nodes: j.nodes, gpuModels: ['A100-80GB'] },
+          runtime: {
+            estimatedHours: j.hours,
+            referenceGpuModel: j.reference,
+            ...(j.checkpoint !== undefined ? { checkpointMinutes: j.checkpoint } : {}),
+          },
+        });
+        const n = offers.length;
+        const cost = new Float64Array(n);
+        const hours = new Float64Array(n);
+        const onDemand = new Float64Array(n);
+        const meets = new Uint8Array(n);
+        const firstMiss = priceOffers(
+          job,
+          offers,
+          j.deadlineHours,
+          DEFAULT_COST_MODEL,
+          cost,
+          hours,
+          onDemand,
+          meets,
+        );
+        let expectedMiss = -1;
+        offers.forEach((offer, i) => {
+          const e = estimateJobCost(job, offer);
+          const ok = meetsDeadline(job, offer, e, j.deadlineHours);
+          expect([cost[i], hours[i], onDemand[i], meets[i]]).toEqual([
+            e.expectedCostUsd,
+            e.expectedHours,
+            e.onDemandEquivalentUsd,
+            ok ? 1 : 0,
+          ]);
+          if (!ok && expectedMiss < 0) expectedMiss = i;
+        });
+        expect(firstMiss).toBe(expectedMiss);
+      }),
+      { numRuns: 200 },
     );
   });
 });
