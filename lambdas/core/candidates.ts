@@ -8,7 +8,7 @@ import {
 import { GPU_MODELS, type GpuModel } from './gpu-model.js';
 import type { JobRequest } from './job-request.js';
 import { type Offer, type PriceBook, quotaClassOf } from './offer.js';
-import { offersWithModels } from './offer-index.js';
+import { offerPositions, offersWithModels } from './offer-index.js';
 import type { Candidate } from './plan.js';
 
 /** Accelerators that are not CUDA GPUs: a job that names only a memory size never lands on them. */
@@ -43,12 +43,13 @@ export interface CandidateContext {
   readonly filterCache?: Map<string, OfferFilterResult>;
 }
 
-/** Offers that pass a job's filters, and how many survived each stage (for the empty reason). */
+/** Offers that pass a job's filters, and when none does, the filter that removed the last ones. */
 export interface OfferFilterResult {
   readonly pool: readonly Offer[];
   /** The quota pool of each offer in `pool` (see `poolOf`), looked up once per filter result. */
   readonly pools: readonly string[];
-  readonly stages: ReadonlyArray<readonly [string, number]>;
+  /** When `pool` is empty: the first filter stage that left no offer, in words; otherwise `null`. */
+  readonly emptied: string | null;
 }
 
 export interface JobCandidates {
@@ -65,13 +66,81 @@ const HOUR_MS = 3_600_000;
 export const compareCandidates = (a: Candidate, b: Candidate): number =>
   a.expectedCostUsd - b.expectedCostUsd || (a.offerId < b.offerId ? -1 : a.offerId > b.offerId ? 1 : 0);
 
-/** Runs the seven offer filters in one pass, counting the survivors of each stage. */
+/**
+ * The offers that pass a job's seven filters, in price-book order. A job limited to some regions
+ * scans only its models' offers in those regions (see `offerPositions`); the per-stage count that
+ * names the filter that emptied the list is made only when the list is empty (`emptiedStage`).
+ */
 const filterOffers = (
   job: JobRequest,
   ctx: CandidateContext,
   models: ReadonlySet<GpuModel>,
   regions: readonly string[] | undefined,
 ): OfferFilterResult => {
+  const { resources, runtime } = job;
+  const offers = ctx.priceBook.offers;
+  let scan: readonly Offer[];
+  if (regions === undefined) scan = offersWithModels(offers, models);
+  else {
+    const lists: Array<readonly number[]> = [];
+    let count = 0;
+    for (const model of models)
+      for (const region of new Set(regions)) {
+        const list = offerPositions(offers, model, region);
+        if (list.length > 0) {
+          lists.push(list);
+          count += list.length;
+        }
+      }
+    const positions = new Int32Array(count);
+    let k = 0;
+    for (const list of lists) for (const p of list) positions[k++] = p;
+    // Each list is ascending; with more than one, a numeric sort restores price-book order.
+    if (lists.length > 1) positions.sort();
+    const found = new Array<Offer>(count);
+    for (let i = 0; i < count; i++) found[i] = offers[positions[i] as number] as Offer;
+    scan = found;
+  }
+  const minMemory = resources.minGpuMemoryGiB;
+  const unavailable =
+    ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0
+      ? ctx.unavailableOfferIds
+      : null;
+  const cap = runtime.maxPricePerHour;
+  const { gpus, efa, nodes } = resources;
+  const spotOk = runtime.interruptible;
+  const pool: Offer[] = [];
+  for (let i = 0; i < scan.length; i++) {
+    const o = scan[i] as Offer;
+    if (
+      (minMemory === undefined || (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= minMemory)) &&
+      o.gpuCount >= gpus &&
+      (!efa || o.efa) &&
+      (spotOk || o.purchaseOption === 'on-demand') &&
+      (unavailable === null || !unavailable.has(o.id)) &&
+      (cap === undefined || o.priceUsdPerHour * nodes <= cap)
+    )
+      pool.push(o);
+  }
+  const pools = new Array<string>(pool.length);
+  for (let i = 0; i < pool.length; i++) pools[i] = poolOfOffer(pool[i] as Offer);
+  return {
+    pool,
+    pools,
+    emptied: pool.length === 0 ? emptiedStage(job, ctx, models, regions) : null,
+  };
+};
+
+/**
+ * Runs the seven offer filters in one pass over every offer of the job's models, counting the
+ * survivors of each stage, and names the first stage that left none (`null` when some offer passes).
+ */
+const emptiedStage = (
+  job: JobRequest,
+  ctx: CandidateContext,
+  models: ReadonlySet<GpuModel>,
+  regions: readonly string[] | undefined,
+): string | null => {
   const { resources, runtime } = job;
   // Each stage counts survivors so an empty result can name the filter that emptied it. One pass
   // over the offers finds, for each offer, the first stage it fails; survivors of stage k are the
@@ -84,7 +153,6 @@ const filterOffers = (
       : null;
   const cap = runtime.maxPricePerHour;
   const survivors = [0, 0, 0, 0, 0, 0, 0];
-  const pool: Offer[] = [];
   for (const o of offersWithModels(ctx.priceBook.offers, models)) {
     let passed = 0;
     if (minMemory === undefined || (o.gpuMemoryGiB !== null && o.gpuMemoryGiB >= minMemory)) {
@@ -101,7 +169,6 @@ const filterOffers = (
                 passed = 6;
                 if (cap === undefined || o.priceUsdPerHour * resources.nodes <= cap) {
                   passed = 7;
-                  pool.push(o);
                 }
               }
             }
@@ -120,8 +187,7 @@ const filterOffers = (
     ['every matching offer is marked unavailable after a recent capacity error', survivors[5] ?? 0],
     [`every matching offer costs more than the cap of ${cap} USD/h`, survivors[6] ?? 0],
   ];
-
-  return { pool, pools: pool.map(poolOfOffer), stages };
+  return stages.find(([, left]) => left === 0)?.[0] ?? null;
 };
 
 /**
@@ -301,7 +367,7 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
     filtered = filterOffers(job, ctx, models, regions);
     if (key !== null) ctx.filterCache?.set(key, filtered);
   }
-  const { pool, pools, stages } = filtered;
+  const { pool, pools } = filtered;
 
   const n = pool.length;
   const cost = new Float64Array(n);
@@ -333,11 +399,7 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
 
   let emptyReason: string | null = null;
   if (m === 0) {
-    const emptied = stages.find(([, left]) => left === 0);
-    emptyReason =
-      emptied !== undefined
-        ? emptied[0]
-        : `no offer meets the deadline (${deadlineMiss ?? 'deadline passed'})`;
+    emptyReason = filtered.emptied ?? `no offer meets the deadline (${deadlineMiss ?? 'deadline passed'})`;
   }
   return new PricedOptions(
     sortedOffers,

@@ -3,6 +3,11 @@ import type { Offer } from './offer.js';
 
 const byModelCache = new WeakMap<readonly Offer[], ReadonlyMap<GpuModel, readonly number[]>>();
 const bySetCache = new WeakMap<readonly Offer[], Map<string, readonly Offer[]>>();
+const byModelRegionCache = new WeakMap<
+  readonly Offer[],
+  ReadonlyMap<GpuModel, ReadonlyMap<string, readonly number[]>>
+>();
+const NONE: readonly number[] = [];
 
 const positionsByModel = (offers: readonly Offer[]): ReadonlyMap<GpuModel, readonly number[]> => {
   let index = byModelCache.get(offers);
@@ -47,4 +52,34 @@ export const offersWithModels = (
   const found = positions.map((p) => offers[p] as Offer);
   bySet.set(key, found);
   return found;
+};
+
+/**
+ * Positions in `offers` of the offers of one accelerator model in one region, ascending. Built
+ * once per offer list, like `offersWithModels`: a job limited to a few regions then looks at a
+ * few of the catalogue's offers instead of all of its models' offers everywhere.
+ */
+export const offerPositions = (
+  offers: readonly Offer[],
+  model: GpuModel,
+  region: string,
+): readonly number[] => {
+  let index = byModelRegionCache.get(offers);
+  if (index === undefined) {
+    const built = new Map<GpuModel, Map<string, number[]>>();
+    for (let i = 0; i < offers.length; i++) {
+      const offer = offers[i] as Offer;
+      let byRegion = built.get(offer.gpuModel);
+      if (byRegion === undefined) {
+        byRegion = new Map();
+        built.set(offer.gpuModel, byRegion);
+      }
+      const list = byRegion.get(offer.region);
+      if (list === undefined) byRegion.set(offer.region, [i]);
+      else list.push(i);
+    }
+    index = built;
+    byModelRegionCache.set(offers, index);
+  }
+  return index.get(model)?.get(region) ?? NONE;
 };

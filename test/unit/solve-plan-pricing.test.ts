@@ -28,7 +28,7 @@ const offersArb = fc
         { name: 'g6.12xlarge', model: 'L4', gpus: 4, vcpus: 48, family: 'G' },
         { name: 'inf2.xlarge', model: 'Inferentia2', gpus: 1, vcpus: 4, family: 'Inf' },
       ),
-      region: fc.constantFrom('us-east-1', 'us-west-2'),
+      region: fc.constantFrom('us-east-1', 'us-west-2', 'eu-west-1'),
       spot: fc.boolean(),
       price: fc.double({ min: 0.2, max: 60, noNaN: true }),
     }),
@@ -67,6 +67,14 @@ const jobsArb = fc.array(
     interruptible: fc.boolean(),
     team: fc.constantFrom('vision', 'nlp'),
     priority: fc.constantFrom(10, 500),
+    // Repeats and a region no offer is in included: the filter must still list each offer once.
+    regions: fc.option(
+      fc.array(fc.constantFrom('us-east-1', 'us-west-2', 'eu-west-1', 'ap-south-1'), {
+        minLength: 1,
+        maxLength: 3,
+      }),
+      { nil: undefined },
+    ),
   }),
   { minLength: 1, maxLength: 10 },
 );
@@ -83,6 +91,7 @@ const toJobs = (rows: readonly JobRow[]) =>
         gpus: r.gpus,
         nodes: r.nodes,
         ...(r.models !== undefined ? { gpuModels: [...r.models] } : { minGpuMemoryGiB: 16 }),
+        ...(r.regions !== undefined ? { regions: r.regions } : {}),
       },
       runtime: {
         estimatedHours: r.hours,
@@ -105,6 +114,7 @@ const reference = (job: JobRequest, offers: readonly Offer[]): Candidate[] => {
         ? r.gpuModels.includes(o.gpuModel)
         : CUDA.has(o.gpuModel) && (o.gpuMemoryGiB ?? 0) >= (r.minGpuMemoryGiB ?? 0);
     if (!modelOk || o.gpuCount < r.gpus || (r.efa && !o.efa)) continue;
+    if (r.regions !== undefined && !r.regions.includes(o.region)) continue;
     if (!t.interruptible && o.purchaseOption === 'spot') continue;
     const estimate = estimateJobCost(job, o);
     if (!deadlineVerdict(job, o, estimate, hoursToDeadline).ok) continue;
