@@ -207,9 +207,9 @@ export class PricedOptions {
   constructor(
     private readonly offers: readonly Offer[],
     private readonly pools: readonly string[],
-    private readonly costs: Float64Array,
-    private readonly hours: Float64Array,
-    private readonly onDemand: Float64Array,
+    private readonly costs: readonly number[],
+    private readonly hours: readonly number[],
+    private readonly onDemand: readonly number[],
     private readonly nodes: number,
     emptyReason: string | null,
   ) {
@@ -298,6 +298,32 @@ const poolOfOffer = (offer: Offer): string => {
   return pool;
 };
 
+interface PricingScratch {
+  readonly cost: Float64Array;
+  readonly hours: Float64Array;
+  readonly onDemand: Float64Array;
+  readonly meets: Uint8Array;
+}
+
+let scratch: PricingScratch | undefined;
+
+/**
+ * Working arrays for pricing one job, reused from job to job (pricing is synchronous and nothing
+ * keeps them): at least `n` long, contents undefined.
+ */
+const scratchFor = (n: number): PricingScratch => {
+  if (scratch === undefined || scratch.meets.length < n) {
+    const size = Math.max(n, 2 * (scratch?.meets.length ?? 512));
+    scratch = {
+      cost: new Float64Array(size),
+      hours: new Float64Array(size),
+      onDemand: new Float64Array(size),
+      meets: new Uint8Array(size),
+    };
+  }
+  return scratch;
+};
+
 /**
  * The order in which the last job priced against a filter result ranked its offers: pool positions,
  * kept ones sorted, then the rest. Jobs sharing a filter pass mostly rank the offers alike, so
@@ -328,7 +354,8 @@ const rankOffers = (filtered: OfferFilterResult, cost: Float64Array, meets: Uint
     const ib = (pool[b] as Offer).id;
     return ia < ib ? -1 : ia > ib ? 1 : a - b;
   });
-  const next = new Int32Array(n);
+  // The hint has been read: overwrite it in place rather than allocate a new one.
+  const next = hint !== undefined && hint.length === n ? hint : new Int32Array(n);
   let k = 0;
   for (const p of order) next[k++] = p;
   for (let p = 0; p < n; p++) if (meets[p] !== 1) next[k++] = p;
@@ -370,10 +397,7 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   const { pool, pools } = filtered;
 
   const n = pool.length;
-  const cost = new Float64Array(n);
-  const hours = new Float64Array(n);
-  const onDemand = new Float64Array(n);
-  const meets = new Uint8Array(n);
+  const { cost, hours, onDemand, meets } = scratchFor(n);
   const firstMiss = priceOffers(job, pool, hoursToDeadline, config, cost, hours, onDemand, meets);
   let deadlineMiss: string | null = null;
   if (firstMiss >= 0) {
@@ -383,11 +407,13 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   }
   const order = rankOffers(filtered, cost, meets);
   const m = order.length;
+  // Plain arrays: small typed arrays each get a separately allocated backing store, which made
+  // allocating them a visible part of pricing a batch.
   const sortedOffers = new Array<Offer>(m);
   const sortedPools = new Array<string>(m);
-  const sortedCost = new Float64Array(m);
-  const sortedHours = new Float64Array(m);
-  const sortedOnDemand = new Float64Array(m);
+  const sortedCost = new Array<number>(m);
+  const sortedHours = new Array<number>(m);
+  const sortedOnDemand = new Array<number>(m);
   for (let i = 0; i < m; i++) {
     const p = order[i] as number;
     sortedOffers[i] = pool[p] as Offer;
