@@ -4,11 +4,15 @@
  * on-demand/spot price ratio 3, averaged over evenly spread submission times.
  *
  *   npm run bench:policy [-- --starts N] [-- --traces DIR]
- *     [-- --work-hours H --deadline-hours H --changeover-hours H --price-ratio R]
+ *     [-- --work-hours H --deadline-hours H --changeover-hours H --price-ratio R] [-- --no-markov]
  *
  * The job flags change the setting, to check that the policy is not tuned to the published one.
  * `uniform-progress` is the rule quartermaster used before its changeover-long hysteresis; it is
- * kept here only as a reference.
+ * kept here only as a reference. `markov-reference` is the least-expected-cost policy for the
+ * trace's own spell-length statistics (fitted to the trace it is replayed on, so it knows more
+ * than a runtime policy can): it shows how far any policy that reads only the age of the current
+ * availability state can go. It adds a dynamic programme per trace (seconds each); `--no-markov`
+ * leaves it out.
  *
  * A benchmark, not a test: it prints figures and the targets they are judged against, and exits 0
  * either way; the numbers go into docs/adr/0002-deadline-aware-spot-policy.md.
@@ -17,6 +21,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
+import { solveMarkovReference } from '../../lambdas/core/markov-reference-policy.js';
 import { omniscientPolicy } from '../../lambdas/core/omniscient-policy.js';
 import {
   type PolicyForRun,
@@ -24,6 +29,7 @@ import {
   type SingleJobParams,
   simulateSingleJobOverStarts,
 } from '../../lambdas/core/single-job-simulation.js';
+import { estimateSpellHazard } from '../../lambdas/core/spell-hazard.js';
 import {
   fleetPcoPolicy,
   greedySpotPolicy,
@@ -31,7 +37,7 @@ import {
   quartermasterPolicy,
   uniformProgressPolicy,
 } from '../../lambdas/core/spot-policy.js';
-import { spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
+import { type SpotTrace, spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
 
 const argument = (flag: string): string | undefined => {
   const index = process.argv.indexOf(flag);
@@ -74,6 +80,10 @@ const starts = Number(argument('--starts') ?? 200);
 if (!Number.isInteger(starts) || starts < 1)
   throw new Error(`--starts must be a positive integer, got ${starts}`);
 
+const withMarkov = !process.argv.includes('--no-markov');
+/** Spell ages the Markov reference tells apart (16 h of 10-minute ticks); older spells share one figure. */
+const MARKOV_MAX_AGE = 96;
+
 const POLICIES: readonly PolicyForRun[] = [
   onDemandPolicy,
   greedySpotPolicy,
@@ -82,6 +92,19 @@ const POLICIES: readonly PolicyForRun[] = [
   quartermasterPolicy,
   omniscientPolicy,
 ];
+
+/** The Markov reference fitted to this trace, or why it could not be built for this setting. */
+const markovReferenceFor = (trace: SpotTrace): PolicyForRun | string => {
+  try {
+    return solveMarkovReference(
+      { ...PARAMS, tickSeconds: trace.gapSeconds },
+      estimateSpellHazard(trace.available, MARKOV_MAX_AGE),
+    ).policy;
+  } catch (error) {
+    if (error instanceof RangeError) return error.message;
+    throw error;
+  }
+};
 
 interface Row {
   readonly trace: string;
@@ -93,6 +116,7 @@ const files = readdirSync(traceDir)
   .filter((name) => name.endsWith('.json'))
   .sort();
 const rows: Row[] = [];
+let markovUnavailable: string | undefined;
 const began = performance.now();
 for (const file of files) {
   const trace = await readSpotTraceFile(path.join(traceDir, file));
@@ -102,10 +126,13 @@ for (const file of files) {
         `= ${spotTraceHours(trace).toFixed(1)} h; ${starts} start times each (no wrap-around)`,
     );
   }
+  const markov = withMarkov ? markovReferenceFor(trace) : 'left out (--no-markov)';
+  if (typeof markov === 'string') markovUnavailable = markov;
+  const policies = typeof markov === 'string' ? POLICIES : [...POLICIES, markov];
   rows.push({
     trace: file.replace(/\.json$/, ''),
     availability: spotAvailabilityFraction(trace),
-    results: POLICIES.map((policy) => simulateSingleJobOverStarts({ ...PARAMS, trace, starts, policy })),
+    results: policies.map((policy) => simulateSingleJobOverStarts({ ...PARAMS, trace, starts, policy })),
   });
 }
 const seconds = (performance.now() - began) / 1000;
@@ -116,8 +143,9 @@ const names = [
   'fleet-pco',
   'uniform-progress',
   'quartermaster',
+  ...(markovUnavailable === undefined ? ['markov-reference'] : []),
   'omniscient',
-] as const;
+];
 const find = (row: Row, name: string): SingleJobAverage => {
   const found = row.results.find((r) => r.policy === name);
   if (found === undefined) throw new Error(`no result for ${name} on ${row.trace}`);
@@ -206,6 +234,17 @@ console.log(
     `${costChecked.length - costFailures.length}/${costChecked.length} — ${verdict(costFailures.length === 0)}` +
     (costFailures.length > 0 ? ` (not on: ${costFailures.map((row) => row.trace).join(', ')})` : ''),
 );
+if (markovUnavailable === undefined) {
+  const markovMean = mean('markov-reference', (r) => r.onDemandHours);
+  console.log(
+    `- reading: markov-reference, the least-expected-cost policy for each trace's own spell-length statistics ` +
+      `(fitted to the trace it runs on, which no runtime policy can be), averages ${markovMean.toFixed(1)} on-demand hours; ` +
+      `the ${TARGET_ON_DEMAND_HOURS.toFixed(1)} h target is ${Math.abs(markovMean - TARGET_ON_DEMAND_HOURS).toFixed(1)} h ` +
+      `${markovMean <= TARGET_ON_DEMAND_HOURS ? 'above' : 'below'} it`,
+  );
+} else {
+  console.log(`- markov reference not run: ${markovUnavailable}`);
+}
 console.log(
   `\n${(rows.length * starts * names.length).toLocaleString('en')} runs in ${seconds.toFixed(1)} s`,
 );
