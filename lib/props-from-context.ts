@@ -22,6 +22,8 @@ export interface QuartermasterContext {
   readonly jobTagKeys?: string[];
   /** `{ "policy": "stop-admitting", "thresholds": [0.5, 0.9] }`; see `BudgetGuardConfig`. */
   readonly budgetGuard?: QuartermasterProps['budgetGuard'];
+  /** Hours; see `QuartermasterProps.usageHalfLifeHours`. */
+  readonly usageHalfLifeHours?: number;
   readonly scheduleMinutes?: {
     solve?: number;
     spotPriceRefresh?: number;
@@ -88,6 +90,7 @@ export const propsFromContext = (
     ...(ctx.worker === undefined ? {} : { worker: ctx.worker }),
     ...(ctx.jobTagKeys === undefined ? {} : { jobTagKeys: ctx.jobTagKeys }),
     ...(ctx.budgetGuard === undefined ? {} : { budgetGuard: ctx.budgetGuard }),
+    ...(ctx.usageHalfLifeHours === undefined ? {} : { usageHalfLifeHours: ctx.usageHalfLifeHours }),
   };
   return {
     props,

@@ -131,6 +131,12 @@ export interface QuartermasterProps {
    */
   readonly budgetGuard?: BudgetGuardConfig;
   /**
+   * Half-life in hours of the past GPU usage that lowers a team's fair-share weight in the solve
+   * function (`QM_USAGE_HALF_LIFE_HOURS`): usage this long ago counts half, twice as long ago a quarter.
+   * @default 168 (one week)
+   */
+  readonly usageHalfLifeHours?: number;
+  /**
    * Worker launch settings.
    * @default - no launch permissions are granted and jobs cannot be provisioned
    */

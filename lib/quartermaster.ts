@@ -419,6 +419,7 @@ export class Quartermaster extends Construct {
       env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
     }
     if (name === 'solve' && config.quotas !== undefined) env[ENV.quotas] = JSON.stringify(config.quotas);
+    if (name === 'solve') env[ENV.usageHalfLifeHours] = String(config.usageHalfLifeHours);
     // Both apply the budget guard: solve stops admitting, reconcile alerts and terminates.
     if (name === 'solve' || name === 'reconcile') {
       env[ENV.budgetPolicy] = config.budgetGuard.policy;

@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../lambdas/core/fair-weight.js';
 import { JOB_COST_CENTER_TAG } from '../lambdas/core/managed-tags.js';
 import { BUDGET_POLICIES } from '../lambdas/core/metering-budget.js';
 import { parseQuotas } from '../lambdas/core/plan-inputs.js';
@@ -38,6 +39,7 @@ export interface ResolvedConfig {
   readonly worker: WorkerConfig | undefined;
   readonly jobTagKeys: readonly string[];
   readonly budgetGuard: { readonly policy: BudgetGuardPolicy; readonly thresholds: readonly number[] };
+  readonly usageHalfLifeHours: number;
   readonly schedules: {
     readonly solve: Duration;
     readonly spotPriceRefresh: Duration;
@@ -233,6 +235,14 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
   checkQuotas(props.quotas, problems);
   checkWorker(props.worker, problems);
   checkBudgetGuard(props.budgetGuard, problems);
+  const usageHalfLifeHours = props.usageHalfLifeHours ?? DEFAULT_USAGE_HALF_LIFE_HOURS;
+  if (
+    !(typeof usageHalfLifeHours === 'number' && Number.isFinite(usageHalfLifeHours) && usageHalfLifeHours > 0)
+  ) {
+    problems.push(
+      `usageHalfLifeHours: ${show(usageHalfLifeHours)} must be a finite number of hours > 0, e.g. 168`,
+    );
+  }
   const jobTagKeys = props.jobTagKeys ?? [JOB_COST_CENTER_TAG];
   jobTagKeys.forEach((key, i) => {
     if (!TAG_KEY.test(key)) problems.push(`jobTagKeys[${i}]: ${show(key)} is not a valid EC2 tag key`);
@@ -296,6 +306,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
       policy: props.budgetGuard?.policy ?? DEFAULT_BUDGET_GUARD.policy,
       thresholds: [...(props.budgetGuard?.thresholds ?? DEFAULT_BUDGET_GUARD.thresholds)],
     },
+    usageHalfLifeHours,
     schedules,
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
