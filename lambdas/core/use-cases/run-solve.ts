@@ -99,24 +99,28 @@ const HOLDING: readonly JobState[] = ['ALLOCATED', 'PROVISIONING', 'RUNNING'];
 const listAll = (ledger: Ledger, state: JobState, max: number): Promise<JobRecord[]> =>
   collectPages((page) => ledger.listJobsByState(state, page), max);
 
+/** Jobs whose allocation holds quota now. */
+const heldJobs = async (ledger: Ledger): Promise<JobRecord[]> => {
+  const held: JobRecord[] = [];
+  for (const state of HOLDING) held.push(...(await listAll(ledger, state, Number.MAX_SAFE_INTEGER)));
+  return held;
+};
+
 /** vCPUs held per quota pool by allocations that are live. */
-const vcpusInUse = async (ledger: Ledger): Promise<Map<string, number>> => {
+const vcpusInUse = (held: readonly JobRecord[]): Map<string, number> => {
   const used = new Map<string, number>();
-  for (const state of HOLDING) {
-    for (const job of await listAll(ledger, state, Number.MAX_SAFE_INTEGER)) {
-      const a = job.allocation?.allocation;
-      if (a === undefined) continue;
-      used.set(poolOf(a), (used.get(poolOf(a)) ?? 0) + a.vcpus);
-    }
+  for (const job of held) {
+    const a = job.allocation?.allocation;
+    if (a === undefined) continue;
+    used.set(poolOf(a), (used.get(poolOf(a)) ?? 0) + a.vcpus);
   }
   return used;
 };
 
 /**
- * Usage intervals of the teams that started in the given months. Intervals are stored under the
- * month they started in, so the months of the history window (`historyPeriods`) hold everything in
- * it, except an instance still running from before the window's first month: a run longer than the
- * window (56 days at the default half-life), whose older part would count almost nothing anyway.
+ * Usage of the teams' intervals that started in the given months (the history window). Intervals
+ * are stored under the month they started in, so this holds everything in the window except runs
+ * that began before its first month; `usageFromBeforeWindow` adds those of jobs still held.
  */
 const recentUsage = async (
   ledger: Ledger,
@@ -127,6 +131,29 @@ const recentUsage = async (
   for (const team of teams)
     for (const period of periods)
       usage.push(...(await collectPages((page) => ledger.listUsageByTeamAndPeriod(team, period, page))));
+  return usage;
+};
+
+/**
+ * Intervals of held jobs that began before the window's first month and ran into it: a run longer
+ * than the window (56 days at the default half-life) would otherwise weigh nothing while it still
+ * runs. Only jobs started before the window are looked up, so a solve pays one read per such job.
+ */
+const usageFromBeforeWindow = async (
+  ledger: Ledger,
+  held: readonly JobRecord[],
+  teams: ReadonlySet<string>,
+  firstPeriod: string,
+): Promise<UsageRecord[]> => {
+  const usage: UsageRecord[] = [];
+  for (const job of held) {
+    const started = job.runtime.startedAt;
+    if (!teams.has(job.team) || started === undefined || periodOf(started) >= firstPeriod) continue;
+    for (const interval of await ledger.listUsageByJob(job.jobId)) {
+      const intoWindow = interval.stoppedAt === null || periodOf(interval.stoppedAt) >= firstPeriod;
+      if (interval.period < firstPeriod && intoWindow) usage.push(interval);
+    }
+  }
   return usage;
 };
 
@@ -196,7 +223,8 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const stored = await deps.ledger.getLatestPriceBook();
   const priceBook = stored ?? deps.fallbackPriceBook();
   const unavailable = await deps.ledger.listUnavailableOffers(nowIso);
-  const used = await vcpusInUse(deps.ledger);
+  const held = await heldJobs(deps.ledger);
+  const used = vcpusInUse(held);
   const period = periodOf(nowIso);
 
   const teams = new Map<string, TeamTerms>();
@@ -222,8 +250,12 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const nowMs = now.getTime();
   const halfLifeHours = deps.usageHalfLifeHours ?? DEFAULT_USAGE_HALF_LIFE_HOURS;
   const teamNames = [...teams.keys()].sort();
+  const periods = historyPeriods(nowMs, halfLifeHours);
   const history = usageHistory(
-    await recentUsage(deps.ledger, teamNames, historyPeriods(nowMs, halfLifeHours)),
+    [
+      ...(await recentUsage(deps.ledger, teamNames, periods)),
+      ...(await usageFromBeforeWindow(deps.ledger, held, new Set(teamNames), periods[0] ?? period)),
+    ],
     { vcpus: vcpusByInstanceType(priceBook), nowMs, halfLifeHours },
   );
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Quotas } from '../../../lambdas/core/plan-inputs.js';
 import { intakeMessage } from '../../../lambdas/core/use-cases/intake-message.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
-import { makeWorld, REGION, requestBody, type World } from './world.js';
+import { makeWorld, REGION, requestBody, runningJob, type World } from './world.js';
 
 /** Room for four p4de instances (96 vCPUs each) on spot and none on-demand. */
 const QUOTAS: Quotas = { defaultVcpus: 0, limits: new Map([[`${REGION}|spot/P`, 384]]) };
@@ -90,5 +90,25 @@ describe('runSolve with usage history', () => {
     const heavy = report.usageHistory?.teams.find((t) => t.team === 'heavy');
     expect(report.usageHistory?.halfLifeHours).toBe(6);
     expect(heavy?.decayedVcpuHours).toBeLessThan(96 * 42 * 0.3);
+  });
+
+  it('counts a job still running since before the months it reads, and only its time inside them', async () => {
+    // Started 1 December 2025 and still running on 1 March 2026: its usage is stored under
+    // December, before the eight half-lives (56 days, from January) the solve reads by month.
+    const w = await makeWorld('2025-12-01T12:00:00.000Z');
+    await runningJob(w, 'heavy-long', { team: 'heavy' });
+    w.clock.set('2026-03-01T12:00:00.000Z');
+    for (const team of ['heavy', 'light'])
+      for (const i of [1, 2, 3, 4])
+        await intakeMessage(w, { messageId: `${team}-${i}`, body: requestBody(`${team}-${i}`, { team }) });
+    const report = await runSolve({ ...w.solveDeps, quotas: QUOTAS });
+    const heavy = report.usageHistory?.teams.find((t) => t.team === 'heavy');
+    // 96 vCPUs decayed under a one-week half-life: at least the exact integral over the 56 days
+    // read, at most the 90 days run with the pieces' rounding up (each counts as if it ended at
+    // its end, at most 2^(1/16) more). Without the run it would be 0.
+    const integral = (days: number) => ((96 * 168) / Math.LN2) * (1 - 2 ** ((-days * 24) / 168));
+    expect(heavy?.decayedVcpuHours).toBeGreaterThan(integral(56));
+    expect(heavy?.decayedVcpuHours).toBeLessThan(integral(90) * 2 ** (1 / 16));
+    expect(heavy?.effectiveWeight).toBeLessThan(1);
   });
 });
