@@ -1,11 +1,10 @@
-import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV, loadConfig } from '../../lambdas/handlers/config.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
 import { propsFromContext } from '../../lib/props-from-context.js';
 import type { QuartermasterProps } from '../../lib/quartermaster-props.js';
 import { DEFAULT_BUDGET_GUARD, QuartermasterConfigError, resolveProps } from '../../lib/resolve-props.js';
-import { fullProps, synthStack } from './synth-fixture.js';
+import { environmentOf as envOf, fullProps, synthStack } from './synth-fixture.js';
 
 const base: QuartermasterProps = { teams: [{ name: 'vision' }] };
 const HANDLER_ENV = {
@@ -22,15 +21,6 @@ const problemsOf = (props: QuartermasterProps): string => {
     return (err as Error).message;
   }
   throw new Error('expected resolveProps to throw');
-};
-
-const envOf = (template: Template, name: string): Record<string, unknown> => {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
-    (r) =>
-      (r as { Properties: { FunctionName?: string } }).Properties.FunctionName === `quartermaster-${name}`,
-  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } } | undefined;
-  if (fn === undefined) throw new Error(`no function ${name}`);
-  return fn.Properties.Environment.Variables;
 };
 
 describe('budget guard props', () => {

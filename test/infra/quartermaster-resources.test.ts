@@ -8,7 +8,7 @@ import { TAMPER_EVENT_NAMES, TAMPER_FUNCTION_CODE } from '../../lib/events-table
 import { EVENTS_DENIED_ACTIONS } from '../../lib/iam-policies.js';
 import { BUDGET_USED_METRIC, METRICS_NAMESPACE } from '../../lib/monitoring.js';
 import { EC2_EVENT_DETAIL_TYPES } from '../../lib/quartermaster.js';
-import { synthStack } from './synth-fixture.js';
+import { environmentOf, synthStack } from './synth-fixture.js';
 
 const { template } = synthStack();
 
@@ -20,8 +20,7 @@ const fnNamed = (name: string): Props => {
   if (found === undefined) throw new Error(`no function ${name}`);
   return found;
 };
-const envOf = (name: string) =>
-  (fnNamed(name).Environment as { Variables: Record<string, unknown> }).Variables;
+const envOf = (name: string) => environmentOf(template, name);
 
 const tableNamed = (suffix: string): Props =>
   resourcesOf('AWS::DynamoDB::Table').find((t) => t.TableName === `quartermaster${suffix}`) ?? {};

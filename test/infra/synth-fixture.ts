@@ -63,6 +63,18 @@ export const synthStack = (props: QuartermasterProps = fullProps()) => {
   return { app, stack, template: Template.fromStack(stack) };
 };
 
+/** The environment variables of the function named `quartermaster-<name>`. */
+export const environmentOf = (template: Template, name: string): Record<string, unknown> => {
+  const fns = template.findResources('AWS::Lambda::Function', {
+    Properties: { FunctionName: `quartermaster-${name}` },
+  });
+  const fn = Object.values(fns)[0] as
+    | { Properties: { Environment: { Variables: Record<string, unknown> } } }
+    | undefined;
+  if (fn === undefined) throw new Error(`no function quartermaster-${name}`);
+  return fn.Properties.Environment.Variables;
+};
+
 /** A policy document's statements, from a role logical id's inline policies. */
 export type Statement = {
   readonly Sid?: string;

@@ -1,26 +1,16 @@
-import type { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ENV, loadConfig } from '../../lambdas/handlers/config.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
 import { propsFromContext } from '../../lib/props-from-context.js';
 import type { QuartermasterProps } from '../../lib/quartermaster-props.js';
 import { QuartermasterConfigError, resolveProps } from '../../lib/resolve-props.js';
-import { fullProps, synthStack } from './synth-fixture.js';
+import { environmentOf as envOf, fullProps, synthStack } from './synth-fixture.js';
 
 const base: QuartermasterProps = { teams: [{ name: 'vision' }] };
 const HANDLER_ENV = {
   AWS_REGION: 'us-east-1',
   QM_TABLE_NAME: 'qm-ledger',
   QM_EVENTS_TABLE_NAME: 'qm-events',
-};
-
-const envOf = (template: Template, name: string): Record<string, unknown> => {
-  const fn = Object.values(template.findResources('AWS::Lambda::Function')).find(
-    (r) =>
-      (r as { Properties: { FunctionName?: string } }).Properties.FunctionName === `quartermaster-${name}`,
-  ) as { Properties: { Environment: { Variables: Record<string, unknown> } } } | undefined;
-  if (fn === undefined) throw new Error(`no function ${name}`);
-  return fn.Properties.Environment.Variables;
 };
 
 describe('usage half-life prop', () => {
