@@ -464,6 +464,26 @@ export const poolOf = (c: Pick<Candidate, 'region' | 'quotaClass'>): string => {
 const poolKeys = new Map<string, Map<string, string>>();
 
 /**
+ * The key of one team's share of a pool, `pool#team` (fair-share caps and use), interned like
+ * `poolOf`: the greedy fill asks for it for every candidate it tries.
+ */
+export const poolTeamKey = (pool: string, team: string): string => {
+  let byTeam = poolTeamKeys.get(pool);
+  if (byTeam === undefined) {
+    byTeam = new Map();
+    poolTeamKeys.set(pool, byTeam);
+  }
+  let key = byTeam.get(team);
+  if (key === undefined) {
+    key = `${pool}#${team}`;
+    byTeam.set(team, key);
+  }
+  return key;
+};
+
+const poolTeamKeys = new Map<string, Map<string, string>>();
+
+/**
  * Drops candidates that can never be part of an optimal plan: within one quota pool, a candidate
  * that costs at least as much and holds at least as many vCPUs as another is dominated (the pool
  * and the team budget are the only things a candidate consumes). Input must be sorted cheapest first.

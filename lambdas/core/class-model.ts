@@ -1,4 +1,4 @@
-import { type PricedOptions, poolOf } from './candidates.js';
+import { type PricedOptions, poolOf, poolTeamKey } from './candidates.js';
 import type { JobClass } from './job-classes.js';
 import type { MilpModel, MilpRow, MilpSolution } from './milp.js';
 import type { Candidate } from './plan.js';
@@ -127,7 +127,7 @@ export const buildClassModel = (
       if (limit !== null) addTo(poolRows, pool, limit, col, cand.vcpus);
       if (budget !== null) addTo(budgetRows, team, budget, col, cand.expectedCostUsd);
       const cap = caps?.get(pool)?.get(team);
-      if (cap !== undefined) addTo(fairRows, `${pool}#${team}`, cap, col, cand.vcpus);
+      if (cap !== undefined) addTo(fairRows, poolTeamKey(pool, team), cap, col, cand.vcpus);
     }
     rows.push({
       name: `assign:${entry.slot.id}`,

@@ -37,15 +37,25 @@ export const pricingSignature = (job: JobRequest): string => {
   // [A-Za-z0-9.-]): the hot path of a 100,000-job batch, so no intermediate arrays where avoidable.
   return `${r.gpus}|${r.nodes}|${r.gpuModels !== undefined ? modelSetKey(r.gpuModels) : '~'}|${
     r.minGpuMemoryGiB ?? '~'
-  }|${r.efa}|${r.regions !== undefined ? r.regions.join(',') : '~'}|${t.estimatedHours}|${
+  }|${r.efa}|${r.regions !== undefined ? listKey(r.regions) : '~'}|${t.estimatedHours}|${
     t.referenceGpuModel
   }|${t.deadline !== undefined ? Date.parse(t.deadline) : '~'}|${t.interruptible}|${
     t.checkpointMinutes ?? '~'
   }|${t.maxPricePerHour ?? '~'}`;
 };
 
-/** Accepted models as a set: sorted, copied only when the list is not sorted already. */
+/** A list as the signature spells it (comma-separated); one item needs no new string. */
+const listKey = (items: readonly string[]): string =>
+  items.length === 1 ? (items[0] as string) : items.join(',');
+
+/** Accepted models as a set: sorted, copied only when a list longer than two is not sorted already. */
 const modelSetKey = (models: readonly string[]): string => {
+  if (models.length === 2) {
+    const a = models[0] as string;
+    const b = models[1] as string;
+    return a > b ? `${b},${a}` : `${a},${b}`;
+  }
+  if (models.length < 2) return listKey(models);
   for (let i = 1; i < models.length; i++)
     if ((models[i - 1] as string) > (models[i] as string)) return [...models].sort().join(',');
   return models.join(',');

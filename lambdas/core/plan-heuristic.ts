@@ -1,4 +1,4 @@
-import { poolOf } from './candidates.js';
+import { poolOf, poolTeamKey } from './candidates.js';
 import type { ClassColumn, ClassPlacement, ClassSlot, ModelLimits } from './class-model.js';
 import type { Candidate } from './plan.js';
 
@@ -19,7 +19,7 @@ export class Room {
     this.poolUse.set(pool, (this.poolUse.get(pool) ?? 0) + cand.vcpus * count);
     this.spend.set(team, (this.spend.get(team) ?? 0) + cand.expectedCostUsd * count);
     if (this.capLeft !== null) {
-      const key = `${pool}#${team}`;
+      const key = poolTeamKey(pool, team);
       const cap = this.capLeft.get(key);
       if (cap !== undefined) this.capLeft.set(key, cap - cand.vcpus * count);
     }
@@ -35,7 +35,7 @@ export class Room {
     const budget = this.limits.budget(team);
     if (budget !== null && cand.expectedCostUsd > 0)
       n = Math.min(n, Math.floor((budget - (this.spend.get(team) ?? 0) + EPS) / cand.expectedCostUsd));
-    const cap = this.capLeft === null ? undefined : this.capLeft.get(`${pool}#${team}`);
+    const cap = this.capLeft === null ? undefined : this.capLeft.get(poolTeamKey(pool, team));
     if (cap !== undefined) n = Math.min(n, Math.floor((cap + EPS) / cand.vcpus));
     return Math.max(0, n);
   }

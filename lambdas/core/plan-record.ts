@@ -1,4 +1,4 @@
-import { compareCandidates, poolOf } from './candidates.js';
+import { compareCandidates, poolOf, poolTeamKey } from './candidates.js';
 import type { ClassPlacement, ClassSlot } from './class-model.js';
 import type {
   Allocation,
@@ -58,13 +58,25 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
       }
       const pool = poolOf(cand);
       poolUse.set(pool, (poolUse.get(pool) ?? 0) + cand.vcpus * count);
-      poolTeamUse.set(`${pool}#${team}`, (poolTeamUse.get(`${pool}#${team}`) ?? 0) + cand.vcpus * count);
+      const share = poolTeamKey(pool, team);
+      poolTeamUse.set(share, (poolTeamUse.get(share) ?? 0) + cand.vcpus * count);
       teamUse.set(team, (teamUse.get(team) ?? 0) + cand.vcpus * count);
       teamSpend.set(team, (teamSpend.get(team) ?? 0) + cand.expectedCostUsd * count);
     }
   }
 
-  // Remaining room after the plan names what keeps each waiting job out.
+  // Remaining room after the plan names what keeps each waiting job out. Room per pool is final
+  // here, so it is worked out once per pool rather than per option of every waiting class.
+  const freeByPool = new Map<string, number>();
+  const freeIn = (pool: string): number => {
+    let free = freeByPool.get(pool);
+    if (free === undefined) {
+      const limit = o.poolLimit(pool);
+      free = limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(pool) ?? 0);
+      freeByPool.set(pool, free);
+    }
+    return free;
+  };
   const bindingFor = (slot: ClassSlot): Binding => {
     const options = slot.options;
     if (options.size === 0)
@@ -79,9 +91,7 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
     let firstBlocked = -1;
     let firstFitting = -1;
     for (let i = 0; i < options.size && (firstBlocked < 0 || firstFitting < 0); i++) {
-      const limit = o.poolLimit(options.pool(i));
-      const free = limit === null ? Number.POSITIVE_INFINITY : limit - (poolUse.get(options.pool(i)) ?? 0);
-      if (free + EPS < options.vcpus(i)) {
+      if (freeIn(options.pool(i)) + EPS < options.vcpus(i)) {
         if (firstBlocked < 0) firstBlocked = i;
       } else if (firstFitting < 0) firstFitting = i;
     }
