@@ -101,12 +101,7 @@ const filterOffers = (
     for (let i = 0; i < count; i++) found[i] = offers[positions[i] as number] as Offer;
     scan = found;
   }
-  const minMemory = resources.minGpuMemoryGiB;
-  const unavailable =
-    ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0
-      ? ctx.unavailableOfferIds
-      : null;
-  const cap = runtime.maxPricePerHour;
+  const { minMemory, unavailable, cap } = filterLimits(job, ctx);
   const { gpus, efa, nodes } = resources;
   const spotOk = runtime.interruptible;
   const pool: Offer[] = [];
@@ -131,6 +126,16 @@ const filterOffers = (
   };
 };
 
+/** The per-job limits both offer filter passes test: GPU memory, offers out of stock, price cap. */
+const filterLimits = (job: JobRequest, ctx: CandidateContext) => ({
+  minMemory: job.resources.minGpuMemoryGiB,
+  unavailable:
+    ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0
+      ? ctx.unavailableOfferIds
+      : null,
+  cap: job.runtime.maxPricePerHour,
+});
+
 /**
  * Runs the seven offer filters in one pass over every offer of the job's models, counting the
  * survivors of each stage, and names the first stage that left none (`null` when some offer passes).
@@ -146,12 +151,7 @@ const emptiedStage = (
   // over the offers finds, for each offer, the first stage it fails; survivors of stage k are the
   // offers that fail later or never (the same counts as filtering stage by stage, without the
   // intermediate arrays).
-  const minMemory = resources.minGpuMemoryGiB;
-  const unavailable =
-    ctx.unavailableOfferIds !== undefined && ctx.unavailableOfferIds.size > 0
-      ? ctx.unavailableOfferIds
-      : null;
-  const cap = runtime.maxPricePerHour;
+  const { minMemory, unavailable, cap } = filterLimits(job, ctx);
   const survivors = [0, 0, 0, 0, 0, 0, 0];
   for (const o of offersWithModels(ctx.priceBook.offers, models)) {
     let passed = 0;
