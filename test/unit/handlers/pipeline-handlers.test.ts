@@ -4,7 +4,14 @@ import { quietObservability } from '../../../lambdas/handlers/middleware.js';
 import { makeHandler as makeProvision } from '../../../lambdas/handlers/provision.js';
 import { makeHandler as makeReconcile } from '../../../lambdas/handlers/reconcile.js';
 import { makeHandler as makeSolve } from '../../../lambdas/handlers/solve.js';
-import { intakeAndSolve, makeWorld, REGION, requestBody, runningJob } from '../use-cases/world.js';
+import {
+  intakeAndSolve,
+  makeWorld,
+  REGION,
+  reconcileDeps,
+  requestBody,
+  runningJob,
+} from '../use-cases/world.js';
 import { lambdaContext, sqsEvent } from './lambda-fixtures.js';
 
 const obs = quietObservability();
@@ -152,16 +159,7 @@ describe('reconcile handler', () => {
   it('returns counts of what it repaired', async () => {
     const w = await makeWorld();
     await runningJob(w, 'job-1');
-    const summary = await makeReconcile({
-      ...w.capacity,
-      queues: w.queues,
-      messages: w.messages,
-      regions: [REGION],
-      stuckAfterMinutes: 15,
-      maxRuntimeFactor: 2,
-      overrunAction: 'alert',
-      obs,
-    })({}, lambdaContext());
+    const summary = await makeReconcile({ ...reconcileDeps(w), obs })({}, lambdaContext());
     expect(summary).toEqual({
       orphansTerminated: 0,
       adopted: 0,

@@ -11,21 +11,12 @@ import {
   makeHandler,
 } from '../../../lambdas/handlers/reconcile.js';
 import { BUDGET_USED_METRIC as ALARMED_METRIC, METRICS_NAMESPACE } from '../../../lib/monitoring.js';
-import { makeWorld, REGION, runningJob, type World } from '../use-cases/world.js';
+import { makeWorld, reconcileDeps, runningJob, type World } from '../use-cases/world.js';
 import { lambdaContext, recordingMetrics } from './lambda-fixtures.js';
 
 const HOUR = 3_600_000;
 
-const deps = (w: World): ReconcileDeps => ({
-  ...w.capacity,
-  queues: w.queues,
-  messages: w.messages,
-  regions: [REGION],
-  stuckAfterMinutes: 15,
-  maxRuntimeFactor: 2,
-  overrunAction: 'alert',
-  budgetGuard: { policy: 'alert-only' },
-});
+const deps = (w: World): ReconcileDeps => reconcileDeps(w, { budgetGuard: { policy: 'alert-only' } });
 
 /** A recording sink whose single metrics keep their dimensions. */
 const dimensionedMetrics = () => {

@@ -3,21 +3,12 @@ import type { BudgetPolicy } from '../../../lambdas/core/metering-budget.js';
 import { periodOf } from '../../../lambdas/core/ports.js';
 import { type ReconcileDeps, reconcile } from '../../../lambdas/core/use-cases/reconcile.js';
 import { accruedUsd } from '../../../lambdas/core/use-cases/reconcile-budgets.js';
-import { makeWorld, REGION, runningJob, type World } from './world.js';
+import { makeWorld, REGION, reconcileDeps, runningJob, type World } from './world.js';
 
 const HOUR = 3_600_000;
 
-const deps = (w: World, policy: BudgetPolicy, over: Partial<ReconcileDeps> = {}): ReconcileDeps => ({
-  ...w.capacity,
-  queues: w.queues,
-  messages: w.messages,
-  regions: [REGION],
-  stuckAfterMinutes: 15,
-  maxRuntimeFactor: 2,
-  overrunAction: 'alert',
-  budgetGuard: { policy },
-  ...over,
-});
+const deps = (w: World, policy: BudgetPolicy, over: Partial<ReconcileDeps> = {}): ReconcileDeps =>
+  reconcileDeps(w, { budgetGuard: { policy }, ...over });
 
 const period = (w: World) => periodOf(w.clock.now().toISOString());
 

@@ -1,29 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { handleJobEvent } from '../../../lambdas/core/use-cases/handle-job-event.js';
 import { provisionAllocation } from '../../../lambdas/core/use-cases/provision-allocation.js';
-import { type ReconcileDeps, reconcile } from '../../../lambdas/core/use-cases/reconcile.js';
-import {
-  intakeAndSolve,
-  makeWorld,
-  overriding,
-  REGION,
-  requestBody,
-  runningJob,
-  type World,
-} from './world.js';
+import { reconcile } from '../../../lambdas/core/use-cases/reconcile.js';
+import { intakeAndSolve, makeWorld, overriding, reconcileDeps, requestBody, runningJob } from './world.js';
 
 const MINUTE = 60_000;
 
-const deps = (w: World, over: Partial<ReconcileDeps> = {}): ReconcileDeps => ({
-  ...w.capacity,
-  queues: w.queues,
-  messages: w.messages,
-  regions: [REGION],
-  stuckAfterMinutes: 15,
-  maxRuntimeFactor: 2,
-  overrunAction: 'alert',
-  ...over,
-});
+const deps = reconcileDeps;
 
 describe('reconcile', () => {
   it('adopts instances launched before a crash, without launching again, and promotes the job', async () => {

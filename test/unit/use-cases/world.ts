@@ -6,6 +6,7 @@ import { outgoingMessage, QUEUE_DEFINITIONS } from '../../../lambdas/adapters/qu
 import type { JobRequestInput } from '../../../lambdas/core/job-request.js';
 import type { PriceBook } from '../../../lambdas/core/offer.js';
 import type { Ec2Event } from '../../../lambdas/core/use-cases/ec2-event.js';
+import type { ReconcileDeps } from '../../../lambdas/core/use-cases/reconcile.js';
 import type { MessageFactory } from '../../../lambdas/core/use-cases/send-messages.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { makeBook, makeJob, makeOffer } from '../../support/offer-fixtures.js';
@@ -79,6 +80,18 @@ export const makeWorld = async (start = '2026-03-01T12:00:00.000Z') => {
 };
 
 export type World = Awaited<ReturnType<typeof makeWorld>>;
+
+/** Reconcile over the world's pipeline: 15-minute stuck limit, runs over twice their estimate alerted. */
+export const reconcileDeps = (w: World, overrides: Partial<ReconcileDeps> = {}): ReconcileDeps => ({
+  ...w.capacity,
+  queues: w.queues,
+  messages: w.messages,
+  regions: [REGION],
+  stuckAfterMinutes: 15,
+  maxRuntimeFactor: 2,
+  overrunAction: 'alert',
+  ...overrides,
+});
 
 /** A job request body as a producer sends it. */
 export const requestBody = (jobId: string, overrides: Partial<JobRequestInput> = {}): string =>
