@@ -1,7 +1,7 @@
 import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
-import type { BudgetPolicy as BudgetGuardPolicy } from '../lambdas/core/metering-budget.js';
+import type { BudgetPolicy as BudgetGuardPolicy } from '../lambdas/core/accounting/metering-budget.js';
 
 export type { BudgetGuardPolicy };
 

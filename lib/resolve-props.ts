@@ -1,9 +1,9 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../lambdas/core/fair-weight.js';
-import { JOB_COST_CENTER_TAG } from '../lambdas/core/managed-tags.js';
-import { BUDGET_POLICIES } from '../lambdas/core/metering-budget.js';
-import { parseQuotas } from '../lambdas/core/plan-inputs.js';
+import { BUDGET_POLICIES } from '../lambdas/core/accounting/metering-budget.js';
+import { JOB_COST_CENTER_TAG } from '../lambdas/core/jobs/managed-tags.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../lambdas/core/planning/fair-weight.js';
+import { parseQuotas } from '../lambdas/core/planning/plan-inputs.js';
 import type {
   BudgetGuardConfig,
   BudgetGuardPolicy,

@@ -22,7 +22,7 @@ import {
   type SourceFileNote,
   SPEC_COLUMNS,
   stringifyPriceBookFile,
-} from '../lambdas/core/price-book.js';
+} from '../lambdas/core/pricing/price-book.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SOURCE_DIR = path.resolve(REPO_ROOT, 'data/source');

@@ -14,9 +14,11 @@
 import { HighsMilpSolver } from '../lambdas/adapters/highs-milp-solver.js';
 import { writeLedgerFile } from '../lambdas/adapters/ledger-export-file.js';
 import { loadStaticPriceBook } from '../lambdas/adapters/static-price-book.js';
-import type { JsonObject } from '../lambdas/core/event-chain.js';
-import { type JobRequest, parseJobRequest } from '../lambdas/core/job-request.js';
-import { applyAllocation, applyTransition, receiveJob } from '../lambdas/core/job-state.js';
+import { usageCostMicros } from '../lambdas/core/accounting/metering.js';
+import { applyBudgetOperation, openBudget } from '../lambdas/core/accounting/metering-budget.js';
+import { type JobRequest, parseJobRequest } from '../lambdas/core/jobs/job-request.js';
+import type { JsonObject } from '../lambdas/core/ledger/event-chain.js';
+import { applyAllocation, applyTransition, receiveJob } from '../lambdas/core/ledger/job-change.js';
 import {
   budgetLine,
   eventLine,
@@ -24,12 +26,11 @@ import {
   type LedgerRecord,
   type LedgerUsage,
   usageLine,
-} from '../lambdas/core/ledger-export.js';
-import { usageCostMicros } from '../lambdas/core/metering.js';
-import { applyBudgetOperation, openBudget } from '../lambdas/core/metering-budget.js';
+} from '../lambdas/core/ledger/ledger-export.js';
+import type { TeamTerms } from '../lambdas/core/planning/plan-input.js';
+import { solvePlan } from '../lambdas/core/planning/solve-plan.js';
 import type { BudgetRecord, JobEvent, JobRecord, TransitionInput } from '../lambdas/core/ports.js';
 import { microsToUsd } from '../lambdas/core/ports.js';
-import { solvePlan, type TeamTerms } from '../lambdas/core/solve-plan.js';
 
 const OUT = process.argv.includes('--out')
   ? (process.argv[process.argv.indexOf('--out') + 1] ?? '')

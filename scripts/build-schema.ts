@@ -6,7 +6,7 @@
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod/mini';
-import { JobRequestSchema, MAX_REQUEST_BYTES } from '../lambdas/core/job-request.js';
+import { JobRequestSchema, MAX_REQUEST_BYTES } from '../lambdas/core/jobs/job-request.js';
 
 /** Where the published schema lives, relative to the repository root. */
 export const JOB_REQUEST_SCHEMA_PATH = 'schemas/job-request.schema.json';
@@ -25,7 +25,7 @@ export const renderJobRequestSchema = (): string => {
     description:
       `A GPU job request as sent by a producer service (SQS message body, qm input line). ` +
       `Unknown fields are rejected; the raw body must not exceed ${MAX_REQUEST_BYTES} bytes. ` +
-      'Generated from lambdas/core/job-request.ts by npm run schema:build; do not edit by hand.',
+      'Generated from lambdas/core/jobs/job-request.ts by npm run schema:build; do not edit by hand.',
     ...rest,
   };
   return `${JSON.stringify(document, null, 2)}\n`;

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { readTextLines } from '../../lambdas/adapters/ledger-export-file.js';
-import { explainJob, formatExplanation } from '../../lambdas/core/audit-explain.js';
-import { parseLedgerLines } from '../../lambdas/core/ledger-export.js';
+import { explainJob, formatExplanation } from '../../lambdas/core/audit/audit-explain.js';
+import { parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 import { inputErrorMessage, REPORT_INPUT_ERROR_EXIT_CODE } from './report.js';
 
 /** What the command needs from the process; tests pass their own. */

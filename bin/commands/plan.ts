@@ -2,22 +2,16 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
-import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../../lambdas/core/fair-weight.js';
-import type { FieldIssue } from '../../lambdas/core/job-request.js';
-import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
+import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
+import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
 import {
   LedgerParseError,
   type LedgerUsage,
   ledgerTextLines,
   parseLedgerLines,
-} from '../../lambdas/core/ledger-export.js';
-import type { PriceBook } from '../../lambdas/core/offer.js';
-import {
-  formatPlanCsv,
-  formatPlanTable,
-  type PlanHistoryView,
-  planToJson,
-} from '../../lambdas/core/plan-format.js';
+} from '../../lambdas/core/ledger/ledger-export.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../../lambdas/core/planning/fair-weight.js';
+import type { TeamTerms } from '../../lambdas/core/planning/plan-input.js';
 import {
   type Budgets,
   type InputResult,
@@ -27,9 +21,20 @@ import {
   quotaLimit,
   remainingBudgetUsd,
   teamWeight,
-} from '../../lambdas/core/plan-inputs.js';
-import { solvePlan, type TeamTerms } from '../../lambdas/core/solve-plan.js';
-import { historyWeights, usageHistory, vcpusByInstanceType } from '../../lambdas/core/usage-history.js';
+} from '../../lambdas/core/planning/plan-inputs.js';
+import { solvePlan } from '../../lambdas/core/planning/solve-plan.js';
+import {
+  historyWeights,
+  usageHistory,
+  vcpusByInstanceType,
+} from '../../lambdas/core/planning/usage-history.js';
+import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
+import {
+  formatPlanCsv,
+  formatPlanTable,
+  type PlanHistoryView,
+  planToJson,
+} from '../../lambdas/core/reports/plan-format.js';
 
 /** What the command needs from the process; tests pass their own. */
 export interface PlanCommandIo {

@@ -6,11 +6,11 @@ import {
   GROUP_BYS,
   type GroupBy,
   ReportOptionError,
-} from '../../lambdas/core/cost-report.js';
-import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/cost-report-format.js';
-import { focusCsvLines } from '../../lambdas/core/focus-export.js';
-import { renderHtmlReport } from '../../lambdas/core/html-report.js';
-import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger-export.js';
+} from '../../lambdas/core/accounting/cost-report.js';
+import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/reports/cost-report-format.js';
+import { focusCsvLines } from '../../lambdas/core/reports/focus-export.js';
+import { renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
 
 /** What the command needs from the process; tests pass their own. */
 export interface ReportCommandIo {

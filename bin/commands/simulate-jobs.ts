@@ -4,17 +4,9 @@ import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
-import {
-  type FleetPolicyResult,
-  type NamedSpotTrace,
-  prepareFleet,
-  simulateFleet,
-} from '../../lambdas/core/fleet-simulation.js';
-import { fleetLedgerRecords } from '../../lambdas/core/fleet-simulation-ledger.js';
-import type { FieldIssue } from '../../lambdas/core/job-request.js';
-import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
-import { type LedgerBudget, ledgerLines } from '../../lambdas/core/ledger-export.js';
-import type { PriceBook } from '../../lambdas/core/offer.js';
+import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
+import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
+import { type LedgerBudget, ledgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 import {
   type Budgets,
   type InputResult,
@@ -23,9 +15,17 @@ import {
   type Quotas,
   quotaLimit,
   teamWeight,
-} from '../../lambdas/core/plan-inputs.js';
-import { simulationChartHtml } from '../../lambdas/core/simulation-chart.js';
-import type { SpotPolicyName } from '../../lambdas/core/spot-policy.js';
+} from '../../lambdas/core/planning/plan-inputs.js';
+import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
+import { simulationChartHtml } from '../../lambdas/core/reports/simulation-chart.js';
+import {
+  type FleetPolicyResult,
+  type NamedSpotTrace,
+  prepareFleet,
+  simulateFleet,
+} from '../../lambdas/core/simulation/fleet-simulation.js';
+import { fleetLedgerRecords } from '../../lambdas/core/simulation/fleet-simulation-ledger.js';
+import type { SpotPolicyName } from '../../lambdas/core/spot/spot-policy.js';
 
 /** The traces bundled with the repository, used when `--spot-traces` is not given. */
 export const BUNDLED_SPOT_TRACES = fileURLToPath(new URL('../../data/spot-traces/', import.meta.url));

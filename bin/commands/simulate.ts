@@ -4,14 +4,18 @@ import {
   type SingleJobAverage,
   type SingleJobParams,
   simulateSingleJobOverStarts,
-} from '../../lambdas/core/single-job-simulation.js';
+} from '../../lambdas/core/spot/single-job-simulation.js';
 import {
   isSpotPolicyName,
   SPOT_POLICY_NAMES,
   type SpotPolicyName,
   spotPolicyByName,
-} from '../../lambdas/core/spot-policy.js';
-import { type SpotTrace, spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
+} from '../../lambdas/core/spot/spot-policy.js';
+import {
+  type SpotTrace,
+  spotAvailabilityFraction,
+  spotTraceHours,
+} from '../../lambdas/core/spot/spot-trace.js';
 import { runSimulateJobs, type SimulateJobsIo } from './simulate-jobs.js';
 
 /** What the command needs from the process; tests pass their own. */

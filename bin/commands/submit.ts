@@ -6,7 +6,7 @@ import {
   resolveProducerQueueUrls,
   type SendReport,
 } from '../../lambdas/adapters/producer-client.js';
-import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
+import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
 import {
   inputError,
   type PipelineIo,

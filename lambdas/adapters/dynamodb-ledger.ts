@@ -21,10 +21,10 @@ import {
   QuartermasterError,
   VersionConflictError,
 } from '../core/errors.js';
-import { canonicalJson, type JsonObject, toJsonValue } from '../core/event-chain.js';
-import type { FieldIssue } from '../core/job-request.js';
-import { applyAllocation, applyTransition, type JobState, receiveJob } from '../core/job-state.js';
-import type { Offer, PriceBook } from '../core/offer.js';
+import type { FieldIssue } from '../core/jobs/job-request.js';
+import type { JobState } from '../core/jobs/job-state.js';
+import { canonicalJson, type JsonObject, toJsonValue } from '../core/ledger/event-chain.js';
+import { applyAllocation, applyTransition, receiveJob } from '../core/ledger/job-change.js';
 import {
   type AllocateInput,
   type BudgetRecord,
@@ -53,6 +53,7 @@ import {
   type UsageStop,
   usdToMicros,
 } from '../core/ports.js';
+import type { Offer, PriceBook } from '../core/pricing/offer.js';
 import { checkPriceBook, checkUsageStop, pageLimit } from './in-memory-ledger.js';
 import {
   LEDGER_ATTRIBUTES as A,

@@ -31,7 +31,7 @@ import {
   MANAGED_BY_TAG,
   MANAGED_BY_VALUE,
   type ResourceTags,
-} from '../core/managed-tags.js';
+} from '../core/jobs/managed-tags.js';
 
 /** The part of the EC2 client the fleet uses; tests pass a fake that replays recorded responses. */
 export type Ec2Sender = Pick<EC2Client, 'send'>;

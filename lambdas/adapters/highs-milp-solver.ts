@@ -1,6 +1,12 @@
 import type { Highs, InitOptions } from 'highs';
 import * as highsModule from 'highs';
-import type { MilpModel, MilpSolution, MilpSolveOptions, MilpSolver, MilpStatus } from '../core/milp.js';
+import type {
+  MilpModel,
+  MilpSolution,
+  MilpSolveOptions,
+  MilpSolver,
+  MilpStatus,
+} from '../core/planning/milp.js';
 
 // The package ships CommonJS-flavoured typings for an ES module build; the loader is the default export.
 const loadHighs = (highsModule as unknown as { default: (options?: InitOptions) => Promise<Highs> }).default;

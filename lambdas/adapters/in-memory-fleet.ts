@@ -8,7 +8,7 @@ import {
   offersOf,
   type TerminateResult,
 } from '../core/cloud-ports.js';
-import { ALLOCATION_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../core/managed-tags.js';
+import { ALLOCATION_ID_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from '../core/jobs/managed-tags.js';
 import type { Clock } from '../core/ports.js';
 
 export interface InMemoryFleetOptions {

@@ -1,7 +1,7 @@
 import { BudgetExceededError, NotFoundError, VersionConflictError } from '../core/errors.js';
-import { canonicalJson, toJsonValue } from '../core/event-chain.js';
-import { applyAllocation, applyTransition, type JobState, receiveJob } from '../core/job-state.js';
-import type { PriceBook } from '../core/offer.js';
+import type { JobState } from '../core/jobs/job-state.js';
+import { canonicalJson, toJsonValue } from '../core/ledger/event-chain.js';
+import { applyAllocation, applyTransition, receiveJob } from '../core/ledger/job-change.js';
 import {
   type AllocateInput,
   type BudgetRecord,
@@ -30,6 +30,7 @@ import {
   type UsageStop,
   usdToMicros,
 } from '../core/ports.js';
+import type { PriceBook } from '../core/pricing/offer.js';
 
 /** Default and largest page sizes, the same as the DynamoDB adapter's. */
 export const DEFAULT_PAGE_SIZE = 100;

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { type LedgerRecord, ledgerLine, parseLedgerLines } from '../core/ledger-export.js';
+import { type LedgerRecord, ledgerLine, parseLedgerLines } from '../core/ledger/ledger-export.js';
 
 /**
  * Ledger exports on disk: JSON Lines read and written a line at a time, so a month of a large

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodePriceBookFile, PriceBookFileError, type StaticPriceBook } from '../core/price-book.js';
+import { decodePriceBookFile, PriceBookFileError, type StaticPriceBook } from '../core/pricing/price-book.js';
 
 /**
  * File name of the static price book as it ships beside a bundled handler (`index.mjs`): CDK

@@ -1,5 +1,5 @@
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type FieldIssue, parseJobRequestText, toFieldIssues } from '../core/job-request.js';
+import { type FieldIssue, parseJobRequestText, toFieldIssues } from '../core/jobs/job-request.js';
 import { MAX_BATCH_SIZE, type QueueId, type QueueKey } from '../core/ports.js';
 import { type JobEventMessageInput, JobEventMessageSchema } from '../core/use-cases/pipeline-messages.js';
 import { type AwsClientConfig, createSqsClient } from './aws-clients.js';

@@ -5,7 +5,7 @@ import {
   type ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
 import { CloudApiError, type QuotaLimit } from '../core/cloud-ports.js';
-import type { QuotaClass } from '../core/offer.js';
+import type { QuotaClass } from '../core/pricing/offer.js';
 
 /** The part of the Service Quotas client used here; tests pass a fake replaying recorded answers. */
 export type ServiceQuotasSender = Pick<ServiceQuotasClient, 'send'>;

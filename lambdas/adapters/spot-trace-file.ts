@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseSpotTrace, type SpotTrace, SpotTraceError } from '../core/spot-trace.js';
+import { parseSpotTrace, type SpotTrace, SpotTraceError } from '../core/spot/spot-trace.js';
 
 /**
  * Reads and validates a spot availability trace file (`{"metadata":{"gap_seconds":N},"data":[...]}`).

@@ -1,7 +1,7 @@
 import { QuartermasterError } from './errors.js';
-import type { AcceleratorKind } from './gpu-model.js';
-import type { ResourceTags } from './managed-tags.js';
-import type { PurchaseOption, QuotaClass } from './offer.js';
+import type { AcceleratorKind } from './jobs/gpu-model.js';
+import type { ResourceTags } from './jobs/managed-tags.js';
+import type { PurchaseOption, QuotaClass } from './pricing/offer.js';
 
 /**
  * Ports to the cloud itself: the Fleet launches and retires capacity, the Market says what

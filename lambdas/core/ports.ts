@@ -1,8 +1,8 @@
-import type { ChainedEvent, JsonObject } from './event-chain.js';
-import type { FieldIssue, JobRequest } from './job-request.js';
-import type { JobState } from './job-state.js';
-import type { PriceBook, PurchaseOption } from './offer.js';
-import type { Allocation, DecisionRecord } from './plan.js';
+import type { FieldIssue, JobRequest } from './jobs/job-request.js';
+import type { JobState } from './jobs/job-state.js';
+import type { ChainedEvent, JsonObject } from './ledger/event-chain.js';
+import type { Allocation, DecisionRecord } from './planning/plan.js';
+import type { PriceBook, PurchaseOption } from './pricing/offer.js';
 
 /**
  * Ports: what the domain needs from the outside world, typed so handlers (intake, solve,

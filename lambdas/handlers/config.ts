@@ -1,8 +1,11 @@
 import * as z from 'zod/mini';
-import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/fair-weight.js';
-import { BUDGET_POLICIES, type BudgetPolicy as BudgetGuardPolicy } from '../core/metering-budget.js';
-import type { Quotas } from '../core/plan-inputs.js';
-import { parseQuotas } from '../core/plan-inputs.js';
+import {
+  BUDGET_POLICIES,
+  type BudgetPolicy as BudgetGuardPolicy,
+} from '../core/accounting/metering-budget.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/planning/fair-weight.js';
+import type { Quotas } from '../core/planning/plan-inputs.js';
+import { parseQuotas } from '../core/planning/plan-inputs.js';
 import type { QueueId } from '../core/ports.js';
 import type { BudgetPolicy, TeamPolicy } from '../core/use-cases/run-solve.js';
 

@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ManagedInstance } from '../core/cloud-ports.js';
-import type { FieldIssue } from '../core/job-request.js';
-import { formatIssues } from '../core/job-request.js';
+import type { FieldIssue } from '../core/jobs/job-request.js';
+import { formatIssues } from '../core/jobs/job-request.js';
 import { parseEc2Event } from '../core/use-cases/ec2-event.js';
 import { handleEc2Event } from '../core/use-cases/handle-ec2-event.js';
 import { handleJobEvent } from '../core/use-cases/handle-job-event.js';

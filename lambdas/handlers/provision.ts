@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { formatIssues } from '../core/job-request.js';
+import { formatIssues } from '../core/jobs/job-request.js';
 import { parseProvisionMessage } from '../core/use-cases/pipeline-messages.js';
 import { type ProvisionDeps, provisionAllocation } from '../core/use-cases/provision-allocation.js';
 import { createFleetFor } from './fleet-wiring.js';

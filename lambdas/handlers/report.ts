@@ -6,13 +6,13 @@ import {
   periodsIn,
   ReportOptionError,
   reportWindow,
-} from '../core/cost-report.js';
-import { costReportCsvLines } from '../core/cost-report-format.js';
-import { focusCsvLines } from '../core/focus-export.js';
-import { renderHtmlReport } from '../core/html-report.js';
-import type { LedgerRecord } from '../core/ledger-export.js';
-import { type ExportableLedger, exportLedgerPeriod } from '../core/ledger-export-period.js';
+} from '../core/accounting/cost-report.js';
+import type { LedgerRecord } from '../core/ledger/ledger-export.js';
 import type { Clock, Period } from '../core/ports.js';
+import { costReportCsvLines } from '../core/reports/cost-report-format.js';
+import { focusCsvLines } from '../core/reports/focus-export.js';
+import { renderHtmlReport } from '../core/reports/html-report.js';
+import { type ExportableLedger, exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
 import { createLedger } from './ledger-wiring.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
 import { lazyHandler, sharedConfig, systemClock } from './runtime.js';

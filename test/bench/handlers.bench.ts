@@ -13,7 +13,7 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { InMemoryLedger } from '../../lambdas/adapters/in-memory-ledger.js';
-import { parseJobRequestText } from '../../lambdas/core/job-request.js';
+import { parseJobRequestText } from '../../lambdas/core/jobs/job-request.js';
 import { makeHandler as makeEvents } from '../../lambdas/handlers/events.js';
 import { makeHandler as makeIntake } from '../../lambdas/handlers/intake.js';
 import { processSqsBatch, quietObservability, withObservability } from '../../lambdas/handlers/middleware.js';

@@ -1,7 +1,11 @@
-import { candidatesFor, compareCandidates, poolOf, pruneDominated } from '../../lambdas/core/candidates.js';
-import type { JobRequest } from '../../lambdas/core/job-request.js';
-import type { MilpModel, MilpRow, MilpSolution, MilpSolver } from '../../lambdas/core/milp.js';
-import type { QuotaClass } from '../../lambdas/core/offer.js';
+import type { JobRequest } from '../../lambdas/core/jobs/job-request.js';
+import {
+  candidatesFor,
+  compareCandidates,
+  poolOf,
+  pruneDominated,
+} from '../../lambdas/core/planning/candidates.js';
+import type { MilpModel, MilpRow, MilpSolution, MilpSolver } from '../../lambdas/core/planning/milp.js';
 import type {
   Allocation,
   Binding,
@@ -10,14 +14,11 @@ import type {
   FairShareLine,
   Plan,
   WaitingJob,
-} from '../../lambdas/core/plan.js';
-import {
-  candidateContextOf,
-  modelRunner,
-  type PlanInput,
-  type TeamTerms,
-} from '../../lambdas/core/solve-plan.js';
-import { waterFill } from '../../lambdas/core/water-fill.js';
+} from '../../lambdas/core/planning/plan.js';
+import type { PlanInput, TeamTerms } from '../../lambdas/core/planning/plan-input.js';
+import { candidateContextOf, modelRunner } from '../../lambdas/core/planning/solve-plan.js';
+import { waterFill } from '../../lambdas/core/planning/water-fill.js';
+import type { QuotaClass } from '../../lambdas/core/pricing/offer.js';
 
 interface JobSlot {
   readonly index: number;

@@ -21,23 +21,27 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
-import { solveMarkovReference } from '../../lambdas/core/markov-reference-policy.js';
-import { omniscientPolicy } from '../../lambdas/core/omniscient-policy.js';
+import { solveMarkovReference } from '../../lambdas/core/spot/markov-reference-policy.js';
+import { omniscientPolicy } from '../../lambdas/core/spot/omniscient-policy.js';
 import {
   type PolicyForRun,
   type SingleJobAverage,
   type SingleJobParams,
   simulateSingleJobOverStarts,
-} from '../../lambdas/core/single-job-simulation.js';
-import { estimateSpellHazard } from '../../lambdas/core/spell-hazard.js';
+} from '../../lambdas/core/spot/single-job-simulation.js';
+import { estimateSpellHazard } from '../../lambdas/core/spot/spell-hazard.js';
 import {
   fleetPcoPolicy,
   greedySpotPolicy,
   onDemandPolicy,
   quartermasterPolicy,
   uniformProgressPolicy,
-} from '../../lambdas/core/spot-policy.js';
-import { type SpotTrace, spotAvailabilityFraction, spotTraceHours } from '../../lambdas/core/spot-trace.js';
+} from '../../lambdas/core/spot/spot-policy.js';
+import {
+  type SpotTrace,
+  spotAvailabilityFraction,
+  spotTraceHours,
+} from '../../lambdas/core/spot/spot-trace.js';
 
 const argument = (flag: string): string | undefined => {
   const index = process.argv.indexOf(flag);

@@ -14,9 +14,10 @@ import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
-import { groupJobClasses } from '../../lambdas/core/job-classes.js';
-import type { Plan } from '../../lambdas/core/plan.js';
-import { type PlanInput, solvePlan } from '../../lambdas/core/solve-plan.js';
+import { groupJobClasses } from '../../lambdas/core/planning/job-classes.js';
+import type { Plan } from '../../lambdas/core/planning/plan.js';
+import type { PlanInput } from '../../lambdas/core/planning/plan-input.js';
+import { solvePlan } from '../../lambdas/core/planning/solve-plan.js';
 import { solvePlanPerJob } from './naive-model.js';
 import { syntheticWorkload } from './synthetic-jobs.js';
 

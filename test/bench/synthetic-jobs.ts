@@ -1,7 +1,7 @@
-import type { GpuModel } from '../../lambdas/core/gpu-model.js';
-import { type JobRequest, JobRequestSchema } from '../../lambdas/core/job-request.js';
-import type { QuotaClass } from '../../lambdas/core/offer.js';
-import type { TeamTerms } from '../../lambdas/core/solve-plan.js';
+import type { GpuModel } from '../../lambdas/core/jobs/gpu-model.js';
+import { type JobRequest, JobRequestSchema } from '../../lambdas/core/jobs/job-request.js';
+import type { TeamTerms } from '../../lambdas/core/planning/plan-input.js';
+import type { QuotaClass } from '../../lambdas/core/pricing/offer.js';
 
 /** A seeded 32-bit generator (mulberry32): the same seed always gives the same workload. */
 export const seededRandom = (seed: number): (() => number) => {

@@ -3,8 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerReportCommand } from '../../bin/commands/report.js';
-import type { CostReport } from '../../lambdas/core/cost-report.js';
-import { formatUsd } from '../../lambdas/core/html-report.js';
+import type { CostReport } from '../../lambdas/core/accounting/cost-report.js';
+import { formatUsd } from '../../lambdas/core/reports/html-report.js';
 
 /**
  * The HTML cost report of the example ledger, rendered in headless Chromium with every network

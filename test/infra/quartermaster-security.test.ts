@@ -1,7 +1,7 @@
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, MANAGED_TAG_KEYS } from '../../lambdas/core/managed-tags.js';
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, MANAGED_TAG_KEYS } from '../../lambdas/core/jobs/managed-tags.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
 import {
   actionsOf,

@@ -2,7 +2,7 @@ import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createSqsClient } from '../../lambdas/adapters/aws-clients.js';
 import { ProducerClient } from '../../lambdas/adapters/producer-client.js';
-import { MANAGED_BY_TAG } from '../../lambdas/core/managed-tags.js';
+import { MANAGED_BY_TAG } from '../../lambdas/core/jobs/managed-tags.js';
 import type { OutgoingMessage, UsageRecord } from '../../lambdas/core/ports.js';
 import { MAX_BATCH_SIZE } from '../../lambdas/core/ports.js';
 import { makeHandler as makeEvents } from '../../lambdas/handlers/events.js';

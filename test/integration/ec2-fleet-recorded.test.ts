@@ -7,7 +7,7 @@ import {
   TERMINATE_CHUNK,
 } from '../../lambdas/adapters/ec2-fleet.js';
 import { CloudApiError, type LaunchRequest } from '../../lambdas/core/cloud-ports.js';
-import { managedTags } from '../../lambdas/core/managed-tags.js';
+import { managedTags } from '../../lambdas/core/jobs/managed-tags.js';
 import { always, inOrder, RecordedClient, readAwsFixture } from '../fixtures/aws/recorded-client.js';
 import { offerChoice } from '../support/fleet-contract.js';
 

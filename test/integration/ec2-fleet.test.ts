@@ -7,7 +7,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEc2Client } from '../../lambdas/adapters/aws-clients.js';
 import { Ec2Fleet } from '../../lambdas/adapters/ec2-fleet.js';
-import { ALLOCATION_ID_TAG, MANAGED_BY_TAG } from '../../lambdas/core/managed-tags.js';
+import { ALLOCATION_ID_TAG, MANAGED_BY_TAG } from '../../lambdas/core/jobs/managed-tags.js';
 import { describeFleetContract, type FleetUnderTest, launchRequest } from '../support/fleet-contract.js';
 import { motoClientConfig, resetMoto, TEST_REGION } from '../support/moto.js';
 

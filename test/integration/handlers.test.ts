@@ -1,6 +1,6 @@
 import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ALLOCATION_ID_TAG, MANAGED_BY_TAG } from '../../lambdas/core/managed-tags.js';
+import { ALLOCATION_ID_TAG, MANAGED_BY_TAG } from '../../lambdas/core/jobs/managed-tags.js';
 import { makeHandler as makeIntake } from '../../lambdas/handlers/intake.js';
 import { quietObservability } from '../../lambdas/handlers/middleware.js';
 import { makeHandler as makeProvision } from '../../lambdas/handlers/provision.js';

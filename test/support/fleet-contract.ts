@@ -7,8 +7,8 @@ import {
   MANAGED_BY_TAG,
   managedTags,
   TEAM_TAG,
-} from '../../lambdas/core/managed-tags.js';
-import type { PurchaseOption } from '../../lambdas/core/offer.js';
+} from '../../lambdas/core/jobs/managed-tags.js';
+import type { PurchaseOption } from '../../lambdas/core/pricing/offer.js';
 
 /** A fleet under test, and what a launch through it needs. */
 export interface FleetUnderTest {

@@ -5,7 +5,7 @@ import {
   NotFoundError,
   VersionConflictError,
 } from '../../lambdas/core/errors.js';
-import { verifyChain } from '../../lambdas/core/event-chain.js';
+import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
 import type { JobRecord, Ledger } from '../../lambdas/core/ports.js';
 import { FakeClock } from './fake-clock.js';
 import { allocationFor, jobRequest, priceBook } from './ledger-fixtures.js';

@@ -1,4 +1,9 @@
-import type { LedgerBudget, LedgerJob, LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger-export.js';
+import type {
+  LedgerBudget,
+  LedgerJob,
+  LedgerRecord,
+  LedgerUsage,
+} from '../../lambdas/core/ledger/ledger-export.js';
 
 /**
  * A seeded, lazy generator of ledger exports: a month of jobs with their usage intervals and the

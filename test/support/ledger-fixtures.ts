@@ -1,7 +1,11 @@
-import { type JobRequest, type JobRequestInput, parseJobRequest } from '../../lambdas/core/job-request.js';
-import type { Offer, PriceBook } from '../../lambdas/core/offer.js';
-import type { Allocation, Candidate, DecisionRecord } from '../../lambdas/core/plan.js';
+import {
+  type JobRequest,
+  type JobRequestInput,
+  parseJobRequest,
+} from '../../lambdas/core/jobs/job-request.js';
+import type { Allocation, Candidate, DecisionRecord } from '../../lambdas/core/planning/plan.js';
 import type { AllocateInput } from '../../lambdas/core/ports.js';
+import type { Offer, PriceBook } from '../../lambdas/core/pricing/offer.js';
 
 /** A valid job request; fields can be overridden at the top level. */
 export const jobRequest = (jobId: string, overrides: Partial<JobRequestInput> = {}): JobRequest => {

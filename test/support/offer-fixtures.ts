@@ -1,7 +1,7 @@
-import type { GpuModel } from '../../lambdas/core/gpu-model.js';
-import type { JobRequest, JobRequestInput } from '../../lambdas/core/job-request.js';
-import { JobRequestSchema } from '../../lambdas/core/job-request.js';
-import type { Offer, PriceBook, PurchaseOption, QuotaFamily } from '../../lambdas/core/offer.js';
+import type { GpuModel } from '../../lambdas/core/jobs/gpu-model.js';
+import type { JobRequest, JobRequestInput } from '../../lambdas/core/jobs/job-request.js';
+import { JobRequestSchema } from '../../lambdas/core/jobs/job-request.js';
+import type { Offer, PriceBook, PurchaseOption, QuotaFamily } from '../../lambdas/core/pricing/offer.js';
 
 /** A hand-made offer with sensible defaults; tests override what they exercise. */
 export const makeOffer = (

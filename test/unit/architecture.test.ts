@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
  */
 
 interface SourceFile {
-  /** Repository-relative POSIX path, e.g. `lambdas/core/plan.ts`. */
+  /** Repository-relative POSIX path, e.g. `lambdas/core/planning/plan.ts`. */
   readonly path: string;
   readonly text: string;
 }
@@ -50,6 +50,8 @@ interface ImportRef {
   /** Repository-relative target for a relative specifier; `null` for a package. */
   readonly target: string | null;
   readonly line: number;
+  /** `import type`, `export type` or `import('…')` in a type position: erased at run time. */
+  readonly typeOnly: boolean;
 }
 
 interface CodeFinding {
@@ -72,6 +74,21 @@ const isProcess = (node: ts.Node): boolean =>
     isNamed(node.expression, 'globalThis') &&
     node.name.text === 'process');
 
+/** `import type { A }` or `import { type A, type B }`: nothing of it is left at run time. */
+const isTypeOnlyImport = (node: ts.ImportDeclaration): boolean => {
+  const clause = node.importClause;
+  if (clause === undefined) return false;
+  if (clause.isTypeOnly) return true;
+  const bindings = clause.namedBindings;
+  return (
+    clause.name === undefined &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
+};
+
 /**
  * Reads a file with the TypeScript parser, so that comments, strings and regular expressions are
  * never mistaken for code, and collects its module references and its uses of ambient state.
@@ -81,18 +98,20 @@ const analyse = (file: SourceFile): { imports: ImportRef[]; code: CodeFinding[] 
   const lineOf = (node: ts.Node) => source.getLineAndCharacterOfPosition(node.getStart(source)).line + 1;
   const imports: ImportRef[] = [];
   const code: CodeFinding[] = [];
-  const addImport = (specifier: string | null, node: ts.Node) => {
+  const addImport = (specifier: string | null, node: ts.Node, typeOnly = false) => {
     if (specifier === null) return;
     const target = specifier.startsWith('.')
-      ? posix.normalize(posix.join(posix.dirname(file.path), specifier))
+      ? posix.normalize(posix.join(posix.dirname(file.path), specifier)).replace(/\.js$/, '.ts')
       : null;
-    imports.push({ specifier, target, line: lineOf(node) });
+    imports.push({ specifier, target, line: lineOf(node), typeOnly });
   };
   const addCode = (rule: string, node: ts.Node) =>
     code.push({ rule, found: node.getText(source), line: lineOf(node) });
   const visit = (node: ts.Node): void => {
-    if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
-      addImport(literalText(node.moduleSpecifier), node);
+    if (ts.isImportDeclaration(node)) {
+      addImport(literalText(node.moduleSpecifier), node, isTypeOnlyImport(node));
+    } else if (ts.isExportDeclaration(node)) {
+      addImport(literalText(node.moduleSpecifier), node, node.isTypeOnly);
     } else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference)) {
       addImport(literalText(node.moduleReference.expression), node);
     } else if (
@@ -101,7 +120,7 @@ const analyse = (file: SourceFile): { imports: ImportRef[]; code: CodeFinding[] 
     ) {
       addImport(literalText(node.arguments[0]), node);
     } else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument)) {
-      addImport(literalText(node.argument.literal), node);
+      addImport(literalText(node.argument.literal), node, true);
     } else if (ts.isPropertyAccessExpression(node)) {
       if (isProcess(node.expression) && node.name.text === 'env') addCode(ENV_RULE, node);
       if (isNamed(node.expression, 'Date') && node.name.text === 'now') addCode(DATE_NOW_RULE, node);
@@ -155,6 +174,107 @@ const findViolations = (files: readonly SourceFile[]): Violation[] => {
 
 const formatViolation = (v: Violation): string => `${v.file}:${v.line}: ${v.rule}: ${v.found}`;
 
+/**
+ * The rooms of lambdas/core and the arrows between them (each folder's README says why). A folder
+ * may import itself, the top-level kernel and the folders listed; `use-cases` may import all.
+ * Folders are listed so that each imports only folders above it, which keeps the graph acyclic.
+ */
+const CORE_FOLDERS: Readonly<Record<string, readonly string[]>> = {
+  jobs: [],
+  spot: [],
+  pricing: ['jobs'],
+  planning: ['jobs', 'pricing'],
+  ledger: ['jobs'],
+  accounting: ['jobs', 'ledger'],
+  audit: ['jobs', 'ledger'],
+  simulation: ['jobs', 'pricing', 'planning', 'spot', 'ledger'],
+  reports: ['jobs', 'pricing', 'planning', 'ledger', 'accounting', 'simulation'],
+  'use-cases': [
+    'jobs',
+    'pricing',
+    'planning',
+    'spot',
+    'ledger',
+    'accounting',
+    'audit',
+    'simulation',
+    'reports',
+  ],
+};
+
+/** The kernel at the top of lambdas/core: the ports, the error types and paging. */
+const CORE_TOP = new Set(['ports.ts', 'cloud-ports.ts', 'errors.ts', 'paging.ts']);
+
+/** `lambdas/core/pricing/offer.ts` → `pricing`; a top-level file → `''`; outside core → `null`. */
+const coreFolderOf = (path: string): string | null => {
+  if (!isUnder(path, 'lambdas/core/')) return null;
+  const rest = path.slice('lambdas/core/'.length).split('/');
+  return rest.length === 1 ? '' : (rest[0] as string);
+};
+
+/**
+ * Breaches of the core layout: a file outside the rooms, an arrow the table does not allow, or a
+ * value import from the kernel into a room (the kernel names domain types only, so that it can
+ * sit under every room without a cycle at run time).
+ */
+const findLayoutViolations = (files: readonly SourceFile[]): Violation[] => {
+  const violations: Violation[] = [];
+  for (const file of files) {
+    const from = coreFolderOf(file.path);
+    if (from === null) continue;
+    const name = file.path.slice('lambdas/core/'.length);
+    if (from === '' ? !CORE_TOP.has(name) : !(from in CORE_FOLDERS)) {
+      violations.push({
+        file: file.path,
+        line: 1,
+        rule: 'core file outside the domain folders',
+        found: name,
+      });
+      continue;
+    }
+    for (const ref of analyse(file).imports) {
+      const to = ref.target === null ? null : coreFolderOf(ref.target);
+      if (to === null || to === from) continue;
+      const report = (rule: string) =>
+        violations.push({ file: file.path, line: ref.line, rule, found: ref.specifier });
+      if (from === '') {
+        if (to !== '' && !ref.typeOnly) report(`the core kernel imports values from ${to}/`);
+      } else if (to !== '' && !(CORE_FOLDERS[from] as readonly string[]).includes(to)) {
+        report(`${from}/ may not import ${to}/`);
+      }
+    }
+  }
+  return violations;
+};
+
+/** Import cycles among the given files (type imports count too), each as its path of files. */
+const findCycles = (files: readonly SourceFile[]): string[][] => {
+  const known = new Set(files.map((f) => f.path));
+  const edges = new Map(
+    files.map((f) => [
+      f.path,
+      analyse(f)
+        .imports.map((r) => r.target)
+        .filter((t): t is string => t !== null && known.has(t)),
+    ]),
+  );
+  const cycles: string[][] = [];
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    stack.push(node);
+    for (const next of edges.get(node) ?? []) {
+      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next]);
+      else if (!state.has(next)) visit(next);
+    }
+    stack.pop();
+    state.set(node, 'done');
+  };
+  for (const path of [...known].sort()) if (!state.has(path)) visit(path);
+  return cycles;
+};
+
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SOURCE_EXTENSIONS = /\.(ts|mts|cts|tsx)$/;
 
@@ -178,7 +298,7 @@ describe('the dependency rule', () => {
   const core = lambdas.filter((f) => isUnder(f.path, 'lambdas/core/'));
 
   it('finds the core sources to check', () => {
-    expect(core.map((f) => f.path)).toContain('lambdas/core/job-request.ts');
+    expect(core.map((f) => f.path)).toContain('lambdas/core/jobs/job-request.ts');
   });
 
   it('keeps lambdas/core pure: no SDKs, I/O, environment, clock, randomness or outer layers', () => {
@@ -189,6 +309,29 @@ describe('the dependency rule', () => {
   it('keeps lib/ out of lambdas and handlers out of adapters', () => {
     const found = findViolations(lambdas).map(formatViolation);
     expect(found, found.join('\n')).toEqual([]);
+  });
+
+  it('keeps every core file in a domain folder and every import on an allowed arrow', () => {
+    const found = findLayoutViolations(core).map(formatViolation);
+    expect(found, found.join('\n')).toEqual([]);
+  });
+
+  it('has no import cycle anywhere under lambdas', () => {
+    const cycles = findCycles(lambdas).map((c) => c.join(' → '));
+    expect(cycles, cycles.join('\n')).toEqual([]);
+  });
+
+  it('gives every core folder a README that names what it may import', () => {
+    for (const [folder, allowed] of Object.entries(CORE_FOLDERS)) {
+      let readme: string;
+      try {
+        readme = readFileSync(posix.join(ROOT, 'lambdas/core', folder, 'README.md'), 'utf8');
+      } catch {
+        throw new Error(`lambdas/core/${folder}/README.md is missing`);
+      }
+      for (const other of allowed)
+        expect(readme, `${folder}/README.md names ${other}/`).toContain(`${other}/`);
+    }
   });
 });
 
@@ -312,7 +455,7 @@ describe('the dependency-rule scanner', () => {
   it('flags lib/ imported from anywhere under lambdas, and handlers imported by adapters', () => {
     const adapter = sample(
       'lambdas/adapters/bad.ts',
-      "import { h } from '../handlers/solve.js';\nimport { s } from '../../lib/stack.js';\nimport { c } from '../core/plan.js';",
+      "import { h } from '../handlers/solve.js';\nimport { s } from '../../lib/stack.js';\nimport { c } from '../core/planning/plan.js';",
     );
     const handler = sample('lambdas/handlers/bad.ts', "import { s } from '../../lib/stack.js';");
     expect(findViolations([adapter, handler]).map(formatViolation)).toEqual([
@@ -328,5 +471,50 @@ describe('the dependency-rule scanner', () => {
       "import { EC2Client } from '@aws-sdk/client-ec2';\nimport { readFileSync } from 'node:fs';\nconst t = Date.now();",
     );
     expect(findViolations([adapter])).toEqual([]);
+  });
+
+  it('rejects a cross-folder import the table does not allow, naming file, line and arrow', () => {
+    const file = sample(
+      'lambdas/core/accounting/bad.ts',
+      [
+        "import type { UsageRecord } from '../ports.js';",
+        "import { eventHash } from '../ledger/event-chain.js';",
+        "import { solvePlan } from '../planning/solve-plan.js';",
+        "import type { Offer } from '../pricing/offer.js';",
+      ].join('\n'),
+    );
+    expect(findLayoutViolations([file]).map(formatViolation)).toEqual([
+      'lambdas/core/accounting/bad.ts:3: accounting/ may not import planning/: ../planning/solve-plan.js',
+      'lambdas/core/accounting/bad.ts:4: accounting/ may not import pricing/: ../pricing/offer.js',
+    ]);
+  });
+
+  it('lets the kernel name domain types but not import their values, and keeps files in rooms', () => {
+    const kernel = sample(
+      'lambdas/core/ports.ts',
+      "import type { Offer } from './pricing/offer.js';\nimport { type A, type B } from './jobs/a.js';\nimport { priceOf } from './pricing/offer.js';",
+    );
+    const stray = sample('lambdas/core/helpers.ts', 'export const x = 1;');
+    const unknownRoom = sample('lambdas/core/misc/thing.ts', 'export const y = 2;');
+    expect(findLayoutViolations([kernel, stray, unknownRoom]).map(formatViolation)).toEqual([
+      'lambdas/core/ports.ts:3: the core kernel imports values from pricing/: ./pricing/offer.js',
+      'lambdas/core/helpers.ts:1: core file outside the domain folders: helpers.ts',
+      'lambdas/core/misc/thing.ts:1: core file outside the domain folders: misc/thing.ts',
+    ]);
+  });
+
+  it('finds an import cycle, type imports included, and none in a chain', () => {
+    const a = sample('lambdas/core/jobs/a.ts', "import type { B } from './b.js';");
+    const b = sample('lambdas/core/jobs/b.ts', "import { c } from './c.js';");
+    const c = sample('lambdas/core/jobs/c.ts', "import { a } from './a.js';");
+    expect(findCycles([a, b, c])).toEqual([
+      [
+        'lambdas/core/jobs/a.ts',
+        'lambdas/core/jobs/b.ts',
+        'lambdas/core/jobs/c.ts',
+        'lambdas/core/jobs/a.ts',
+      ],
+    ]);
+    expect(findCycles([a, b, sample('lambdas/core/jobs/c.ts', 'export const a = 1;')])).toEqual([]);
   });
 });

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LedgerAuditor, verifyLedger } from '../../lambdas/core/audit.js';
+import { LedgerAuditor, verifyLedger } from '../../lambdas/core/audit/audit.js';
 import {
   appendEvent,
   type ChainedEvent,
   type JsonObject,
   verifyChain,
-} from '../../lambdas/core/event-chain.js';
-import { applyAllocation, applyTransition, receiveJob } from '../../lambdas/core/job-state.js';
+} from '../../lambdas/core/ledger/event-chain.js';
+import { applyAllocation, applyTransition, receiveJob } from '../../lambdas/core/ledger/job-change.js';
 import type { JobEvent, JobRecord } from '../../lambdas/core/ports.js';
 import { allocationFor, jobRequest } from '../support/ledger-fixtures.js';
 

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { GpuModel } from '../../lambdas/core/jobs/gpu-model.js';
 import {
   DEFAULT_COST_MODEL,
   deadlineVerdict,
@@ -8,8 +9,7 @@ import {
   HOURS_PER_MONTH,
   meetsDeadline,
   priceOffers,
-} from '../../lambdas/core/cost-model.js';
-import type { GpuModel } from '../../lambdas/core/gpu-model.js';
+} from '../../lambdas/core/pricing/cost-model.js';
 import { makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 describe('estimateJobCost', () => {

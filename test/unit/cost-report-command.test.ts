@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerReportCommand } from '../../bin/commands/report.js';
-import { buildCostReport } from '../../lambdas/core/cost-report.js';
-import { parseLedgerLines } from '../../lambdas/core/ledger-export.js';
+import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
+import { parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 
 const EXAMPLE = readFileSync('examples/ledger-month.jsonl', 'utf8');
 const HOSTILE =

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readLedgerFile, writeLedgerFile } from '../../lambdas/adapters/ledger-export-file.js';
-import { applyAllocation, receiveJob } from '../../lambdas/core/job-state.js';
+import { applyAllocation, receiveJob } from '../../lambdas/core/ledger/job-change.js';
 import {
   jobLine,
   LedgerParseError,
@@ -14,7 +14,7 @@ import {
   parseLedgerLine,
   parseLedgerLines,
   parseNumberedLedgerLines,
-} from '../../lambdas/core/ledger-export.js';
+} from '../../lambdas/core/ledger/ledger-export.js';
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 import { allocationFor, jobRequest } from '../support/ledger-fixtures.js';
 

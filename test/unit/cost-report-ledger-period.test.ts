@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../lambdas/adapters/in-memory-ledger.js';
-import { LedgerAuditor } from '../../lambdas/core/audit.js';
-import { buildCostReport } from '../../lambdas/core/cost-report.js';
-import { type LedgerRecord, ledgerLine, parseLedgerLine } from '../../lambdas/core/ledger-export.js';
-import { exportLedgerPeriod } from '../../lambdas/core/ledger-export-period.js';
+import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
+import { LedgerAuditor } from '../../lambdas/core/audit/audit.js';
+import { type LedgerRecord, ledgerLine, parseLedgerLine } from '../../lambdas/core/ledger/ledger-export.js';
+import { exportLedgerPeriod } from '../../lambdas/core/use-cases/ledger-export-period.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { allocationFor, jobRequest } from '../support/ledger-fixtures.js';
 

@@ -1,8 +1,8 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { buildCostReport } from '../../lambdas/core/cost-report.js';
-import type { LedgerRecord } from '../../lambdas/core/ledger-export.js';
+import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
+import type { LedgerRecord } from '../../lambdas/core/ledger/ledger-export.js';
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 
 // A full collection before each reading, so the figures are live memory, not garbage not yet swept.

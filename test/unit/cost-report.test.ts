@@ -7,8 +7,8 @@ import {
   periodsIn,
   ReportOptionError,
   reportWindow,
-} from '../../lambdas/core/cost-report.js';
-import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger-export.js';
+} from '../../lambdas/core/accounting/cost-report.js';
+import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger/ledger-export.js';
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 
 const micros = (usd: number) => Math.round(usd * 1_000_000);

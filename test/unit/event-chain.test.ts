@@ -11,7 +11,7 @@ import {
   toJsonObject,
   toJsonValue,
   verifyChain,
-} from '../../lambdas/core/event-chain.js';
+} from '../../lambdas/core/ledger/event-chain.js';
 
 const at = (minute: number) => new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString();
 

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { verifyChain } from '../../lambdas/core/event-chain.js';
+import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
+import { eventOf, type LedgerEvent, ledgerLine } from '../../lambdas/core/ledger/ledger-export.js';
 import {
   type NamedSpotTrace,
   prepareFleet,
   simulateFleet,
   spotPoolTrace,
-} from '../../lambdas/core/fleet-simulation.js';
-import { fleetLedgerRecords } from '../../lambdas/core/fleet-simulation-ledger.js';
-import { eventOf, type LedgerEvent, ledgerLine } from '../../lambdas/core/ledger-export.js';
+} from '../../lambdas/core/simulation/fleet-simulation.js';
+import { fleetLedgerRecords } from '../../lambdas/core/simulation/fleet-simulation-ledger.js';
 import { makeBook, makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 const START = Date.parse('2026-11-26T12:00:00Z');

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
+import type { JobRequestInput } from '../../lambdas/core/jobs/job-request.js';
+import type { Offer } from '../../lambdas/core/pricing/offer.js';
 import {
   type FleetSimulationInput,
   type NamedSpotTrace,
   prepareFleet,
   simulateFleet,
   spotPoolTrace,
-} from '../../lambdas/core/fleet-simulation.js';
-import type { JobRequestInput } from '../../lambdas/core/job-request.js';
-import type { Offer } from '../../lambdas/core/offer.js';
-import { SPOT_POLICY_NAMES } from '../../lambdas/core/spot-policy.js';
+} from '../../lambdas/core/simulation/fleet-simulation.js';
+import { SPOT_POLICY_NAMES } from '../../lambdas/core/spot/spot-policy.js';
 import { makeBook, makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 const START = Date.parse('2026-11-26T12:00:00Z');

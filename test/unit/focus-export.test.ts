@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { focusCsvLines, focusDecimal, focusRows } from '../../lambdas/core/focus-export.js';
-import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger-export.js';
+import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger/ledger-export.js';
+import { focusCsvLines, focusDecimal, focusRows } from '../../lambdas/core/reports/focus-export.js';
 
 const usage = (over: Partial<LedgerUsage> = {}): LedgerUsage => ({
   kind: 'usage',

@@ -2,14 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildCostReport } from '../../lambdas/core/cost-report.js';
+import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
 import {
   FOCUS_CAPABILITIES,
   FOCUS_COLUMNS,
   FOCUS_CUSTOM_COLUMNS,
   FOCUS_HEADER,
   focusCsvLines,
-} from '../../lambdas/core/focus-export.js';
+} from '../../lambdas/core/reports/focus-export.js';
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 
 /**

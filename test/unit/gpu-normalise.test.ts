@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GPU_MODELS } from '../../lambdas/core/gpu-model.js';
-import { normaliseGpuModel } from '../../lambdas/core/gpu-normalise.js';
+import { GPU_MODELS } from '../../lambdas/core/jobs/gpu-model.js';
+import { normaliseGpuModel } from '../../lambdas/core/pricing/gpu-normalise.js';
 
 /**
  * Every distinct (accelerator_name, accelerator_name_raw, memory per device) triple in

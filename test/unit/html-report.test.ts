@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildCostReport, type CostReport } from '../../lambdas/core/cost-report.js';
-import { formatUsd, renderHtmlReport } from '../../lambdas/core/html-report.js';
-import type { LedgerRecord } from '../../lambdas/core/ledger-export.js';
-import { escapeHtml, niceTicks } from '../../lambdas/core/svg-chart.js';
+import { buildCostReport, type CostReport } from '../../lambdas/core/accounting/cost-report.js';
+import type { LedgerRecord } from '../../lambdas/core/ledger/ledger-export.js';
+import { formatUsd, renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
+import { escapeHtml, niceTicks } from '../../lambdas/core/reports/svg-chart.js';
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 
 const HOSTILE = ['<script>alert(1)</script>', "=cmd|' /C calc'!A0", '"onmouseover="alert(2)', 'plain'];

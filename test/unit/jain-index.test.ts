@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { jainIndex } from '../../lambdas/core/jain-index.js';
+import { jainIndex } from '../../lambdas/core/simulation/jain-index.js';
 
 const quantity = fc.double({ min: 0, max: 1e6, noNaN: true });
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decayedUsage, effectiveWeights } from '../../lambdas/core/fair-weight.js';
-import { groupJobClasses, requirementSignature } from '../../lambdas/core/job-classes.js';
+import { decayedUsage, effectiveWeights } from '../../lambdas/core/planning/fair-weight.js';
+import { groupJobClasses, requirementSignature } from '../../lambdas/core/planning/job-classes.js';
 import { syntheticWorkload } from '../bench/synthetic-jobs.js';
 import { makeJob } from '../support/offer-fixtures.js';
 

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GPU_MODELS } from '../../lambdas/core/gpu-model.js';
+import { GPU_MODELS } from '../../lambdas/core/jobs/gpu-model.js';
 import {
   formatIssues,
   MAX_REQUEST_BYTES,
   MAX_TAGS,
   parseJobRequest,
   parseJobRequestText,
-} from '../../lambdas/core/job-request.js';
+} from '../../lambdas/core/jobs/job-request.js';
 
 type Json = Record<string, unknown>;
 

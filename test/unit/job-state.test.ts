@@ -8,7 +8,7 @@ import {
   type JobState,
   nextStates,
   TERMINAL_STATES,
-} from '../../lambdas/core/job-state.js';
+} from '../../lambdas/core/jobs/job-state.js';
 
 const ALLOWED: ReadonlyArray<readonly [JobState, JobState]> = [
   ['PENDING', 'ALLOCATED'],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { MAX_REQUEST_BYTES } from '../../lambdas/core/job-request.js';
-import { parseJobsJsonl } from '../../lambdas/core/jobs-jsonl.js';
+import { MAX_REQUEST_BYTES } from '../../lambdas/core/jobs/job-request.js';
+import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
 
 const job = (jobId: string, extra: Record<string, unknown> = {}): string =>
   JSON.stringify({

@@ -13,7 +13,7 @@ import {
   PROJECT_TAG,
   readManagedTags,
   TEAM_TAG,
-} from '../../lambdas/core/managed-tags.js';
+} from '../../lambdas/core/jobs/managed-tags.js';
 
 const base = { jobId: 'train-42', allocationId: 'train-42-a1', team: 'vision', project: 'detector' } as const;
 

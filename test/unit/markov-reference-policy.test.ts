@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { solveMarkovReference } from '../../lambdas/core/markov-reference-policy.js';
-import { type SingleJobParams, simulateSingleJob } from '../../lambdas/core/single-job-simulation.js';
-import type { SpellHazard } from '../../lambdas/core/spell-hazard.js';
-import type { SpotTrace } from '../../lambdas/core/spot-trace.js';
+import { solveMarkovReference } from '../../lambdas/core/spot/markov-reference-policy.js';
+import { type SingleJobParams, simulateSingleJob } from '../../lambdas/core/spot/single-job-simulation.js';
+import type { SpellHazard } from '../../lambdas/core/spot/spell-hazard.js';
+import type { SpotTrace } from '../../lambdas/core/spot/spot-trace.js';
 
 const hazardOf = (away: readonly number[], available: readonly number[]): SpellHazard => ({
   maxAge: away.length,

@@ -5,7 +5,7 @@ import {
   decideBudgetActions,
   openBudget,
   type RunningJob,
-} from '../../lambdas/core/metering-budget.js';
+} from '../../lambdas/core/accounting/metering-budget.js';
 
 const budget = openBudget('vision', '2026-11', 1000);
 const running: RunningJob[] = [

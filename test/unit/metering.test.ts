@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { LedgerUsage } from '../../lambdas/core/ledger-export.js';
 import {
   centsUsd,
   costMicrosOf,
@@ -7,7 +6,8 @@ import {
   meterUsage,
   microsPerHour,
   usageCostMicros,
-} from '../../lambdas/core/metering.js';
+} from '../../lambdas/core/accounting/metering.js';
+import type { LedgerUsage } from '../../lambdas/core/ledger/ledger-export.js';
 
 const usage = (over: Partial<LedgerUsage> = {}): LedgerUsage => ({
   kind: 'usage',

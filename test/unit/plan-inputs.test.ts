@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FieldIssue } from '../../lambdas/core/job-request.js';
+import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
 import {
   type Budgets,
   type InputResult,
@@ -14,7 +14,7 @@ import {
   quotaLimit,
   remainingBudgetUsd,
   teamWeight,
-} from '../../lambdas/core/plan-inputs.js';
+} from '../../lambdas/core/planning/plan-inputs.js';
 
 const fieldsOf = <T>(result: InputResult<T>): string[] =>
   result.ok ? [] : result.issues.map((i) => i.field);

@@ -9,7 +9,7 @@ import {
   PriceBookFileError,
   type StaticPriceBook,
   stringifyPriceBookFile,
-} from '../../lambdas/core/price-book.js';
+} from '../../lambdas/core/pricing/price-book.js';
 import { DEFAULT_SOURCE_DIR, GENERATED_BY, readSourceData } from '../../scripts/build-data.js';
 
 let built: StaticPriceBook;

@@ -8,7 +8,7 @@ import {
   type PriceBookInput,
   PriceBookInputError,
   type SpecRow,
-} from '../../lambdas/core/price-book.js';
+} from '../../lambdas/core/pricing/price-book.js';
 
 const SPEC: SpecRow = {
   instance_type: 'p4d.24xlarge',

@@ -1,7 +1,11 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Offer } from '../../lambdas/core/offer.js';
-import { buildPriceBookWithReport, type PriceBookBuild, parseAsOf } from '../../lambdas/core/price-book.js';
+import type { Offer } from '../../lambdas/core/pricing/offer.js';
+import {
+  buildPriceBookWithReport,
+  type PriceBookBuild,
+  parseAsOf,
+} from '../../lambdas/core/pricing/price-book.js';
 import {
   buildFromDirectory,
   DEFAULT_OUTPUT,

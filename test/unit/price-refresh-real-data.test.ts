@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePriceList } from '../../lambdas/adapters/pricing-parser.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
 import type { InstanceTypeSpec, SpotPriceObservation } from '../../lambdas/core/cloud-ports.js';
-import { refreshPriceBook } from '../../lambdas/core/price-refresh.js';
+import { refreshPriceBook } from '../../lambdas/core/pricing/price-refresh.js';
 import { readAwsFixture } from '../fixtures/aws/recorded-client.js';
 
 /**

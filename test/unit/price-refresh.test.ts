@@ -4,14 +4,14 @@ import type {
   OnDemandPriceObservation,
   SpotPriceObservation,
 } from '../../lambdas/core/cloud-ports.js';
-import type { PriceBook } from '../../lambdas/core/offer.js';
+import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import {
   type FetchedMarketData,
   LIVE_ON_DEMAND_SOURCE,
   LIVE_SPOT_SOURCE,
   type RefreshInput,
   refreshPriceBook,
-} from '../../lambdas/core/price-refresh.js';
+} from '../../lambdas/core/pricing/price-refresh.js';
 import { makeBook, makeOffer } from '../support/offer-fixtures.js';
 
 const EAST = 'us-east-1';

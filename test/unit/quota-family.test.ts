@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { quotaFamilyOf } from '../../lambdas/core/quota-family.js';
+import { quotaFamilyOf } from '../../lambdas/core/pricing/quota-family.js';
 
 describe('quotaFamilyOf', () => {
   it.each([

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerSimulateCommand, type SimulateCommandIo } from '../../bin/commands/simulate.js';
-import type { SpotTrace } from '../../lambdas/core/spot-trace.js';
+import type { SpotTrace } from '../../lambdas/core/spot/spot-trace.js';
 
 /** Ten-minute ticks over 100 h, spot up two hours out of three (67 of 100 hours). */
 const TRACE: SpotTrace = {

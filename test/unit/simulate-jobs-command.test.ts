@@ -3,15 +3,15 @@ import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerSimulateCommand, type SimulateCommandIo } from '../../bin/commands/simulate.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
-import { buildCostReport } from '../../lambdas/core/cost-report.js';
-import { verifyChain } from '../../lambdas/core/event-chain.js';
+import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
+import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
 import {
   eventOf,
   type LedgerEvent,
   type LedgerRecord,
   ledgerTextLines,
   parseLedgerLines,
-} from '../../lambdas/core/ledger-export.js';
+} from '../../lambdas/core/ledger/ledger-export.js';
 
 interface Outcome {
   readonly out: string;

@@ -3,17 +3,17 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
-import { omniscientPolicy } from '../../lambdas/core/omniscient-policy.js';
+import { omniscientPolicy } from '../../lambdas/core/spot/omniscient-policy.js';
 import {
   type SingleJobParams,
   simulateSingleJobOverStarts,
-} from '../../lambdas/core/single-job-simulation.js';
+} from '../../lambdas/core/spot/single-job-simulation.js';
 import {
   fleetPcoPolicy,
   greedySpotPolicy,
   onDemandPolicy,
   quartermasterPolicy,
-} from '../../lambdas/core/spot-policy.js';
+} from '../../lambdas/core/spot/spot-policy.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 // The traces live with the shared source data next to the repository unless bundled under data/.

@@ -4,15 +4,15 @@ import {
   evenlySpreadStarts,
   simulateSingleJob,
   simulateSingleJobOverStarts,
-} from '../../lambdas/core/single-job-simulation.js';
+} from '../../lambdas/core/spot/single-job-simulation.js';
 import {
   greedySpotPolicy,
   onDemandPolicy,
   type Placement,
   type PolicyState,
   type SpotPolicy,
-} from '../../lambdas/core/spot-policy.js';
-import type { SpotTrace } from '../../lambdas/core/spot-trace.js';
+} from '../../lambdas/core/spot/spot-policy.js';
+import type { SpotTrace } from '../../lambdas/core/spot/spot-trace.js';
 
 const hourly = (flags: readonly boolean[]): SpotTrace => ({
   gapSeconds: 3600,

@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import type { GpuModel } from '../../lambdas/core/jobs/gpu-model.js';
+import type { JobRequest } from '../../lambdas/core/jobs/job-request.js';
 import {
   candidatesFor,
   compareCandidates,
   type OfferFilterResult,
   priceOptions,
   pruneDominated,
-} from '../../lambdas/core/candidates.js';
-import { deadlineVerdict, estimateJobCost } from '../../lambdas/core/cost-model.js';
-import type { GpuModel } from '../../lambdas/core/gpu-model.js';
-import { groupJobClasses, pricingSignature } from '../../lambdas/core/job-classes.js';
-import type { JobRequest } from '../../lambdas/core/job-request.js';
-import { type Offer, quotaClassOf } from '../../lambdas/core/offer.js';
-import type { Candidate } from '../../lambdas/core/plan.js';
+} from '../../lambdas/core/planning/candidates.js';
+import { groupJobClasses, pricingSignature } from '../../lambdas/core/planning/job-classes.js';
+import type { Candidate } from '../../lambdas/core/planning/plan.js';
+import { deadlineVerdict, estimateJobCost } from '../../lambdas/core/pricing/cost-model.js';
+import { type Offer, quotaClassOf } from '../../lambdas/core/pricing/offer.js';
 import { makeBook, makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');

@@ -1,14 +1,15 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
-import { candidatesFor, poolOf } from '../../lambdas/core/candidates.js';
-import { deadlineVerdict, estimateJobCost } from '../../lambdas/core/cost-model.js';
-import type { UsageSample } from '../../lambdas/core/fair-weight.js';
-import type { JobRequest } from '../../lambdas/core/job-request.js';
-import type { Offer, QuotaClass } from '../../lambdas/core/offer.js';
-import { planToJson } from '../../lambdas/core/plan-format.js';
-import { type PlanInput, solvePlan, type TeamTerms } from '../../lambdas/core/solve-plan.js';
-import { waterFill } from '../../lambdas/core/water-fill.js';
+import type { JobRequest } from '../../lambdas/core/jobs/job-request.js';
+import { candidatesFor, poolOf } from '../../lambdas/core/planning/candidates.js';
+import type { UsageSample } from '../../lambdas/core/planning/fair-weight.js';
+import type { PlanInput, TeamTerms } from '../../lambdas/core/planning/plan-input.js';
+import { solvePlan } from '../../lambdas/core/planning/solve-plan.js';
+import { waterFill } from '../../lambdas/core/planning/water-fill.js';
+import { deadlineVerdict, estimateJobCost } from '../../lambdas/core/pricing/cost-model.js';
+import type { Offer, QuotaClass } from '../../lambdas/core/pricing/offer.js';
+import { planToJson } from '../../lambdas/core/reports/plan-format.js';
 import { solvePlanPerJob } from '../bench/naive-model.js';
 import { makeBook, makeJob, makeOffer } from '../support/offer-fixtures.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { estimateSpellHazard } from '../../lambdas/core/spell-hazard.js';
+import { estimateSpellHazard } from '../../lambdas/core/spot/spell-hazard.js';
 
 describe('spell hazard', () => {
   it('counts, per age, the spells that reached it and the ones that ended there, censoring the last spell', () => {

@@ -1,18 +1,18 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { omniscientPolicy, planOmniscient } from '../../lambdas/core/omniscient-policy.js';
+import { omniscientPolicy, planOmniscient } from '../../lambdas/core/spot/omniscient-policy.js';
 import {
   type SingleJobRun,
   simulateSingleJob,
   windowTicks,
-} from '../../lambdas/core/single-job-simulation.js';
+} from '../../lambdas/core/spot/single-job-simulation.js';
 import {
   onDemandPolicy,
   type Placement,
   quartermasterPolicy,
   type SpotPolicy,
-} from '../../lambdas/core/spot-policy.js';
-import type { SpotTrace } from '../../lambdas/core/spot-trace.js';
+} from '../../lambdas/core/spot/spot-policy.js';
+import type { SpotTrace } from '../../lambdas/core/spot/spot-trace.js';
 
 const traceOf = (flags: readonly boolean[], gapSeconds = 3600): SpotTrace => ({
   gapSeconds,

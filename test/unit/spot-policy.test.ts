@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { omniscientPolicy } from '../../lambdas/core/omniscient-policy.js';
+import { omniscientPolicy } from '../../lambdas/core/spot/omniscient-policy.js';
 import {
   type SingleJobRun,
   simulateSingleJob,
   windowTicks,
-} from '../../lambdas/core/single-job-simulation.js';
+} from '../../lambdas/core/spot/single-job-simulation.js';
 import {
   changeoverTicks,
   fleetPcoPolicy,
@@ -19,8 +19,8 @@ import {
   type SpotPolicy,
   spotPolicyByName,
   uniformProgressPolicy,
-} from '../../lambdas/core/spot-policy.js';
-import type { SpotTrace } from '../../lambdas/core/spot-trace.js';
+} from '../../lambdas/core/spot/spot-policy.js';
+import type { SpotTrace } from '../../lambdas/core/spot/spot-trace.js';
 
 const state = (overrides: Partial<PolicyState> = {}): PolicyState => ({
   tick: 0,

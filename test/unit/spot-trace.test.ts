@@ -9,7 +9,7 @@ import {
   SpotTraceError,
   spotAvailabilityFraction,
   spotTraceHours,
-} from '../../lambdas/core/spot-trace.js';
+} from '../../lambdas/core/spot/spot-trace.js';
 
 const errorOf = (run: () => unknown): SpotTraceError => {
   try {

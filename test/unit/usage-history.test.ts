@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decayedUsage } from '../../lambdas/core/fair-weight.js';
+import { decayedUsage } from '../../lambdas/core/planning/fair-weight.js';
 import {
   HISTORY_CUTOFF_HALF_LIVES,
   historyPeriods,
@@ -8,7 +8,7 @@ import {
   type UsageInterval,
   usageHistory,
   vcpusByInstanceType,
-} from '../../lambdas/core/usage-history.js';
+} from '../../lambdas/core/planning/usage-history.js';
 import { makeBook, makeOffer } from '../support/offer-fixtures.js';
 
 const NOW = Date.parse('2026-11-26T12:00:00Z');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { waterFill } from '../../lambdas/core/water-fill.js';
+import { waterFill } from '../../lambdas/core/planning/water-fill.js';
 
 const claimsArb = fc.uniqueArray(
   fc.record({

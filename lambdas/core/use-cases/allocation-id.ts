@@ -1,4 +1,4 @@
-import { sha256Hex } from '../event-chain.js';
+import { sha256Hex } from '../ledger/event-chain.js';
 
 /** CreateFleet's ClientToken allows 64 ASCII characters; allocation ids are used as one. */
 export const MAX_ALLOCATION_ID_LENGTH = 64;

@@ -1,5 +1,5 @@
+import { costMicrosOf, microsPerHour, usdOf } from '../accounting/metering.js';
 import { NotFoundError } from '../errors.js';
-import { costMicrosOf, microsPerHour, usdOf } from '../metering.js';
 import type { Clock, Ledger, UsageRecord } from '../ports.js';
 
 /** What one interval cost, from its stored unit price (never re-priced). */

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import type { FieldIssue } from '../job-request.js';
-import { toFieldIssues } from '../job-request.js';
+import type { FieldIssue } from '../jobs/job-request.js';
+import { toFieldIssues } from '../jobs/job-request.js';
 
 /**
  * The EventBridge events from `aws.ec2` the pipeline acts on, as delivered to the ec2-events queue

@@ -1,6 +1,6 @@
 import type { ManagedInstance } from '../cloud-ports.js';
-import { TERMINAL_STATES } from '../job-state.js';
-import { readManagedTags } from '../managed-tags.js';
+import { TERMINAL_STATES } from '../jobs/job-state.js';
+import { readManagedTags } from '../jobs/managed-tags.js';
 import type { JobRecord, UsageRecord } from '../ports.js';
 import { closeReservation, intervalCostUsd } from './close-reservation.js';
 import type { Ec2Event } from './ec2-event.js';

@@ -1,5 +1,5 @@
-import type { JobState } from '../job-state.js';
-import { TERMINAL_STATES } from '../job-state.js';
+import type { JobState } from '../jobs/job-state.js';
+import { TERMINAL_STATES } from '../jobs/job-state.js';
 import type { JobRecord } from '../ports.js';
 import { type CloseOutcome, closeReservation } from './close-reservation.js';
 import { type CapacityDeps, terminateAllocation } from './job-capacity.js';

@@ -1,4 +1,4 @@
-import { type FieldIssue, formatIssues, parseJobRequestText } from '../job-request.js';
+import { type FieldIssue, formatIssues, parseJobRequestText } from '../jobs/job-request.js';
 import type { Clock, JobLedger } from '../ports.js';
 
 export interface IntakeDeps {

@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { type FieldIssue, toFieldIssues } from '../job-request.js';
+import { type FieldIssue, toFieldIssues } from '../jobs/job-request.js';
 
 /**
  * The messages the pipeline passes between its own handlers (provision) and receives from running

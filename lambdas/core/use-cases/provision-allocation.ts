@@ -1,6 +1,6 @@
 import type { Fleet, LaunchResult, LaunchTemplateRef, OfferChoice } from '../cloud-ports.js';
-import { TERMINAL_STATES } from '../job-state.js';
-import { managedTags } from '../managed-tags.js';
+import { TERMINAL_STATES } from '../jobs/job-state.js';
+import { managedTags } from '../jobs/managed-tags.js';
 import type { Clock, JobRecord, Ledger } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
 import type { ProvisionMessage } from './pipeline-messages.js';

@@ -1,12 +1,12 @@
-import type { JsonObject } from '../event-chain.js';
-import { costMicrosOf, microsPerHour, usdOf } from '../metering.js';
+import { costMicrosOf, microsPerHour, usdOf } from '../accounting/metering.js';
 import {
   type BudgetGuardConfig,
   type BudgetPolicy,
   budgetUsedFraction,
   decideBudgetActions,
   type RunningJob,
-} from '../metering-budget.js';
+} from '../accounting/metering-budget.js';
+import type { JsonObject } from '../ledger/event-chain.js';
 import type { JobRecord, Ledger, Period, UsageRecord } from '../ports.js';
 
 /** How the reconciler guards team budgets. */

@@ -1,9 +1,9 @@
 import type { ManagedInstance } from '../cloud-ports.js';
-import { collectPages } from '../collect-pages.js';
-import type { JsonObject } from '../event-chain.js';
-import type { JobState } from '../job-state.js';
-import { TERMINAL_STATES } from '../job-state.js';
-import { readManagedTags } from '../managed-tags.js';
+import type { JobState } from '../jobs/job-state.js';
+import { TERMINAL_STATES } from '../jobs/job-state.js';
+import { readManagedTags } from '../jobs/managed-tags.js';
+import type { JsonObject } from '../ledger/event-chain.js';
+import { collectPages } from '../paging.js';
 import type { BudgetRecord, JobQueues, JobRecord } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { closeReservation } from './close-reservation.js';

@@ -4,9 +4,9 @@ import type {
   OnDemandPriceObservation,
   SpotPriceObservation,
 } from '../cloud-ports.js';
-import type { PriceBook } from '../offer.js';
 import type { Clock, PriceBookStore } from '../ports.js';
-import { type RefreshRule, refreshPriceBook } from '../price-refresh.js';
+import type { PriceBook } from '../pricing/offer.js';
+import { type RefreshRule, refreshPriceBook } from '../pricing/price-refresh.js';
 
 export interface RefreshPricesDeps {
   readonly ledger: Pick<PriceBookStore, 'getLatestPriceBook' | 'putPriceBook'>;

@@ -1,6 +1,6 @@
-import { DEFAULT_COST_MODEL } from '../cost-model.js';
 import type { JobRecord } from '../ports.js';
-import { mustCommitToOnDemand } from '../spot-policy.js';
+import { DEFAULT_COST_MODEL } from '../pricing/cost-model.js';
+import { mustCommitToOnDemand } from '../spot/spot-policy.js';
 
 const HOUR_MS = 3_600_000;
 

@@ -1,29 +1,34 @@
-import { poolOf } from '../candidates.js';
-import { collectPages } from '../collect-pages.js';
-import type { CostModelConfig } from '../cost-model.js';
+import {
+  type BudgetGuardConfig,
+  decideBudgetActions,
+  type RunningJob,
+} from '../accounting/metering-budget.js';
 import {
   BudgetExceededError,
   InvalidTransitionError,
   NotFoundError,
   VersionConflictError,
 } from '../errors.js';
-import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../fair-weight.js';
-import type { JobState } from '../job-state.js';
-import { type BudgetGuardConfig, decideBudgetActions, type RunningJob } from '../metering-budget.js';
-import type { MilpSolver } from '../milp.js';
-import type { PriceBook, QuotaClass } from '../offer.js';
-import type { WaitingJob } from '../plan.js';
-import { type Quotas, quotaLimit } from '../plan-inputs.js';
-import type { Clock, JobQueues, JobRecord, Ledger, UsageRecord } from '../ports.js';
-import { periodOf } from '../ports.js';
-import { solvePlan, type TeamTerms } from '../solve-plan.js';
+import type { JobState } from '../jobs/job-state.js';
+import { collectPages } from '../paging.js';
+import { poolOf } from '../planning/candidates.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../planning/fair-weight.js';
+import type { MilpSolver } from '../planning/milp.js';
+import type { WaitingJob } from '../planning/plan.js';
+import type { TeamTerms } from '../planning/plan-input.js';
+import { type Quotas, quotaLimit } from '../planning/plan-inputs.js';
+import { solvePlan } from '../planning/solve-plan.js';
 import {
   type HistoryWeight,
   historyPeriods,
   historyWeights,
   usageHistory,
   vcpusByInstanceType,
-} from '../usage-history.js';
+} from '../planning/usage-history.js';
+import type { Clock, JobQueues, JobRecord, Ledger, UsageRecord } from '../ports.js';
+import { periodOf } from '../ports.js';
+import type { CostModelConfig } from '../pricing/cost-model.js';
+import type { PriceBook, QuotaClass } from '../pricing/offer.js';
 import { allocationIdFor } from './allocation-id.js';
 import { accruedUsd } from './reconcile-budgets.js';
 import { type MessageFactory, sendAll } from './send-messages.js';

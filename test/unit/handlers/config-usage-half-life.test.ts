@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../../../lambdas/core/fair-weight.js';
+import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../../../lambdas/core/planning/fair-weight.js';
 import { ConfigError, loadConfig } from '../../../lambdas/handlers/config.js';
 
 const base = { AWS_REGION: 'us-east-1', QM_TABLE_NAME: 'qm-ledger', QM_EVENTS_TABLE_NAME: 'qm-events' };

@@ -1,7 +1,7 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
-import { FOCUS_HEADER } from '../../../lambdas/core/focus-export.js';
+import { FOCUS_HEADER } from '../../../lambdas/core/reports/focus-export.js';
 import { quietObservability } from '../../../lambdas/handlers/middleware.js';
 import {
   type ExportObject,

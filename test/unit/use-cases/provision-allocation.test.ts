@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ALLOCATION_ID_TAG, JOB_ID_TAG, MANAGED_BY_TAG } from '../../../lambdas/core/managed-tags.js';
+import { ALLOCATION_ID_TAG, JOB_ID_TAG, MANAGED_BY_TAG } from '../../../lambdas/core/jobs/managed-tags.js';
 import { provisionAllocation } from '../../../lambdas/core/use-cases/provision-allocation.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
 import { intakeAndSolve, makeWorld, ON_DEMAND_OFFER, requestBody, SPOT_OFFER } from './world.js';

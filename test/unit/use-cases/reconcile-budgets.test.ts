@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetPolicy } from '../../../lambdas/core/metering-budget.js';
+import type { BudgetPolicy } from '../../../lambdas/core/accounting/metering-budget.js';
 import { periodOf } from '../../../lambdas/core/ports.js';
 import { type ReconcileDeps, reconcile } from '../../../lambdas/core/use-cases/reconcile.js';
 import { accruedUsd } from '../../../lambdas/core/use-cases/reconcile-budgets.js';

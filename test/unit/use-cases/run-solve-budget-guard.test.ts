@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetPolicy } from '../../../lambdas/core/metering-budget.js';
+import type { BudgetPolicy } from '../../../lambdas/core/accounting/metering-budget.js';
 import { periodOf } from '../../../lambdas/core/ports.js';
 import { intakeMessage } from '../../../lambdas/core/use-cases/intake-message.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Quotas } from '../../../lambdas/core/plan-inputs.js';
+import type { Quotas } from '../../../lambdas/core/planning/plan-inputs.js';
 import { intakeMessage } from '../../../lambdas/core/use-cases/intake-message.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
 import { makeWorld, REGION, requestBody, runningJob, type World } from './world.js';

@@ -1,0 +1,345 @@
+import { QuartermasterError } from '../errors.js';
+import type { LedgerRecord } from '../ledger/ledger-export.js';
+import { usdToMicros } from '../ports.js';
+import { MS_PER_DAY, meterUsage, type Span, usdOf } from './metering.js';
+
+/**
+ * Cost reports over a ledger export, built in one streaming pass: records are read one at a time
+ * and folded into small accumulators (per group, per team and day, per job for the top list), so a
+ * month of 100,000 jobs never sits in memory. Amounts are summed in whole micro-dollars, so every
+ * total is exactly the sum of its rows and equals Σ usage hours × stored unit price to the cent.
+ */
+
+export const GROUP_BYS = ['team', 'project', 'job', 'day', 'month'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number];
+
+export interface CostReportOptions {
+  /** First day, `YYYY-MM-DD` (UTC), inclusive. */
+  readonly from: string;
+  /** Last day, `YYYY-MM-DD` (UTC), inclusive. */
+  readonly to: string;
+  readonly groupBy: GroupBy;
+  /** Jobs in the top list. @default 10 */
+  readonly topJobs?: number;
+}
+
+/** Amounts shared by rows, totals and team lines. USD at micro-dollar precision. */
+export interface CostFigures {
+  /** What was paid: hours × the unit price stored with each allocation. */
+  readonly actualUsd: number;
+  /** The same hours at on-demand prices. */
+  readonly onDemandEquivalentUsd: number;
+  /** `onDemandEquivalentUsd - actualUsd`. */
+  readonly savingsUsd: number;
+  /** Savings as a percentage of the on-demand equivalent; 0 without spend. */
+  readonly savingsPct: number;
+  /** The part of `actualUsd` whose work was lost to spot interruptions. */
+  readonly interruptedUsd: number;
+  /** `actualUsd` split by purchase option. */
+  readonly spotUsd: number;
+  readonly onDemandUsd: number;
+  /** Expected cost at allocation of the jobs allocated in the window. */
+  readonly estimateUsd: number;
+  /** actual / estimate; `null` without an estimate. */
+  readonly estimateAccuracy: number | null;
+  readonly instanceHours: number;
+}
+
+export interface CostReportRow extends CostFigures {
+  /** Team, `team/project`, job id, `YYYY-MM-DD` or `YYYY-MM`. */
+  readonly key: string;
+  /** The row's team when the grouping has one (team, project, job). */
+  readonly team: string | null;
+  /** Budget limits of the months the row covers: for team rows that team's, for month rows all teams'. */
+  readonly budgetUsd: number | null;
+  /** actual / budget as a percentage. */
+  readonly budgetUsedPct: number | null;
+}
+
+export interface TeamLine extends CostFigures {
+  readonly team: string;
+  readonly budgetUsd: number | null;
+  readonly budgetUsedPct: number | null;
+}
+
+export interface DailyTeamSpend {
+  readonly day: string;
+  readonly team: string;
+  readonly actualUsd: number;
+}
+
+export interface TopJob {
+  readonly jobId: string;
+  readonly team: string;
+  readonly project: string;
+  readonly actualUsd: number;
+  readonly interruptedUsd: number;
+}
+
+export interface CostReport {
+  readonly from: string;
+  readonly to: string;
+  readonly groupBy: GroupBy;
+  readonly currency: 'USD';
+  readonly rows: readonly CostReportRow[];
+  readonly totals: CostFigures & { readonly budgetUsd: number | null; readonly budgetUsedPct: number | null };
+  /** Per team, for savings and budget charts. */
+  readonly teams: readonly TeamLine[];
+  /** Spend per team per day (days with spend only), for the spend-over-time chart. */
+  readonly daily: readonly DailyTeamSpend[];
+  readonly topJobs: readonly TopJob[];
+  /** Usage intervals that overlapped the window. */
+  readonly intervals: number;
+  readonly jobs: number;
+}
+
+/** Bad report options; names the option. */
+export class ReportOptionError extends QuartermasterError {
+  override readonly name = 'ReportOptionError';
+  constructor(
+    readonly option: string,
+    detail: string,
+  ) {
+    super(`${option}: ${detail}`);
+  }
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+const dayMs = (option: string, value: string): number => {
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  if (!DAY.test(value) || Number.isNaN(ms) || new Date(ms).toISOString().slice(0, 10) !== value)
+    throw new ReportOptionError(option, `must be a date YYYY-MM-DD; got "${value}"`);
+  return ms;
+};
+
+/** The report window `[from 00:00Z, to + 1 day 00:00Z)`. @throws ReportOptionError */
+export const reportWindow = (from: string, to: string): Span => {
+  const startMs = dayMs('from', from);
+  const endMs = dayMs('to', to) + MS_PER_DAY;
+  if (endMs <= startMs) throw new ReportOptionError('to', `${to} is before from ${from}`);
+  return { startMs, endMs };
+};
+
+/** Whole-month periods (`yyyy-mm`) a window touches. */
+export const periodsIn = (window: Span): string[] => {
+  const out: string[] = [];
+  const d = new Date(window.startMs);
+  for (let m = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1); m < window.endMs; ) {
+    const md = new Date(m);
+    out.push(md.toISOString().slice(0, 7));
+    m = Date.UTC(md.getUTCFullYear(), md.getUTCMonth() + 1, 1);
+  }
+  return out;
+};
+
+/** Mutable sums in µ$ (and ms), one per group. */
+class Sums {
+  actual = 0;
+  onDemandEquivalent = 0;
+  interrupted = 0;
+  spot = 0;
+  onDemandBought = 0;
+  estimate = 0;
+  ms = 0;
+
+  figures(): CostFigures {
+    const savings = this.onDemandEquivalent - this.actual;
+    return {
+      actualUsd: usdOf(this.actual),
+      onDemandEquivalentUsd: usdOf(this.onDemandEquivalent),
+      savingsUsd: usdOf(savings),
+      savingsPct: this.onDemandEquivalent === 0 ? 0 : round2((savings / this.onDemandEquivalent) * 100),
+      interruptedUsd: usdOf(this.interrupted),
+      spotUsd: usdOf(this.spot),
+      onDemandUsd: usdOf(this.onDemandBought),
+      estimateUsd: usdOf(this.estimate),
+      estimateAccuracy: this.estimate === 0 ? null : round4(this.actual / this.estimate),
+      instanceHours: round4(this.ms / 3_600_000),
+    };
+  }
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+
+interface Group {
+  readonly sums: Sums;
+  readonly team: string | null;
+}
+
+const keyFor = (groupBy: GroupBy, team: string, project: string, jobId: string, atMs: number): string => {
+  switch (groupBy) {
+    case 'team':
+      return team;
+    case 'project':
+      return `${team}/${project}`;
+    case 'job':
+      return jobId;
+    case 'day':
+      return new Date(atMs).toISOString().slice(0, 10);
+    case 'month':
+      return new Date(atMs).toISOString().slice(0, 7);
+  }
+};
+
+/**
+ * Builds a cost report in one pass over the records (any order). Usage is metered per day at its
+ * stored unit price and clipped to the window; estimates come from job allocations made in the
+ * window; budgets from `budget` records of the months the window touches.
+ * @throws ReportOptionError for bad options, and whatever the record source throws (e.g. LedgerParseError)
+ * @example const report = await buildCostReport(readLedgerFile(path), { from: '2026-11-01', to: '2026-11-30', groupBy: 'team' });
+ */
+export const buildCostReport = async (
+  records: AsyncIterable<LedgerRecord> | Iterable<LedgerRecord>,
+  options: CostReportOptions,
+): Promise<CostReport> => {
+  const window = reportWindow(options.from, options.to);
+  if (!(GROUP_BYS as readonly string[]).includes(options.groupBy))
+    throw new ReportOptionError(
+      'groupBy',
+      `must be one of ${GROUP_BYS.join(', ')}; got "${options.groupBy}"`,
+    );
+  const topN = options.topJobs ?? 10;
+  const periods = new Set(periodsIn(window));
+
+  const groups = new Map<string, Group>();
+  const teams = new Map<string, Sums>();
+  const daily = new Map<string, number>();
+  const jobs = new Map<string, { team: string; project: string; actual: number; interrupted: number }>();
+  const budgets = new Map<string, number>();
+  const total = new Sums();
+  let intervals = 0;
+
+  const group = (key: string, team: string | null): Sums => {
+    let g = groups.get(key);
+    if (g === undefined) {
+      g = { sums: new Sums(), team };
+      groups.set(key, g);
+    }
+    return g.sums;
+  };
+  const teamSums = (team: string): Sums => {
+    let t = teams.get(team);
+    if (t === undefined) {
+      t = new Sums();
+      teams.set(team, t);
+    }
+    return t;
+  };
+  // Day and month rows mix teams.
+  const rowTeam = (team: string): string | null =>
+    options.groupBy === 'day' || options.groupBy === 'month' ? null : team;
+
+  for await (const record of records) {
+    switch (record.kind) {
+      case 'usage': {
+        const pieces = meterUsage(record, window, 'day');
+        if (pieces.length === 0) break;
+        intervals += 1;
+        const spot = record.purchaseOption === 'spot';
+        let job = jobs.get(record.jobId);
+        if (job === undefined) {
+          job = { team: record.team, project: record.project, actual: 0, interrupted: 0 };
+          jobs.set(record.jobId, job);
+        }
+        for (const p of pieces) {
+          const key = keyFor(options.groupBy, record.team, record.project, record.jobId, p.startMs);
+          const targets = [group(key, rowTeam(record.team)), teamSums(record.team), total];
+          for (const s of targets) {
+            s.actual += p.costMicros;
+            s.onDemandEquivalent += p.onDemandMicros;
+            s.interrupted += p.interruptedMicros;
+            if (spot) s.spot += p.costMicros;
+            else s.onDemandBought += p.costMicros;
+            s.ms += p.endMs - p.startMs;
+          }
+          const dayKey = `${new Date(p.startMs).toISOString().slice(0, 10)}\u0000${record.team}`;
+          daily.set(dayKey, (daily.get(dayKey) ?? 0) + p.costMicros);
+          job.actual += p.costMicros;
+          job.interrupted += p.interruptedMicros;
+        }
+        break;
+      }
+      case 'job': {
+        const a = record.allocation;
+        if (a === null) break;
+        const atMs = Date.parse(a.allocatedAt);
+        if (atMs < window.startMs || atMs >= window.endMs) break;
+        const estimate = usdToMicros(a.expectedCostUsd, `job ${record.jobId} allocation.expectedCostUsd`);
+        const key = keyFor(options.groupBy, record.team, record.project, record.jobId, atMs);
+        for (const s of [group(key, rowTeam(record.team)), teamSums(record.team), total])
+          s.estimate += estimate;
+        break;
+      }
+      case 'budget': {
+        if (!periods.has(record.period)) break;
+        // A later line for the same team and month replaces an earlier one (a re-export).
+        budgets.set(`${record.team}\u0000${record.period}`, usdToMicros(record.limitUsd, 'limitUsd'));
+        break;
+      }
+      case 'event':
+        break;
+    }
+  }
+
+  const teamBudget = new Map<string, number>();
+  const monthBudget = new Map<string, number>();
+  for (const [key, limit] of budgets) {
+    const [team = '', period = ''] = key.split('\u0000');
+    teamBudget.set(team, (teamBudget.get(team) ?? 0) + limit);
+    monthBudget.set(period, (monthBudget.get(period) ?? 0) + limit);
+  }
+  const used = (actualMicros: number, budget: number | undefined) =>
+    budget === undefined
+      ? { budgetUsd: null, budgetUsedPct: null }
+      : {
+          budgetUsd: usdOf(budget),
+          budgetUsedPct: budget === 0 ? null : round2((actualMicros / budget) * 100),
+        };
+  const budgetOfRow = (key: string, sums: Sums) =>
+    options.groupBy === 'team'
+      ? used(sums.actual, teamBudget.get(key))
+      : options.groupBy === 'month'
+        ? used(sums.actual, monthBudget.get(key))
+        : { budgetUsd: null, budgetUsedPct: null };
+
+  for (const team of teamBudget.keys()) teamSums(team);
+  const rows: CostReportRow[] = [...groups.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([key, g]) => ({ key, team: g.team, ...g.sums.figures(), ...budgetOfRow(key, g.sums) }));
+  const allBudgets = [...teamBudget.values()];
+  const totalBudget = allBudgets.length === 0 ? undefined : allBudgets.reduce((a, b) => a + b, 0);
+
+  const topJobs = [...jobs.entries()]
+    .sort(([ja, a], [jb, b]) => b.actual - a.actual || (ja < jb ? -1 : 1))
+    .slice(0, topN)
+    .map(([jobId, j]) => ({
+      jobId,
+      team: j.team,
+      project: j.project,
+      actualUsd: usdOf(j.actual),
+      interruptedUsd: usdOf(j.interrupted),
+    }));
+
+  return {
+    from: options.from,
+    to: options.to,
+    groupBy: options.groupBy,
+    currency: 'USD',
+    rows,
+    totals: { ...total.figures(), ...used(total.actual, totalBudget) },
+    teams: [...teams.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([team, s]) => ({ team, ...s.figures(), ...used(s.actual, teamBudget.get(team)) })),
+    daily: [...daily.entries()]
+      .map(([key, micros]) => {
+        const [day = '', team = ''] = key.split('\u0000');
+        return { day, team, actualUsd: usdOf(micros) };
+      })
+      .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.team < b.team ? -1 : 1)),
+    topJobs,
+    intervals,
+    jobs: jobs.size,
+  };
+};

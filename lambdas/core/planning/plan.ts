@@ -1,0 +1,89 @@
+import type { PurchaseOption, QuotaClass } from '../pricing/offer.js';
+
+/** One feasible way to run a job, priced. */
+export interface Candidate {
+  readonly offerId: string;
+  readonly instanceType: string;
+  readonly region: string;
+  readonly availabilityZone: string | null;
+  readonly purchaseOption: PurchaseOption;
+  readonly quotaClass: QuotaClass;
+  readonly nodes: number;
+  /** USD per instance-hour, as in the price book. */
+  readonly unitPriceUsdPerHour: number;
+  /** Hours on this offer's accelerator, including expected spot rework. */
+  readonly expectedHours: number;
+  readonly expectedCostUsd: number;
+  /** The same run at the on-demand price of this type and region (the savings baseline). */
+  readonly onDemandEquivalentUsd: number;
+  /** vCPUs the job holds against its quota class while it runs (all nodes). */
+  readonly vcpus: number;
+  readonly spotPriceImplied: boolean;
+}
+
+export type BindingKind = 'no-feasible-offer' | 'quota' | 'budget' | 'fair-share' | 'priority';
+
+/** Why a job waits: the constraint that kept it out of this plan. */
+export interface Binding {
+  readonly kind: BindingKind;
+  /** Machine-readable constraint id, e.g. `quota:us-east-1:spot/P` or `budget:vision`. */
+  readonly constraint: string;
+  /** One human sentence. */
+  readonly detail: string;
+}
+
+export interface Allocation extends Candidate {
+  readonly jobId: string;
+  readonly team: string;
+  readonly project: string;
+  readonly priority: number;
+}
+
+export interface WaitingJob {
+  readonly jobId: string;
+  readonly team: string;
+  readonly reason: string;
+  readonly binding: Binding;
+}
+
+/** Per job: what was considered, what was chosen, and why a waiting job waits. */
+export interface DecisionRecord {
+  readonly jobId: string;
+  readonly team: string;
+  readonly candidatesConsidered: number;
+  /** The cheapest candidates (bounded list), cheapest first. */
+  readonly candidates: readonly Candidate[];
+  readonly chosen: Candidate | null;
+  readonly binding: Binding | null;
+  readonly priceBookId: string;
+  /** Newest price date of that book, recorded with the decision so an audit can say how fresh the prices were. */
+  readonly priceBookAsOf?: string;
+}
+
+export interface FairShareLine {
+  readonly team: string;
+  readonly weight: number;
+  /** The contended resource the share is measured in (e.g. `vcpu:us-east-1:spot/P`, or `none`). */
+  readonly resource: string;
+  readonly demand: number;
+  readonly entitlement: number;
+  readonly allocated: number;
+}
+
+export interface PlanTotals {
+  readonly expectedCostUsd: number;
+  readonly onDemandEquivalentUsd: number;
+  readonly savingsPct: number;
+  readonly lowerBoundUsd: number;
+  readonly gapPct: number;
+}
+
+export interface Plan {
+  readonly priceBook: { readonly id: string; readonly source: 'static' | 'live'; readonly asOf: string };
+  readonly allocations: readonly Allocation[];
+  readonly waiting: readonly WaitingJob[];
+  readonly fairShare: readonly FairShareLine[];
+  readonly totals: PlanTotals;
+  readonly decisions: readonly DecisionRecord[];
+  readonly solver: { readonly method: string; readonly status: string };
+}

@@ -1,0 +1,359 @@
+import type { CostReport, CostReportRow } from '../accounting/cost-report.js';
+import {
+  escapeHtml,
+  horizontalBarChart,
+  PALETTE,
+  proportionBar,
+  type Series,
+  stackedColumnChart,
+} from './svg-chart.js';
+
+/**
+ * The cost report as one self-contained HTML file: inline CSS and SVG only, and a content security
+ * policy that forbids every fetch, so it opens offline, from a mail attachment or an S3 link
+ * without calling anywhere. Headline figures carry `data-` attributes with the exact report
+ * values, so tests (and scripts) can read them back.
+ */
+
+export interface HtmlReportOptions {
+  /** Where the data came from, shown under the title (e.g. the ledger file name). */
+  readonly source?: string;
+  /** When the report was made (ISO); callers pass it, the core has no clock. */
+  readonly generatedAt?: string;
+}
+
+const usdFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+const usdShort = new Intl.NumberFormat('en-US', {
+  style: 'currency',
+  currency: 'USD',
+  notation: 'compact',
+  maximumFractionDigits: 1,
+});
+
+/** `$12,345.67`: the report's money format, rounded to the cent. */
+export const formatUsd = (usd: number): string => usdFormat.format(Math.round(usd * 100) / 100);
+const formatPct = (pct: number | null) => (pct === null ? '—' : `${pct.toFixed(1)} %`);
+const formatRatio = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
+
+const CSS = `
+:root{color-scheme:light;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--card:#fff;--accent:#0072B2}
+*{box-sizing:border-box}
+body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
+header{background:#0b2540;color:#fff;padding:28px 32px 24px}
+header h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
+header p{margin:0;color:#c9d6e3}
+main{max-width:1280px;margin:0 auto;padding:24px 32px 48px}
+h2{font-size:18px;margin:0 0 4px}
+.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:0 0 24px;padding:0;list-style:none}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px}
+.kpi .k{display:block;color:var(--muted);font-size:13px}
+.kpi .v{display:block;font-size:24px;font-weight:650;font-variant-numeric:tabular-nums;margin-top:2px}
+.kpi .s{display:block;color:var(--muted);font-size:12.5px}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
+figure{margin:0 0 16px;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 18px}
+figcaption{margin:0 0 10px}
+figcaption .sub{display:block;color:var(--muted);font-size:13px}
+.chart{display:block;width:100%;height:auto;font-family:inherit}
+.chart text{font-size:11.5px;fill:var(--ink)}
+.chart .tick{fill:var(--muted);font-size:10.5px}
+.chart .legend{font-size:11.5px}
+.chart .value{fill:var(--muted);font-size:11px}
+.chart .grid line{stroke:#e6e9ed;stroke-width:1}
+.chart .axis{stroke:#8c959f;stroke-width:1}
+.chart .reference line{stroke:#b42318;stroke-dasharray:4 3;stroke-width:1.2}
+.chart .reference text{fill:#b42318;font-size:10.5px}
+section{margin-top:8px}
+.table-wrap{overflow-x:auto;margin:0 0 20px;background:var(--card);border:1px solid var(--line);border-radius:8px}
+table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
+caption{text-align:left;font-weight:650;font-size:16px;padding:12px 10px 8px}
+th,td{padding:6px 7px;border-bottom:1px solid #eaeef2;text-align:right;white-space:nowrap}
+th[scope=row],td.text,th.text{text-align:left}
+thead th{background:#f0f3f6;font-weight:600;color:#24292f;position:sticky;top:0}
+tfoot th,tfoot td{font-weight:650;background:#f6f8fa;border-top:2px solid var(--line)}
+.over{color:#b42318;font-weight:600}
+.note{color:var(--muted);font-size:13px;margin:4px 0 20px}
+footer{color:var(--muted);font-size:12.5px;margin-top:28px}
+@media print{body{background:#fff}header{background:#fff;color:#000}header p{color:#333}figure,table{break-inside:avoid}}
+`;
+
+const teamColors = (teams: readonly string[]): Map<string, string> =>
+  new Map(teams.map((t, i) => [t, PALETTE[i % PALETTE.length] ?? '#444444']));
+
+const daysBetween = (from: string, to: string): string[] => {
+  const out: string[] = [];
+  for (let ms = Date.parse(`${from}T00:00:00Z`); ms <= Date.parse(`${to}T00:00:00Z`); ms += 86_400_000)
+    out.push(new Date(ms).toISOString().slice(0, 10));
+  return out;
+};
+
+const spendOverTime = (report: CostReport, colors: Map<string, string>): string => {
+  const days = daysBetween(report.from, report.to);
+  // Long windows read better by month than as hundreds of slivers.
+  const byMonth = days.length > 62;
+  const buckets = byMonth ? [...new Set(days.map((d) => d.slice(0, 7)))] : days;
+  const index = new Map(buckets.map((b, i) => [b, i]));
+  const teams = [...colors.keys()];
+  const series: Series[] = teams.map((team) => {
+    const values = new Array<number>(buckets.length).fill(0);
+    for (const d of report.daily) {
+      if (d.team !== team) continue;
+      const i = index.get(byMonth ? d.day.slice(0, 7) : d.day);
+      if (i !== undefined) values[i] = (values[i] ?? 0) + d.actualUsd;
+    }
+    return { name: team, color: colors.get(team) ?? '#444444', values };
+  });
+  const peak = buckets
+    .map((b, i) => ({ b, v: series.reduce((s, x) => s + (x.values[i] ?? 0), 0) }))
+    .reduce((a, c) => (c.v > a.v ? c : a), { b: '', v: 0 });
+  const labels = buckets.map((b) => (byMonth ? b : String(Number(b.slice(8)))));
+  return stackedColumnChart({
+    id: 'spend-over-time',
+    title: `Spend per team per ${byMonth ? 'month' : 'day'}`,
+    desc: `Stacked ${byMonth ? 'monthly' : 'daily'} spend of ${teams.length} teams from ${report.from} to ${report.to}, ${formatUsd(report.totals.actualUsd)} in total. ${peak.v > 0 ? `Highest ${byMonth ? 'month' : 'day'}: ${peak.b}, ${formatUsd(peak.v)}.` : 'No spend.'} Per team: ${report.teams.map((t) => `${t.team} ${formatUsd(t.actualUsd)}`).join(', ')}.`,
+    width: 1120,
+    categories: labels,
+    series,
+    format: (v) => usdShort.format(v),
+  });
+};
+
+const purchaseSplit = (report: CostReport): string => {
+  const t = report.totals;
+  const share = t.actualUsd === 0 ? 0 : (t.spotUsd / t.actualUsd) * 100;
+  return proportionBar({
+    id: 'purchase-split',
+    width: 540,
+    title: 'Spot versus on-demand spend',
+    desc: `Spot ${formatUsd(t.spotUsd)} (${share.toFixed(1)} %), on-demand ${formatUsd(t.onDemandUsd)} (${(t.actualUsd === 0 ? 0 : 100 - share).toFixed(1)} %).`,
+    parts: [
+      { name: 'Spot', color: PALETTE[0], value: t.spotUsd },
+      { name: 'On-demand', color: PALETTE[1], value: t.onDemandUsd },
+    ],
+    format: formatUsd,
+  });
+};
+
+const savingsChart = (report: CostReport): string =>
+  horizontalBarChart({
+    id: 'savings',
+    width: 540,
+    title: 'Actual spend against the on-demand equivalent, per team',
+    desc: `Buying the same hours on demand would have cost ${formatUsd(report.totals.onDemandEquivalentUsd)}; actual spend was ${formatUsd(report.totals.actualUsd)}, saving ${formatUsd(report.totals.savingsUsd)} (${formatPct(report.totals.savingsPct)}). ${report.teams.map((t) => `${t.team}: ${formatUsd(t.actualUsd)} against ${formatUsd(t.onDemandEquivalentUsd)}, ${formatPct(t.savingsPct)} saved`).join('; ')}.`,
+    labels: report.teams.map((t) => t.team),
+    series: [
+      { name: 'Actual', color: PALETTE[0], values: report.teams.map((t) => t.actualUsd) },
+      {
+        name: 'On-demand equivalent',
+        color: '#9aa4ae',
+        values: report.teams.map((t) => t.onDemandEquivalentUsd),
+      },
+    ],
+    annotations: report.teams.map((t) => `${formatPct(t.savingsPct)} saved`),
+    format: (v) => usdShort.format(v),
+  });
+
+const budgetChart = (report: CostReport): string => {
+  const teams = report.teams.filter((t) => t.budgetUsedPct !== null);
+  return horizontalBarChart({
+    id: 'budget-burn',
+    width: 540,
+    title: 'Budget burn per team',
+    desc:
+      teams.length === 0
+        ? 'No team has a budget for this period.'
+        : `Share of each team's budget for ${report.from} to ${report.to} spent: ${teams.map((t) => `${t.team} ${formatPct(t.budgetUsedPct)} of ${formatUsd(t.budgetUsd ?? 0)}`).join(', ')}. Marks at 80 % and 100 %.`,
+    labels: teams.map((t) => t.team),
+    series: [{ name: 'Budget used', color: PALETTE[2], values: teams.map((t) => t.budgetUsedPct ?? 0) }],
+    rowColors: teams.map((t) =>
+      (t.budgetUsedPct ?? 0) >= 100 ? '#b42318' : (t.budgetUsedPct ?? 0) >= 80 ? '#D55E00' : PALETTE[2],
+    ),
+    annotations: teams.map((t) => `${formatPct(t.budgetUsedPct)} of ${usdShort.format(t.budgetUsd ?? 0)}`),
+    references: [
+      { value: 80, label: '80 %' },
+      { value: 100, label: '100 %' },
+    ],
+    format: (v) => `${Math.round(v)} %`,
+  });
+};
+
+const topJobsChart = (report: CostReport): string =>
+  horizontalBarChart({
+    id: 'top-jobs',
+    width: 540,
+    title: `Top ${report.topJobs.length} jobs by cost`,
+    desc: report.topJobs
+      .map((j, i) => `${i + 1}. ${j.jobId} (${j.team}) ${formatUsd(j.actualUsd)}`)
+      .join('; '),
+    labels: report.topJobs.map((j) => j.jobId),
+    series: [{ name: 'Cost', color: PALETTE[4], values: report.topJobs.map((j) => j.actualUsd) }],
+    annotations: report.topJobs.map((j) => `${formatUsd(j.actualUsd)} · ${j.team}`),
+    format: (v) => usdShort.format(v),
+  });
+
+const kpi = (key: string, label: string, value: string, sub: string, data: number | null) =>
+  `<li class="kpi" data-kpi="${key}"${data === null ? '' : ` data-value="${data}"`}><span class="k">${escapeHtml(label)}</span><span class="v">${escapeHtml(value)}</span><span class="s">${escapeHtml(sub)}</span></li>`;
+
+const GROUP_LABEL: Record<CostReport['groupBy'], string> = {
+  team: 'Team',
+  project: 'Project',
+  job: 'Job',
+  day: 'Day',
+  month: 'Month',
+};
+
+const rowCells = (r: Pick<CostReportRow, Exclude<keyof CostReportRow, 'key' | 'team'>>) =>
+  [
+    formatUsd(r.actualUsd),
+    formatUsd(r.onDemandEquivalentUsd),
+    formatUsd(r.savingsUsd),
+    formatPct(r.savingsPct),
+    formatUsd(r.interruptedUsd),
+    formatUsd(r.spotUsd),
+    formatUsd(r.onDemandUsd),
+    formatUsd(r.estimateUsd),
+    formatRatio(r.estimateAccuracy),
+    r.instanceHours.toLocaleString('en-US', { maximumFractionDigits: 1 }),
+  ]
+    .map((c) => `<td>${escapeHtml(c)}</td>`)
+    .join('') +
+  `<td${(r.budgetUsedPct ?? 0) >= 100 ? ' class="over"' : ''}>${escapeHtml(r.budgetUsd === null ? '—' : `${formatPct(r.budgetUsedPct)} of ${usdShort.format(r.budgetUsd)}`)}</td>`;
+
+const COLUMNS = [
+  'Actual',
+  '<abbr title="On-demand equivalent">On-demand eq.</abbr>',
+  'Savings',
+  'Savings %',
+  'Interrupted',
+  'Spot',
+  'On-demand',
+  'Estimate',
+  '<abbr title="Actual cost divided by the estimate at allocation">Actual / est.</abbr>',
+  '<abbr title="Instance-hours">Hours</abbr>',
+  'Budget used',
+];
+
+const rowsTable = (report: CostReport): string => {
+  const label = GROUP_LABEL[report.groupBy];
+  const withTeam = report.groupBy === 'project' || report.groupBy === 'job';
+  const head = `<tr><th scope="col" class="text">${label}</th>${withTeam ? '<th scope="col" class="text">Team</th>' : ''}${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join('')}</tr>`;
+  const body = report.rows
+    .map(
+      (r) =>
+        `<tr><th scope="row">${escapeHtml(r.key)}</th>${withTeam ? `<td class="text">${escapeHtml(r.team ?? '')}</td>` : ''}${rowCells(r)}</tr>`,
+    )
+    .join('');
+  const foot = `<tr><th scope="row">Total</th>${withTeam ? '<td></td>' : ''}${rowCells(report.totals)}</tr>`;
+  return `<div class="table-wrap"><table id="rows-table" data-rows="${report.rows.length}"><caption>Cost by ${label.toLowerCase()}, ${escapeHtml(report.from)} to ${escapeHtml(report.to)} (USD)</caption><thead>${head}</thead><tbody>${body}</tbody><tfoot>${foot}</tfoot></table></div>`;
+};
+
+const topJobsTable = (report: CostReport): string =>
+  `<div class="table-wrap"><table id="top-jobs-table"><caption>Top ${report.topJobs.length} jobs by cost</caption><thead><tr><th scope="col" class="text">Job</th><th scope="col" class="text">Team</th><th scope="col" class="text">Project</th><th scope="col">Cost</th><th scope="col">Interrupted</th></tr></thead><tbody>${report.topJobs
+    .map(
+      (j) =>
+        `<tr><th scope="row">${escapeHtml(j.jobId)}</th><td class="text">${escapeHtml(j.team)}</td><td class="text">${escapeHtml(j.project)}</td><td>${formatUsd(j.actualUsd)}</td><td>${formatUsd(j.interruptedUsd)}</td></tr>`,
+    )
+    .join('')}</tbody></table></div>`;
+
+const teamsTable = (report: CostReport): string =>
+  `<div class="table-wrap"><table id="teams-table"><caption>Teams: spend, savings and budget</caption><thead><tr><th scope="col" class="text">Team</th>${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join('')}</tr></thead><tbody>${report.teams
+    .map((t) => `<tr><th scope="row">${escapeHtml(t.team)}</th>${rowCells(t)}</tr>`)
+    .join('')}</tbody></table></div>`;
+
+const figure = (id: string, caption: string, sub: string, svg: string) =>
+  `<figure aria-labelledby="${id}-caption"><figcaption id="${id}-caption"><h2>${escapeHtml(caption)}</h2><span class="sub">${escapeHtml(sub)}</span></figcaption>${svg}</figure>`;
+
+/**
+ * Renders a cost report as a self-contained HTML page: headline figures, five charts (spend per
+ * team over time, spot vs on-demand, savings against on-demand, budget burn, top jobs) and tables.
+ * @example writeFileSync('report.html', renderHtmlReport(report, { source: 'ledger.jsonl' }))
+ */
+export const renderHtmlReport = (report: CostReport, options: HtmlReportOptions = {}): string => {
+  const t = report.totals;
+  const colors = teamColors(report.teams.map((x) => x.team));
+  const title = `GPU cost report, ${report.from} to ${report.to}`;
+  const subtitle = [
+    `Grouped by ${report.groupBy}`,
+    `${report.jobs.toLocaleString('en-US')} jobs, ${report.intervals.toLocaleString('en-US')} instance intervals`,
+    options.source === undefined ? null : `source: ${options.source}`,
+    options.generatedAt === undefined ? null : `generated ${options.generatedAt}`,
+  ]
+    .filter((x): x is string => x !== null)
+    .join(' · ');
+  const kpis = [
+    kpi(
+      'actual',
+      'Actual spend',
+      formatUsd(t.actualUsd),
+      `${t.instanceHours.toLocaleString('en-US', { maximumFractionDigits: 0 })} instance-hours`,
+      t.actualUsd,
+    ),
+    kpi(
+      'on-demand-equivalent',
+      'On-demand equivalent',
+      formatUsd(t.onDemandEquivalentUsd),
+      'the same hours at list price',
+      t.onDemandEquivalentUsd,
+    ),
+    kpi(
+      'savings',
+      'Savings',
+      formatUsd(t.savingsUsd),
+      `${formatPct(t.savingsPct)} below on-demand`,
+      t.savingsUsd,
+    ),
+    kpi(
+      'interrupted',
+      'Interrupted (lost work)',
+      formatUsd(t.interruptedUsd),
+      'spot work lost after the last checkpoint',
+      t.interruptedUsd,
+    ),
+    kpi(
+      'estimate-accuracy',
+      'Actual / estimate',
+      formatRatio(t.estimateAccuracy),
+      `estimate ${formatUsd(t.estimateUsd)}`,
+      t.estimateAccuracy,
+    ),
+    kpi(
+      'budget-used',
+      'Budget used',
+      formatPct(t.budgetUsedPct),
+      t.budgetUsd === null ? 'no budgets in the ledger' : `of ${formatUsd(t.budgetUsd)}`,
+      t.budgetUsedPct,
+    ),
+  ].join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(title)}</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(subtitle)}</p></header>
+<main>
+<section aria-label="Headline figures"><ul class="kpis">${kpis}</ul></section>
+${figure('fig-spend', 'Spend per team over time', 'Actual cost at the unit price stored with each allocation', spendOverTime(report, colors))}
+<div class="grid2">
+${figure('fig-split', 'Spot versus on-demand', 'Share of actual spend by purchase option', purchaseSplit(report))}
+${figure('fig-budget', 'Budget burn', 'Spend as a share of each team\u2019s budget for the period', budgetChart(report))}
+</div>
+<div class="grid2">
+${figure('fig-savings', 'Savings against on-demand', 'Actual spend next to the same hours at on-demand prices', savingsChart(report))}
+${figure('fig-top', 'Top jobs by cost', 'The most expensive jobs in the period', topJobsChart(report))}
+</div>
+<section aria-label="Tables">
+${rowsTable(report)}
+${report.groupBy === 'team' ? '' : teamsTable(report)}
+${topJobsTable(report)}
+</section>
+<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches.</p>
+<footer>Quartermaster cost report · currency ${report.currency}</footer>
+</main>
+</body>
+</html>
+`;
+};
