@@ -32,11 +32,26 @@ export interface Binding {
   readonly detail: string;
 }
 
+/** An equivalent offer a launch may fall back to (same type, purchase option and region). */
+export interface FallbackOffer {
+  readonly offerId: string;
+  readonly instanceType: string;
+  readonly region: string;
+  readonly availabilityZone: string | null;
+  readonly purchaseOption: PurchaseOption;
+  readonly unitPriceUsdPerHour: number;
+}
+
 export interface Allocation extends Candidate {
   readonly jobId: string;
   readonly team: string;
   readonly project: string;
   readonly priority: number;
+  /**
+   * Offers the launch may use when the chosen one has no capacity, in preference order; the
+   * budget reservation covers the dearest. Absent in plans that were not provisioned (`qm plan`).
+   */
+  readonly fallbacks?: readonly FallbackOffer[];
 }
 
 export interface WaitingJob {

@@ -1,6 +1,7 @@
 import type { ManagedInstance } from '../cloud-ports.js';
 import { TERMINAL_STATES } from '../jobs/job-state.js';
 import { readManagedTags } from '../jobs/managed-tags.js';
+import type { Allocation } from '../planning/plan.js';
 import type { JobRecord, UsageRecord } from '../ports.js';
 import { closeReservation, intervalCostUsd } from './close-reservation.js';
 import type { Ec2Event } from './ec2-event.js';
@@ -59,6 +60,25 @@ export const promoteWhenAllRun = async (
   return true;
 };
 
+/**
+ * The unit price of the offer an instance actually runs on: a fallback's when EC2 launched the
+ * allocation in a fallback's zone, the chosen offer's otherwise.
+ */
+const unitPriceOn = (
+  allocation: Allocation,
+  instance: Pick<ManagedInstance, 'instanceType' | 'availabilityZone' | 'purchaseOption'>,
+): number => {
+  if (allocation.availabilityZone === null || instance.availabilityZone === allocation.availabilityZone)
+    return allocation.unitPriceUsdPerHour;
+  const fallback = allocation.fallbacks?.find(
+    (f) =>
+      f.availabilityZone === instance.availabilityZone &&
+      f.instanceType === instance.instanceType &&
+      f.purchaseOption === instance.purchaseOption,
+  );
+  return fallback?.unitPriceUsdPerHour ?? allocation.unitPriceUsdPerHour;
+};
+
 /** Records the start of usage for a managed instance of a live allocation. */
 export const startInstanceUsage = async (
   deps: CapacityDeps,
@@ -81,7 +101,7 @@ export const startInstanceUsage = async (
     region: instance.region,
     availabilityZone: instance.availabilityZone,
     purchaseOption: instance.purchaseOption,
-    unitPriceUsdPerHour: held.allocation.unitPriceUsdPerHour,
+    unitPriceUsdPerHour: unitPriceOn(held.allocation, instance),
     startedAt,
   });
   return usage;

@@ -44,6 +44,16 @@ const offerOf = (job: JobRecord): OfferChoice => {
   };
 };
 
+/** The allocation's fallback offers, in the order the solve put them. */
+const fallbacksOf = (job: JobRecord): OfferChoice[] =>
+  (job.allocation?.allocation.fallbacks ?? []).map((f) => ({
+    offerId: f.offerId,
+    instanceType: f.instanceType,
+    region: f.region,
+    availabilityZone: f.availabilityZone,
+    purchaseOption: f.purchaseOption,
+  }));
+
 const launchTemplateOf = (
   job: JobRecord,
   fallback: LaunchTemplateRef | undefined,
@@ -200,7 +210,7 @@ export const provisionAllocation = async (
     allocationId,
     jobId,
     offer,
-    fallbacks: [],
+    fallbacks: fallbacksOf(job),
     nodes: job.request.resources.nodes,
     launchTemplate,
     ...(deps.subnetIds === undefined ? {} : { subnetIds: deps.subnetIds }),

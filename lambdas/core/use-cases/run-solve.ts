@@ -13,6 +13,7 @@ import type { JobState } from '../jobs/job-state.js';
 import { collectPages } from '../paging.js';
 import { poolOf } from '../planning/candidates.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../planning/fair-weight.js';
+import { dearestUnitPrice, type FallbackOptions, fallbackOffersFor } from '../planning/fallback-offers.js';
 import type { MilpSolver } from '../planning/milp.js';
 import type { WaitingJob } from '../planning/plan.js';
 import type { TeamTerms } from '../planning/plan-input.js';
@@ -73,6 +74,11 @@ export interface RunSolveDeps {
    * @default DEFAULT_USAGE_HALF_LIFE_HOURS (168, one week)
    */
   readonly usageHalfLifeHours?: number;
+  /**
+   * Equivalent offers each launch may fall back to (ADR 0004). @default up to 3, at most 10 %
+   * dearer; `{ maxFallbacks: 0 }` launches on the chosen offer only
+   */
+  readonly fallbacks?: Omit<FallbackOptions, 'maxPriceRatio'>;
 }
 
 export interface SolveReport {
@@ -295,11 +301,23 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const allocated: { jobId: string; allocationId: string }[] = [];
   const skipped: { jobId: string; reason: string }[] = [];
   const errors: { jobId: string; error: Error }[] = [];
-  for (const allocation of plan.allocations) {
-    const job = byId.get(allocation.jobId);
-    const decision = decisions.get(allocation.jobId);
+  const unavailableIds = new Set(unavailable.map((u) => u.offerId));
+  const reservedUsd = new Map<string, number>();
+  for (const planned of plan.allocations) {
+    const job = byId.get(planned.jobId);
+    const decision = decisions.get(planned.jobId);
     if (job === undefined || decision === undefined) continue;
     const allocationId = allocationIdFor(job.jobId, job.attempts + 1);
+    // Fallbacks only as dear as the team's money left after this run's earlier reservations.
+    const room =
+      (teams.get(job.team)?.remainingUsd ?? Number.POSITIVE_INFINITY) - (reservedUsd.get(job.team) ?? 0);
+    const fallbacks = fallbackOffersFor(planned, priceBook.offers, unavailableIds, {
+      ...deps.fallbacks,
+      maxPriceRatio: planned.expectedCostUsd > 0 ? room / planned.expectedCostUsd : 1,
+    });
+    const allocation = fallbacks.length === 0 ? planned : { ...planned, fallbacks };
+    const amountUsd =
+      (planned.expectedCostUsd * dearestUnitPrice(planned, fallbacks)) / planned.unitPriceUsdPerHour;
     try {
       await deps.ledger.allocate({
         jobId: job.jobId,
@@ -310,10 +328,11 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
         reservation: {
           team: job.team,
           period,
-          amountUsd: allocation.expectedCostUsd,
+          amountUsd,
           limitUsd: limits.get(job.team) ?? deps.budgets.defaultMonthlyUsd,
         },
       });
+      reservedUsd.set(job.team, (reservedUsd.get(job.team) ?? 0) + amountUsd);
       allocated.push({ jobId: job.jobId, allocationId });
     } catch (err) {
       if (isLost(err)) skipped.push({ jobId: job.jobId, reason: `${err.name}: ${err.message}` });
