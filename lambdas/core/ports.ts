@@ -82,6 +82,11 @@ export interface JobRuntimeFields {
    * risk another one: its next allocation must be on-demand.
    */
   readonly onDemandOnly?: boolean;
+  /**
+   * Work (reference-model hours) checkpointed by the job's interrupted runs, kept across
+   * attempts so that the next plan and the next interruption start from it.
+   */
+  readonly workDoneHours?: number;
 }
 
 /** A job as the ledger holds it. */

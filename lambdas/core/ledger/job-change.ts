@@ -51,9 +51,14 @@ export const receiveJob = (input: NewJob, at: string): JobChange => {
 /** The event type a move to `to` is recorded as; going back to PENDING is a re-queue. */
 export const eventTypeFor = (to: JobState): string => (to === 'PENDING' ? 'REQUEUED' : to);
 
+/** Work checkpointed by earlier runs: the one runtime fact that outlives an attempt. */
+const carried = (job: JobRecord): JobRecord['runtime'] =>
+  job.runtime.workDoneHours === undefined ? {} : { workDoneHours: job.runtime.workDoneHours };
+
 /**
  * Applies a state change to a job record. Moving back to PENDING drops the allocation and the
- * runtime facts of the abandoned attempt (the events keep them).
+ * runtime facts of the abandoned attempt (the events keep them), except the work checkpointed so
+ * far, which the next attempt resumes from.
  * @throws VersionConflictError, InvalidTransitionError
  */
 export const applyTransition = (job: JobRecord, input: TransitionInput, at: string): JobChange => {
@@ -79,7 +84,7 @@ export const applyTransition = (job: JobRecord, input: TransitionInput, at: stri
       version: job.version + 1,
       updatedAt: at,
       allocation: input.to === 'PENDING' ? null : job.allocation,
-      runtime: input.to === 'PENDING' ? fields : { ...job.runtime, ...fields },
+      runtime: input.to === 'PENDING' ? { ...carried(job), ...fields } : { ...job.runtime, ...fields },
       eventCount: event.seq,
       headHash: event.hash,
     },
@@ -145,7 +150,7 @@ export const applyAllocation = (job: JobRecord, input: AllocateInput, at: string
         reservation: held,
         allocatedAt: at,
       },
-      runtime: {},
+      runtime: carried(job),
       eventCount: event.seq,
       headHash: event.hash,
     },

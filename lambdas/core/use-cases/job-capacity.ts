@@ -1,7 +1,7 @@
 import type { Fleet } from '../cloud-ports.js';
 import type { Clock, JobRecord, Ledger } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
-import { mustRunOnDemandNext, type RequeueRuleOptions } from './requeue-rule.js';
+import { onDemandAfterInterruption, type RequeueRuleOptions, workDoneHours } from './requeue-rule.js';
 
 /** What the capacity steps need. */
 export interface CapacityDeps {
@@ -27,8 +27,8 @@ export const terminateAllocation = async (deps: CapacityDeps, job: JobRecord): P
 
 /**
  * A running job lost (or is about to lose) its capacity: terminate the rest of its gang, record
- * INTERRUPTED, then put it back to PENDING, on-demand only when the deadline-aware rule says the
- * slack is too small to risk spot again. The reservation closes once every instance has stopped.
+ * INTERRUPTED, then put it back to PENDING with the work it checkpointed, on-demand only when the
+ * deadline-aware policy says so (behind the uniform-progress line, or too little slack left). The reservation closes once every instance has stopped.
  */
 export const interruptJob = async (
   deps: CapacityDeps,
@@ -45,14 +45,20 @@ export const interruptJob = async (
     data: { allocationId: held?.allocationId ?? null, instanceId: detail.instanceId, reason },
     fields: { reason },
   });
+  const nowMs = deps.clock.now().getTime();
   const onDemandOnly =
-    detail.forceOnDemand === true || mustRunOnDemandNext(job, deps.clock.now().getTime(), deps.requeueRule);
+    detail.forceOnDemand === true || onDemandAfterInterruption(job, nowMs, deps.requeueRule);
+  const done = workDoneHours(job, nowMs);
   await deps.ledger.transition({
     jobId: job.jobId,
     expectedVersion: interrupted.version,
     to: 'PENDING',
-    data: { reason, onDemandOnly },
-    fields: { reason, ...(onDemandOnly ? { onDemandOnly } : {}) },
+    data: { reason, onDemandOnly, workDoneHours: done },
+    fields: {
+      reason,
+      ...(onDemandOnly ? { onDemandOnly } : {}),
+      ...(done > 0 ? { workDoneHours: done } : {}),
+    },
   });
   if (held !== null) await closeReservation(deps, job.team, job.jobId, held.allocationId);
   return { onDemandOnly };

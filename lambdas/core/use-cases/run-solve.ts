@@ -168,6 +168,29 @@ const usageFromBeforeWindow = async (
   return usage;
 };
 
+/** Shortest run the planner is asked to place: a job with all its work checkpointed still has to finish. */
+const MIN_REMAINING_HOURS = 1 / 60;
+
+/**
+ * What the planner places for a pending job: the request as sent, less the work earlier runs
+ * checkpointed; a job re-queued after an interruption with too little slack (or behind its
+ * uniform-progress line) must not gamble on spot again.
+ */
+const planningRequest = (job: JobRecord): JobRecord['request'] => {
+  const done = job.runtime.workDoneHours ?? 0;
+  const onDemandOnly = job.runtime.onDemandOnly === true;
+  if (done <= 0 && !onDemandOnly) return job.request;
+  const runtime = job.request.runtime;
+  return {
+    ...job.request,
+    runtime: {
+      ...runtime,
+      estimatedHours: Math.max(MIN_REMAINING_HOURS, runtime.estimatedHours - done),
+      ...(onDemandOnly ? { interruptible: false } : {}),
+    },
+  };
+};
+
 const isLost = (err: unknown): err is Error =>
   err instanceof VersionConflictError ||
   err instanceof BudgetExceededError ||
@@ -273,12 +296,7 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const byId = new Map(pending.map((j) => [j.jobId, j]));
   const plan = solvePlan(
     {
-      // A job re-queued after an interruption with little slack left must not gamble on spot again.
-      jobs: pending.map((j) =>
-        j.runtime.onDemandOnly === true
-          ? { ...j.request, runtime: { ...j.request.runtime, interruptible: false } }
-          : j.request,
-      ),
+      jobs: pending.map(planningRequest),
       priceBook,
       quotaLimit: (region: string, cls: QuotaClass) => {
         const limit = quotaLimit(deps.quotas, region, cls);
