@@ -1,7 +1,10 @@
 import { QuartermasterError } from './errors.js';
 import type { AcceleratorKind } from './jobs/gpu-model.js';
 import type { ResourceTags } from './jobs/managed-tags.js';
-import type { PurchaseOption, QuotaClass } from './pricing/offer.js';
+import type { PurchaseOption, QuotaLimit } from './pricing/offer.js';
+
+/** Defined with the price book, which stores the quotas a refresh read. */
+export type { QuotaLimit } from './pricing/offer.js';
 
 /**
  * Ports to the cloud itself: the Fleet launches and retires capacity, the Market says what
@@ -211,17 +214,6 @@ export interface OnDemandPriceObservation {
   /** The price list's effective date for that term (ISO instant). */
   readonly effectiveDate: string;
   readonly sku: string;
-}
-
-/** One EC2 vCPU quota applied to the account. */
-export interface QuotaLimit {
-  readonly region: string;
-  readonly quotaCode: string;
-  readonly quotaClass: QuotaClass;
-  /** Running vCPUs allowed. */
-  readonly vcpus: number;
-  /** True when the account has no applied value and this is AWS's default. */
-  readonly isDefault: boolean;
 }
 
 /** Live prices, specs and limits; every read is a network call, the refresh caches them. */

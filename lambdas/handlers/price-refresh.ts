@@ -6,8 +6,11 @@ import { Ec2Market } from '../adapters/ec2-market.js';
 import { priceBookAssetLoader } from '../adapters/price-book-asset.js';
 import { ServiceQuotas } from '../adapters/service-quotas.js';
 import {
+  isRefreshScope,
+  REFRESH_SCOPES,
   type RefreshPricesDeps,
   type RefreshPricesOutcome,
+  type RefreshScope,
   refreshPrices,
 } from '../core/use-cases/refresh-prices.js';
 import { createLedger } from './ledger-wiring.js';
@@ -18,30 +21,44 @@ export interface PriceRefreshHandlerDeps extends RefreshPricesDeps {
   readonly obs: Observability;
 }
 
+/** The schedules send `{ scope }` as the rule's input; a test invocation may send nothing. */
+export type RefreshEvent = ScheduledEvent | { readonly scope?: unknown } | Record<string, never>;
+
+/** @throws TypeError naming the bad scope, so a mistyped schedule input fails loudly */
+export const scopeOf = (event: RefreshEvent | null | undefined): RefreshScope => {
+  const scope = event !== null && typeof event === 'object' && 'scope' in event ? event.scope : undefined;
+  if (scope === undefined) return 'all';
+  if (isRefreshScope(scope)) return scope;
+  throw new TypeError(
+    `price-refresh: event.scope ${JSON.stringify(scope)} is not one of ${REFRESH_SCOPES.join(', ')}`,
+  );
+};
+
 /**
  * The price-refresh Lambda (schedule). A kept book is not an error: the reason is logged and
  * counted (`PriceBookKept`), so an alarm can fire when refreshes keep failing.
  */
 export const makeHandler = (deps: PriceRefreshHandlerDeps) =>
-  withObservability(
-    deps.obs,
-    async (_event: ScheduledEvent | Record<string, never>): Promise<RefreshPricesOutcome> => {
-      const outcome = await refreshPrices(deps);
-      for (const e of outcome.fetchErrors) deps.obs.logger.error('price fetch failed', { error: e });
-      if (outcome.kind === 'kept') {
-        deps.obs.logger.warn('price book kept', {
-          rule: outcome.rule,
-          reason: outcome.reason,
-          bookId: outcome.bookId,
-        });
-        deps.obs.metrics.addMetric('PriceBookKept', MetricUnit.Count, 1);
-      } else {
-        deps.obs.logger.info('price book stored', { bookId: outcome.bookId, offers: outcome.offers });
-        deps.obs.metrics.addMetric('PriceBookStored', MetricUnit.Count, 1);
-      }
-      return outcome;
-    },
-  );
+  withObservability(deps.obs, async (event: RefreshEvent): Promise<RefreshPricesOutcome> => {
+    const outcome = await refreshPrices(deps, scopeOf(event));
+    for (const e of outcome.fetchErrors) deps.obs.logger.error('price fetch failed', { error: e });
+    if (outcome.kind === 'kept') {
+      deps.obs.logger.warn('price book kept', {
+        rule: outcome.rule,
+        reason: outcome.reason,
+        bookId: outcome.bookId,
+      });
+      deps.obs.metrics.addMetric('PriceBookKept', MetricUnit.Count, 1);
+    } else {
+      deps.obs.logger.info('price book stored', {
+        bookId: outcome.bookId,
+        offers: outcome.offers,
+        scope: outcome.reads.scope,
+      });
+      deps.obs.metrics.addMetric('PriceBookStored', MetricUnit.Count, 1);
+    }
+    return outcome;
+  });
 
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {

@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { type FieldIssue, TeamNameSchema, toFieldIssues } from '../jobs/job-request.js';
-import type { PurchaseOption, QuotaClass, QuotaFamily } from '../pricing/offer.js';
+import type { PurchaseOption, QuotaClass, QuotaFamily, QuotaLimit } from '../pricing/offer.js';
 
 /**
  * The two planning inputs a platform team maintains by hand: AWS vCPU quotas per region and quota
@@ -185,3 +185,15 @@ export const parseQuotasText = parseText(parseQuotas);
 
 /** {@link parseBudgets} on file text; text that is not JSON is an issue at `(body)`. */
 export const parseBudgetsText = parseText(parseBudgets);
+
+/**
+ * The quotas a solve plans against: the account's, as the last price refresh read them from
+ * Service Quotas, with the configured pools on top (configuration is an override, e.g. to keep
+ * headroom for work outside the service) and the configured default for pools neither names.
+ */
+export const withLiveQuotas = (configured: Quotas, live: readonly QuotaLimit[] | undefined): Quotas => {
+  if (live === undefined || live.length === 0) return configured;
+  const limits = new Map(live.map((q) => [quotaKey(q.region, q.quotaClass), q.vcpus] as const));
+  for (const [key, vcpus] of configured.limits) limits.set(key, vcpus);
+  return { defaultVcpus: configured.defaultVcpus, limits };
+};

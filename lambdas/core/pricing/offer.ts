@@ -50,6 +50,17 @@ export interface Offer {
   readonly asOf: string;
 }
 
+/** One EC2 vCPU quota applied to the account. */
+export interface QuotaLimit {
+  readonly region: string;
+  readonly quotaCode: string;
+  readonly quotaClass: QuotaClass;
+  /** Running vCPUs allowed. */
+  readonly vcpus: number;
+  /** True when the account has no applied value and this is AWS's default. */
+  readonly isDefault: boolean;
+}
+
 /** An immutable, versioned snapshot of offers. Every allocation records the book id and unit price it used. */
 export interface PriceBook {
   readonly id: string;
@@ -57,4 +68,9 @@ export interface PriceBook {
   /** ISO date (or date-time) of the newest price in the book; a static book also states its oldest. */
   readonly asOf: string;
   readonly offers: readonly Offer[];
+  /**
+   * The account's accelerated vCPU quotas as Service Quotas reported them at refresh (live books
+   * only); the solve plans against them unless configuration overrides a pool.
+   */
+  readonly quotas?: readonly QuotaLimit[];
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { InstanceTypeSpec, OnDemandPriceObservation, SpotPriceObservation } from '../cloud-ports.js';
-import type { InterruptionBucket, Offer, PriceBook } from './offer.js';
+import type { InterruptionBucket, Offer, PriceBook, QuotaLimit } from './offer.js';
 import {
   buildPriceBookWithReport,
   type CatalogRow,
@@ -33,6 +33,14 @@ export interface RefreshInput {
    * refreshed regions) the new book must have. @default 0.8
    */
   readonly minCoverage?: number;
+  /**
+   * A spot-only refresh: the on-demand offers of the refreshed regions are this book's, as they
+   * are (same price, source and date), and `fetched.onDemand` is not read. The Price List API is
+   * slow and on-demand prices change rarely, so the frequent refresh reads spot prices only.
+   */
+  readonly onDemandFrom?: PriceBook;
+  /** The account's vCPU quotas read with this refresh, stored with the new book. */
+  readonly quotas?: readonly QuotaLimit[];
 }
 
 /** The acceptance rule a refresh failed. */
@@ -134,7 +142,12 @@ export const refreshPriceBook = (input: RefreshInput): RefreshResult => {
     rule,
     reason,
   });
-  const { onDemand, spot, specs } = input.fetched;
+  const { spot, specs } = input.fetched;
+  const regions = new Set(input.regions);
+  const onDemand =
+    input.onDemandFrom === undefined
+      ? input.fetched.onDemand
+      : input.onDemandFrom.offers.filter((o) => o.purchaseOption === 'on-demand' && regions.has(o.region));
 
   if (input.previous !== undefined && !(asOfMs > Date.parse(input.previous.asOf))) {
     return keep(
@@ -151,14 +164,27 @@ export const refreshPriceBook = (input: RefreshInput): RefreshResult => {
 
   const date = input.asOf.slice(0, 10);
   const onDemandPrice = new Map(onDemand.map((p) => [`${p.instanceType}|${p.region}`, p.priceUsdPerHour]));
-  const onDemandRows: OnDemandRow[] = onDemand.map((p) => ({
-    instance_type: p.instanceType,
-    region: p.region,
-    on_demand_usd_per_hour: String(p.priceUsdPerHour),
-    source: LIVE_ON_DEMAND_SOURCE,
-    as_of: date,
-    at: `GetProducts ${p.region} ${p.instanceType}`,
-  }));
+  const from = input.onDemandFrom;
+  const onDemandRows: OnDemandRow[] =
+    from === undefined
+      ? input.fetched.onDemand.map((p) => ({
+          instance_type: p.instanceType,
+          region: p.region,
+          on_demand_usd_per_hour: String(p.priceUsdPerHour),
+          source: LIVE_ON_DEMAND_SOURCE,
+          as_of: date,
+          at: `GetProducts ${p.region} ${p.instanceType}`,
+        }))
+      : from.offers
+          .filter((o) => o.purchaseOption === 'on-demand' && regions.has(o.region))
+          .map((o) => ({
+            instance_type: o.instanceType,
+            region: o.region,
+            on_demand_usd_per_hour: String(o.priceUsdPerHour),
+            source: o.source,
+            as_of: o.asOf,
+            at: `book ${from.id} ${o.region} ${o.instanceType}`,
+          }));
   let noSpotMarket = 0;
   const catalogRows: CatalogRow[] = [];
   for (const p of spot) {
@@ -224,13 +250,22 @@ export const refreshPriceBook = (input: RefreshInput): RefreshResult => {
     );
   }
 
-  const id = `live-${createHash('sha256').update(JSON.stringify(offers)).digest('hex').slice(0, 16)}`;
+  // Quotas are part of what a book says, so a changed quota alone makes a new book.
+  const quotas = input.quotas;
+  const hashed = quotas === undefined || quotas.length === 0 ? offers : { offers, quotas };
+  const id = `live-${createHash('sha256').update(JSON.stringify(hashed)).digest('hex').slice(0, 16)}`;
   if (input.previous !== undefined && input.previous.id === id) {
     return keep('unchanged', `prices are those of book ${id}`);
   }
   return {
     outcome: 'updated',
-    book: { id, source: 'live', asOf: input.asOf, offers },
+    book: {
+      id,
+      source: 'live',
+      asOf: input.asOf,
+      offers,
+      ...(quotas === undefined || quotas.length === 0 ? {} : { quotas }),
+    },
     report: built.report,
     noSpotMarket,
   };

@@ -2,6 +2,7 @@ import type {
   InstanceTypeSpec,
   Market,
   OnDemandPriceObservation,
+  QuotaLimit,
   SpotPriceObservation,
 } from '../cloud-ports.js';
 import type { Clock, PriceBookStore } from '../ports.js';
@@ -10,11 +11,29 @@ import { type RefreshRule, refreshPriceBook } from '../pricing/price-refresh.js'
 
 export interface RefreshPricesDeps {
   readonly ledger: Pick<PriceBookStore, 'getLatestPriceBook' | 'putPriceBook'>;
-  readonly market: Pick<Market, 'describeGpuInstanceTypes' | 'spotPrices' | 'onDemandPrices'>;
+  readonly market: Pick<Market, 'describeGpuInstanceTypes' | 'spotPrices' | 'onDemandPrices' | 'quotas'>;
   readonly clock: Clock;
   readonly fallbackPriceBook: () => PriceBook;
   readonly regions: readonly string[];
   readonly minCoverage?: number;
+}
+
+/**
+ * What a refresh reads. `spot` (the frequent schedule) reads specs and spot prices and keeps the
+ * stored book's on-demand offers and quotas; `on-demand` (the daily schedule) and `all` read
+ * everything, quotas included. A spot refresh with no stored book reads everything.
+ */
+export const REFRESH_SCOPES = ['all', 'spot', 'on-demand'] as const;
+export type RefreshScope = (typeof REFRESH_SCOPES)[number];
+
+export const isRefreshScope = (value: unknown): value is RefreshScope =>
+  typeof value === 'string' && (REFRESH_SCOPES as readonly string[]).includes(value);
+
+/** What the refresh read: the scope asked, and whether it read on-demand prices and quotas. */
+export interface RefreshReads {
+  readonly scope: RefreshScope;
+  readonly onDemandPrices: boolean;
+  readonly quotas: boolean;
 }
 
 export type RefreshPricesOutcome =
@@ -23,6 +42,7 @@ export type RefreshPricesOutcome =
       readonly bookId: string;
       readonly offers: number;
       readonly fetchErrors: readonly string[];
+      readonly reads: RefreshReads;
     }
   | {
       readonly kind: 'kept';
@@ -30,22 +50,31 @@ export type RefreshPricesOutcome =
       readonly rule: RefreshRule;
       readonly reason: string;
       readonly fetchErrors: readonly string[];
+      readonly reads: RefreshReads;
     };
 
 /**
  * Reads live prices for every region and stores a new book only when the refresh rules accept
  * it (price-refresh.ts): a failed region is left out of the fetch, so the `region-missing` rule
- * keeps the last good book instead of storing a partial one.
+ * keeps the last good book instead of storing a partial one. Quotas are read with on-demand
+ * prices; a region whose quotas cannot be read keeps the stored book's quotas for it.
  */
-export const refreshPrices = async (deps: RefreshPricesDeps): Promise<RefreshPricesOutcome> => {
+export const refreshPrices = async (
+  deps: RefreshPricesDeps,
+  scope: RefreshScope = 'all',
+): Promise<RefreshPricesOutcome> => {
+  const previous = await deps.ledger.getLatestPriceBook();
+  const spotOnly = scope === 'spot' && previous !== undefined;
+  const reads: RefreshReads = { scope, onDemandPrices: !spotOnly, quotas: !spotOnly };
   const onDemand: OnDemandPriceObservation[] = [];
   const spot: SpotPriceObservation[] = [];
   const specs: InstanceTypeSpec[] = [];
+  const quotas: QuotaLimit[] = [];
   const fetchErrors: string[] = [];
   for (const region of deps.regions) {
     try {
       const types = await deps.market.describeGpuInstanceTypes(region);
-      const regionOnDemand = await deps.market.onDemandPrices(region);
+      const regionOnDemand = spotOnly ? [] : await deps.market.onDemandPrices(region);
       const regionSpot = await deps.market.spotPrices(
         region,
         types.map((t) => t.instanceType),
@@ -55,20 +84,37 @@ export const refreshPrices = async (deps: RefreshPricesDeps): Promise<RefreshPri
       spot.push(...regionSpot);
     } catch (err) {
       fetchErrors.push(`${region}: ${err instanceof Error ? err.message : String(err)}`);
+      continue;
+    }
+    if (spotOnly) continue;
+    try {
+      quotas.push(...(await deps.market.quotas(region)));
+    } catch (err) {
+      fetchErrors.push(`${region} quotas: ${err instanceof Error ? err.message : String(err)}`);
+      quotas.push(...(previous?.quotas ?? []).filter((q) => q.region === region));
     }
   }
-  const previous = await deps.ledger.getLatestPriceBook();
+  const kept = spotOnly ? (previous?.quotas ?? []) : quotas;
   const result = refreshPriceBook({
     previous,
     fallback: deps.fallbackPriceBook(),
     fetched: { onDemand, spot, specs },
     regions: deps.regions,
     asOf: deps.clock.now().toISOString(),
+    ...(spotOnly ? { onDemandFrom: previous } : {}),
+    ...(kept.length === 0 ? {} : { quotas: kept }),
     ...(deps.minCoverage === undefined ? {} : { minCoverage: deps.minCoverage }),
   });
   if (result.outcome === 'kept') {
-    return { kind: 'kept', bookId: result.book.id, rule: result.rule, reason: result.reason, fetchErrors };
+    return {
+      kind: 'kept',
+      bookId: result.book.id,
+      rule: result.rule,
+      reason: result.reason,
+      fetchErrors,
+      reads,
+    };
   }
   await deps.ledger.putPriceBook(result.book);
-  return { kind: 'stored', bookId: result.book.id, offers: result.book.offers.length, fetchErrors };
+  return { kind: 'stored', bookId: result.book.id, offers: result.book.offers.length, fetchErrors, reads };
 };

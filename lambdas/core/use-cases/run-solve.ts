@@ -17,7 +17,7 @@ import { dearestUnitPrice, type FallbackOptions, fallbackOffersFor } from '../pl
 import type { MilpSolver } from '../planning/milp.js';
 import type { WaitingJob } from '../planning/plan.js';
 import type { TeamTerms } from '../planning/plan-input.js';
-import { type Quotas, quotaLimit } from '../planning/plan-inputs.js';
+import { type Quotas, quotaLimit, withLiveQuotas } from '../planning/plan-inputs.js';
 import { solvePlan } from '../planning/solve-plan.js';
 import {
   type HistoryWeight,
@@ -55,6 +55,10 @@ export interface RunSolveDeps {
   readonly clock: Clock;
   /** The bundled book, used when no live book was ever stored. */
   readonly fallbackPriceBook: () => PriceBook;
+  /**
+   * Configured quotas: per-pool limits override the account's quotas stored with the live book
+   * (read from Service Quotas at price refresh); the default applies to pools neither names.
+   */
   readonly quotas: Quotas;
   readonly budgets: BudgetPolicy;
   readonly regions?: readonly string[];
@@ -260,6 +264,7 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const held = await heldJobs(deps.ledger);
   const used = vcpusInUse(held);
   const period = periodOf(nowIso);
+  const quotas = withLiveQuotas(deps.quotas, priceBook.quotas);
 
   const teams = new Map<string, TeamTerms>();
   const limits = new Map<string, number>();
@@ -299,7 +304,7 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
       jobs: pending.map(planningRequest),
       priceBook,
       quotaLimit: (region: string, cls: QuotaClass) => {
-        const limit = quotaLimit(deps.quotas, region, cls);
+        const limit = quotaLimit(quotas, region, cls);
         if (!Number.isFinite(limit)) return null;
         return Math.max(0, limit - (used.get(`${region}|${cls}`) ?? 0));
       },
