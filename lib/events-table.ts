@@ -19,11 +19,22 @@ import {
 } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EVENTS_TABLE } from '../lambdas/adapters/table-definition.js';
 import { HANDLER_ARCHITECTURE, HANDLER_RUNTIME } from './handler-function.js';
 import { eventsTableDenyStatement } from './iam-policies.js';
-import { acknowledgeRuntime, acknowledgeWildcardResources } from './nag-suppressions.js';
+import {
+  acknowledgeFailureQueue,
+  acknowledgeRuntime,
+  acknowledgeWildcardResources,
+} from './nag-suppressions.js';
+
+/**
+ * Attempts per stream batch before it goes to the failure queue. A batch is bisected on each
+ * error, so one bad record is isolated rather than holding back the rest of its shard.
+ */
+export const TAMPER_STREAM_RETRY_ATTEMPTS = 10;
 
 /** Stream record types that can only mean an event was changed or deleted (the table has no TTL). */
 export const TAMPER_EVENT_NAMES = ['MODIFY', 'REMOVE'] as const;
@@ -70,6 +81,8 @@ export interface EventsTableProps {
  */
 export class EventsTable extends Construct {
   readonly table: Table;
+  /** Stream batches the tamper function failed on after every retry; alarmed like a dead-letter queue. */
+  readonly failureQueue: Queue;
   readonly tamperFunction: LambdaFunction;
   /** Invocations of the tamper function: above zero only when an event was changed or removed. */
   readonly tamperMetric: IMetric;
@@ -112,6 +125,15 @@ export class EventsTable extends Construct {
       removalPolicy: props.removalPolicy,
     });
 
+    this.failureQueue = new Queue(this, 'TamperFailures', {
+      queueName: `${props.namePrefix}-events-tamper-failures`,
+      encryption: QueueEncryption.KMS,
+      encryptionMasterKey: props.key,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeFailureQueue(this.failureQueue, 'The events stream failure destination');
+
     const functionName = `${props.namePrefix}-events-tamper-alarm`;
     const logGroup = new LogGroup(this, 'TamperLogs', {
       logGroupName: `/aws/lambda/${functionName}`,
@@ -147,9 +169,30 @@ export class EventsTable extends Construct {
       new DynamoEventSource(this.table as unknown as ITable, {
         startingPosition: StartingPosition.TRIM_HORIZON,
         batchSize: 100,
-        retryAttempts: 2,
+        // A tamper alert must never be dropped: bisect failing batches, retry, and hand what
+        // still fails to a queue that has its own alarm (the records' stream positions in it
+        // point at what to inspect; the stream keeps records for 24 hours).
+        bisectBatchOnError: true,
+        retryAttempts: TAMPER_STREAM_RETRY_ATTEMPTS,
+        // Bound by hand: the stock SqsDlq grants kms:GenerateDataKey* and kms:ReEncrypt*, wider
+        // than the two exact actions the role gets below.
+        onFailure: { bind: () => ({ destination: this.failureQueue.queueArn }) },
         enabled: props.streamMappingEnabled,
         filters: [FilterCriteria.filter({ eventName: FilterRule.or(...TAMPER_EVENT_NAMES) })],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'SendFailedBatches',
+        actions: ['sqs:SendMessage'],
+        resources: [this.failureQueue.queueArn],
+      }),
+    );
+    role.addToPrincipalPolicy(
+      new PolicyStatement({
+        sid: 'EncryptFailedBatches',
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.key.keyArn],
       }),
     );
     // The event source grants dynamodb:ListStreams, which has no resource-level permissions.

@@ -64,3 +64,10 @@ export const acknowledgeRuntime = (fn: IConstruct): void =>
     reason:
       'Pinned to nodejs22.x, the Node version the bundles are built for (esbuild target node22) and tested on; a runtime upgrade is a deliberate, tested change.',
   });
+
+/** Acknowledges the missing dead-letter queue of a queue that is itself the last stop for failures. */
+export const acknowledgeFailureQueue = (queue: IConstruct, what: string): void =>
+  Validations.of(queue).acknowledge({
+    id: 'AwsSolutions-SQS3',
+    reason: `${what}: nothing consumes it automatically, so it needs no dead-letter queue of its own; a message in it raises an alarm.`,
+  });

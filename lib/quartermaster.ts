@@ -306,7 +306,7 @@ export class Quartermaster extends Construct {
       namePrefix: prefix,
       topic: this.alarmTopic,
       queues,
-      deadLetterQueues,
+      deadLetterQueues: { ...deadLetterQueues, 'events-stream': this.events.failureQueue },
       functions: this.functions,
       teams: config.teams.map((t) => t.name),
       tamperedEvents: this.events.tamperMetric,

@@ -4,7 +4,11 @@ import { QUEUE_DEFINITIONS } from '../../lambdas/adapters/queue-definitions.js';
 import { EVENTS_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
 import { ENV } from '../../lambdas/handlers/config.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
-import { TAMPER_EVENT_NAMES, TAMPER_FUNCTION_CODE } from '../../lib/events-table.js';
+import {
+  TAMPER_EVENT_NAMES,
+  TAMPER_FUNCTION_CODE,
+  TAMPER_STREAM_RETRY_ATTEMPTS,
+} from '../../lib/events-table.js';
 import { EVENTS_DENIED_ACTIONS } from '../../lib/iam-policies.js';
 import { BUDGET_USED_METRIC, METRICS_NAMESPACE } from '../../lib/monitoring.js';
 import { EC2_EVENT_DETAIL_TYPES } from '../../lib/quartermaster.js';
@@ -137,8 +141,18 @@ describe('Quartermaster events table (append-only, ADR 0005)', () => {
         StartingPosition: 'TRIM_HORIZON',
         FilterCriteria: { Filters: [{ Pattern: JSON.stringify({ eventName: [...TAMPER_EVENT_NAMES] }) }] },
         Enabled: true,
+        BisectBatchOnFunctionError: true,
+        MaximumRetryAttempts: TAMPER_STREAM_RETRY_ATTEMPTS,
+        DestinationConfig: {
+          OnFailure: { Destination: { 'Fn::GetAtt': [expect.stringMatching(/TamperFailures/), 'Arn'] } },
+        },
       }),
     ]);
+    const failures = resourcesOf('AWS::SQS::Queue').filter((q) =>
+      String(q.QueueName).endsWith('-events-tamper-failures'),
+    );
+    expect(failures).toHaveLength(1);
+    expect(failures[0]?.KmsMasterKeyId).toBeDefined();
     expect(fnNamed('events-tamper-alarm').Runtime).toBe('nodejs22.x');
   });
 
@@ -179,7 +193,8 @@ describe('Quartermaster queues', () => {
   const queues = resourcesOf('AWS::SQS::Queue');
 
   it('creates every queue and its dead-letter queue from the shared definitions, FIFO where defined', () => {
-    expect(queues).toHaveLength(Object.keys(QUEUE_DEFINITIONS).length * 2);
+    // Plus the events stream's failure destination.
+    expect(queues).toHaveLength(Object.keys(QUEUE_DEFINITIONS).length * 2 + 1);
     for (const def of Object.values(QUEUE_DEFINITIONS)) {
       const queue = queues.find((q) => q.QueueName === `quartermaster${def.nameSuffix}`);
       const dlq = queues.find((q) => q.QueueName === `quartermaster${def.deadLetterNameSuffix}`);
@@ -375,12 +390,14 @@ describe('Quartermaster alarms and dashboard', () => {
 
   it('alarms on any message in each dead-letter queue', () => {
     const dlqAlarms = alarms.filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
-    expect(dlqAlarms).toHaveLength(Object.keys(QUEUE_DEFINITIONS).length);
+    // One per work queue, and one for stream batches the tamper function could not take.
+    expect(dlqAlarms).toHaveLength(Object.keys(QUEUE_DEFINITIONS).length + 1);
     for (const a of dlqAlarms) {
       expect(a.Threshold).toBe(0);
       expect(a.ComparisonOperator).toBe('GreaterThanThreshold');
-      expect(JSON.stringify(a.Dimensions)).toMatch(/Dlq/);
+      expect(JSON.stringify(a.Dimensions)).toMatch(/Dlq|TamperFailures/);
     }
+    expect(dlqAlarms.filter((a) => JSON.stringify(a.Dimensions).includes('TamperFailures'))).toHaveLength(1);
   });
 
   it('alarms on errors of every function', () => {
