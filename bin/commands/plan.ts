@@ -140,6 +140,8 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
         const lines = parsed.errors.map((e) => `${opts.jobs}:${e.line}: ${e.field}: ${e.message}`);
         fail(command, `${parsed.errors.length} invalid line(s) in --jobs\n${lines.join('\n')}`);
       }
+      if (parsed.jobs.length === 0)
+        fail(command, `--jobs ${opts.jobs} holds no job request (empty, or only blank and # lines)`);
       const load = async <T>(
         flag: string,
         path: string | undefined,

@@ -3,6 +3,7 @@ import {
   BUDGET_POLICIES,
   type BudgetPolicy as BudgetGuardPolicy,
 } from '../core/accounting/metering-budget.js';
+import { parseStrictJson } from '../core/jobs/strict-json.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/planning/fair-weight.js';
 import type { Quotas } from '../core/planning/plan-inputs.js';
 import { parseQuotas } from '../core/planning/plan-inputs.js';
@@ -52,14 +53,12 @@ const json = <T extends z.ZodMiniType>(schema: T) =>
     z.string(),
     z.transform((text: string, payload): z.output<T> => {
       const fail = (message: string) => payload.issues.push({ code: 'custom', message, input: text });
-      let value: unknown;
-      try {
-        value = JSON.parse(text);
-      } catch (err) {
-        fail(`not valid JSON: ${(err as Error).message}`);
+      const strict = parseStrictJson(text);
+      if (!strict.ok) {
+        fail(strict.message);
         return z.NEVER;
       }
-      const parsed = schema.safeParse(value);
+      const parsed = schema.safeParse(strict.value);
       if (!parsed.success) {
         for (const issue of parsed.error.issues)
           fail(`${issue.path.join('.') || '(root)'}: ${issue.message}`);

@@ -1,6 +1,8 @@
 import { en } from 'zod/locales';
 import * as z from 'zod/mini';
 import { GPU_MODELS } from './gpu-model.js';
+import { safeText } from './safe-text.js';
+import { parseStrictJson } from './strict-json.js';
 
 /**
  * The job-request contract: the one thing producer services depend on. The same schema checks SQS
@@ -265,6 +267,10 @@ export const fieldOf = (path: readonly PropertyKey[]): string =>
  * key (a tag key) reports the rule it broke rather than zod's generic "Invalid key in record".
  */
 export const toFieldIssues = (issues: readonly z.core.$ZodIssue[]): FieldIssue[] =>
+  rawFieldIssues(issues).map((i) => ({ field: safeText(i.field), message: safeText(i.message) }));
+
+/** Field issues as zod reports them; keys and messages may still hold input text. */
+const rawFieldIssues = (issues: readonly z.core.$ZodIssue[]): FieldIssue[] =>
   issues.flatMap((issue): FieldIssue[] => {
     if (issue.code === 'unrecognized_keys') {
       const base = fieldOf(issue.path);
@@ -327,14 +333,11 @@ export const parseJobRequestText = (text: string): ParseResult => {
       issues: [{ field: '(body)', message: `request body exceeds ${MAX_REQUEST_BYTES} bytes` }],
     };
   }
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return { ok: false, issues: [{ field: '(body)', message: `not valid JSON: ${reason}` }] };
+  const parsed = parseStrictJson(text);
+  if (!parsed.ok) {
+    return { ok: false, issues: [{ field: parsed.duplicate?.path ?? '(body)', message: parsed.message }] };
   }
-  return parseJobRequest(value);
+  return parseJobRequest(parsed.value);
 };
 
 /** Formats issues as one line: `field: message; field: message`. */

@@ -1,4 +1,5 @@
 import { type JobRequest, parseJobRequestText } from './job-request.js';
+import { withoutBom } from './strict-json.js';
 
 /** One problem in a jobs file: 1-based line number and the field it concerns. */
 export interface JobsJsonlError {
@@ -28,7 +29,7 @@ export const parseJobsJsonl = (text: string): JobsJsonl => {
   const errors: JobsJsonlError[] = [];
   const firstLineOf = new Map<string, number>();
   // A byte-order mark from a Windows editor is not part of the first request.
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const lines = withoutBom(text).split(/\r?\n/);
   lines.forEach((raw, index) => {
     const line = index + 1;
     const trimmed = raw.trim();

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { QuartermasterError } from '../errors.js';
 import { fieldOf } from '../jobs/job-request.js';
+import { withoutBom } from '../jobs/strict-json.js';
 import type { BudgetRecord, JobEvent, JobRecord, UsageRecord } from '../ports.js';
 import type { JsonObject } from './event-chain.js';
 
@@ -231,7 +232,7 @@ export async function* parseNumberedLedgerLines(
   for await (const text of lines) {
     line += 1;
     // A byte-order mark from a Windows editor is not part of the first record.
-    const record = parseLedgerLine(line === 1 ? text.replace(/^\uFEFF/, '') : text, line, source);
+    const record = parseLedgerLine(line === 1 ? withoutBom(text) : text, line, source);
     if (record !== undefined) yield { line, record };
   }
 }

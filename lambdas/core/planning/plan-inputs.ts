@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { type FieldIssue, TeamNameSchema, toFieldIssues } from '../jobs/job-request.js';
+import { parseStrictJson } from '../jobs/strict-json.js';
 import type { PurchaseOption, QuotaClass, QuotaFamily, QuotaLimit } from '../pricing/offer.js';
 
 /**
@@ -170,14 +171,10 @@ export const teamWeight = (budgets: Budgets, team: string): number => budgets.te
 const parseText =
   <T>(parse: (value: unknown) => InputResult<T>) =>
   (text: string): InputResult<T> => {
-    let value: unknown;
-    try {
-      value = JSON.parse(text.replace(/^\uFEFF/, ''));
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return { ok: false, issues: [{ field: '(body)', message: `not valid JSON: ${reason}` }] };
-    }
-    return parse(value);
+    const parsed = parseStrictJson(text);
+    if (!parsed.ok)
+      return { ok: false, issues: [{ field: parsed.duplicate?.path ?? '(body)', message: parsed.message }] };
+    return parse(parsed.value);
   };
 
 /** {@link parseQuotas} on file text; text that is not JSON is an issue at `(body)`. */

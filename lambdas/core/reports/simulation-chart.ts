@@ -1,3 +1,4 @@
+import { safeText } from '../jobs/safe-text.js';
 /**
  * A self-contained HTML page comparing simulated policies: an inline SVG bar chart (cost,
  * on-demand hours, deadline misses) and a table of every metric. No scripts, no external
@@ -32,7 +33,8 @@ const ENTITIES: Readonly<Record<string, string>> = {
 };
 
 /** Escapes text for HTML element content and attribute values. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+export const escapeHtml = (text: string): string =>
+  safeText(text).replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 
 const PANELS = [
   { label: 'Total cost (USD)', value: (p: ChartPolicy) => p.totalCostUsd, digits: 0 },

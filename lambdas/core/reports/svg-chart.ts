@@ -1,3 +1,4 @@
+import { safeText } from '../jobs/safe-text.js';
 /**
  * Small inline-SVG charts for the HTML cost report: no scripts, no external fonts or images, so a
  * report renders the same offline and in a mail client. Every chart is an `<svg role="img">`
@@ -6,7 +7,9 @@
  */
 
 /** Escapes text for HTML and SVG content and attribute values. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** HTML-escaped, with control and bidi characters from input shown as escapes. */
+export const escapeHtml = (text: string): string =>
+  safeText(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** Okabe–Ito colours: distinguishable with the common colour-vision deficiencies. */
 export const PALETTE = [

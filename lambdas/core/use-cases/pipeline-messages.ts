@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { type FieldIssue, toFieldIssues } from '../jobs/job-request.js';
+import { parseStrictJson } from '../jobs/strict-json.js';
 
 /**
  * The messages the pipeline passes between its own handlers (provision) and receives from running
@@ -55,14 +56,10 @@ export type MessageParse<T> = { ok: true; value: T } | { ok: false; issues: read
 const parseWith =
   <T>(schema: z.ZodMiniType<T>) =>
   (body: string): MessageParse<T> => {
-    let value: unknown;
-    try {
-      value = JSON.parse(body);
-    } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      return { ok: false, issues: [{ field: '(body)', message: `not valid JSON: ${reason}` }] };
-    }
-    const result = schema.safeParse(value);
+    const parsed = parseStrictJson(body);
+    if (!parsed.ok)
+      return { ok: false, issues: [{ field: parsed.duplicate?.path ?? '(body)', message: parsed.message }] };
+    const result = schema.safeParse(parsed.value);
     return result.success
       ? { ok: true, value: result.data }
       : { ok: false, issues: toFieldIssues(result.error.issues) };
