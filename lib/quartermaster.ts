@@ -391,6 +391,7 @@ export class Quartermaster extends Construct {
         queueName: names.name,
         visibilityTimeout: Duration.seconds(def.visibilityTimeoutSeconds),
         retentionPeriod: Duration.seconds(def.retentionSeconds),
+        maxMessageSizeBytes: def.maximumMessageBytes,
         deadLetterQueue: { queue: dlq, maxReceiveCount: def.maxReceiveCount },
       });
       queues[def.key] = queue;

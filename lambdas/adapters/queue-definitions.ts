@@ -4,6 +4,7 @@
  * standard: docs/adr/0001-ledger-table-design.md.
  */
 
+import { MAX_REQUEST_BYTES } from '../core/jobs/job-request.js';
 import type { QueueKey } from '../core/ports.js';
 
 /** The dead-letter queue id of a work queue. */
@@ -29,7 +30,15 @@ export interface QueueDefinition {
   readonly deadLetterRetentionSeconds: number;
   /** What the sender uses as MessageDeduplicationId (FIFO only). */
   readonly deduplication: 'jobId' | 'allocationId' | 'none';
+  /**
+   * SQS `MaximumMessageSize`: what the consumer accepts, so a message it could only reject is
+   * refused at send time, where the sender still has it, instead of being taken in.
+   */
+  readonly maximumMessageBytes: number;
 }
+
+/** SQS's largest message, and EventBridge's largest event. */
+const SQS_MAX_MESSAGE_BYTES = 262_144;
 
 const DAY = 86_400;
 
@@ -38,6 +47,7 @@ const define = (
   fifo: boolean,
   consumerTimeoutSeconds: number,
   deduplication: QueueDefinition['deduplication'],
+  maximumMessageBytes: number = MAX_REQUEST_BYTES,
 ): QueueDefinition => {
   const suffix = fifo ? '.fifo' : '';
   return {
@@ -51,6 +61,7 @@ const define = (
     retentionSeconds: 4 * DAY,
     deadLetterRetentionSeconds: 14 * DAY,
     deduplication,
+    maximumMessageBytes,
   };
 };
 
@@ -66,7 +77,7 @@ export const QUEUE_DEFINITIONS: Readonly<Record<QueueKey, QueueDefinition>> = {
   'job-events': define('job-events', false, 30, 'none'),
   // Standard: EventBridge targets a standard queue without a message group id, and EC2 state
   // changes are not delivered in order anyway.
-  'ec2-events': define('ec2-events', false, 30, 'none'),
+  'ec2-events': define('ec2-events', false, 30, 'none', SQS_MAX_MESSAGE_BYTES),
 };
 
 /** Full queue names for a deployment prefix, e.g. `qm-dev` → `qm-dev-job-requests.fifo`. */

@@ -202,6 +202,7 @@ export const createQueues = async (
           ...fifo,
           VisibilityTimeout: String(def.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(def.retentionSeconds),
+          MaximumMessageSize: String(def.maximumMessageBytes),
           RedrivePolicy: JSON.stringify({
             deadLetterTargetArn: dlqArn,
             maxReceiveCount: def.maxReceiveCount,

@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { QUEUE_DEFINITIONS } from '../../lambdas/adapters/queue-definitions.js';
 import { EVENTS_TABLE, LEDGER_TABLE } from '../../lambdas/adapters/table-definition.js';
+import { MAX_REQUEST_BYTES } from '../../lambdas/core/jobs/job-request.js';
 import { ENV } from '../../lambdas/handlers/config.js';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
 import {
@@ -203,6 +204,9 @@ describe('Quartermaster queues', () => {
       expect(queue?.FifoQueue ?? false).toBe(def.fifo);
       expect(queue?.VisibilityTimeout).toBe(def.visibilityTimeoutSeconds);
       expect(queue?.MessageRetentionPeriod).toBe(def.retentionSeconds);
+      expect(queue?.MaximumMessageSize).toBe(def.maximumMessageBytes);
+      // Producer-facing queues take no more than their consumer accepts; EC2 events up to EventBridge's limit.
+      expect(def.maximumMessageBytes).toBe(def.key === 'ec2-events' ? 262_144 : MAX_REQUEST_BYTES);
       expect(dlq?.MessageRetentionPeriod).toBe(def.deadLetterRetentionSeconds);
       expect((queue?.RedrivePolicy as { maxReceiveCount?: number } | undefined)?.maxReceiveCount).toBe(
         def.maxReceiveCount,

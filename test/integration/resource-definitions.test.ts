@@ -62,6 +62,7 @@ describe('createQueues', () => {
         new GetQueueAttributesCommand({ QueueUrl: urls[key], AttributeNames: ['All'] }),
       );
       expect(Attributes?.VisibilityTimeout).toBe(String(def.visibilityTimeoutSeconds));
+      expect(Attributes?.MaximumMessageSize).toBe(String(def.maximumMessageBytes));
       expect(Attributes?.FifoQueue ?? 'false').toBe(String(def.fifo));
       const redrive = JSON.parse(Attributes?.RedrivePolicy ?? '{}');
       expect(Number(redrive.maxReceiveCount)).toBe(def.maxReceiveCount);
