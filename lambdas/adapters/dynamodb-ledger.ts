@@ -23,6 +23,7 @@ import {
 } from '../core/errors.js';
 import type { FieldIssue } from '../core/jobs/job-request.js';
 import type { JobState } from '../core/jobs/job-state.js';
+import { boundRejection } from '../core/ledger/bounded-rejection.js';
 import { canonicalJson, type JsonObject, toJsonValue } from '../core/ledger/event-chain.js';
 import { applyAllocation, applyTransition, receiveJob } from '../core/ledger/job-change.js';
 import {
@@ -593,6 +594,8 @@ export class DynamoDbLedger implements Ledger {
 
   async recordRejection(input: RejectionInput): Promise<'recorded' | 'duplicate'> {
     return this.#guard('recordRejection', input.messageId, async () => {
+      // Bounded so the item fits DynamoDB's 400 KB whatever the message (as the in-memory ledger does).
+      const r = boundRejection(input);
       try {
         await this.#client.send(
           new PutItemCommand({
@@ -600,11 +603,15 @@ export class DynamoDbLedger implements Ledger {
             Item: {
               ...keyItem(K.rejection(input.messageId)),
               kind: S('REJECTED'),
-              messageId: S(input.messageId),
-              rawBody: S(input.rawBody),
-              reason: S(input.reason),
-              issues: S(JSON.stringify(input.issues ?? [])),
-              at: S(input.at),
+              messageId: S(r.messageId),
+              rawBody: S(r.rawBody),
+              reason: S(r.reason),
+              issues: S(JSON.stringify(r.issues)),
+              at: S(r.at),
+              issueCount: N(r.issueCount ?? r.issues.length),
+              rawBodyBytes: N(r.rawBodyBytes ?? 0),
+              rawBodySha256: S(r.rawBodySha256 ?? ''),
+              rawBodyTruncated: { BOOL: r.rawBodyTruncated === true },
             },
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
@@ -627,6 +634,14 @@ export class DynamoDbLedger implements Ledger {
         reason: str(item, 'reason', 'rejection'),
         issues: parseJson<FieldIssue[]>(item, 'issues', 'rejection'),
         at: str(item, 'at', 'rejection'),
+        ...(item.issueCount === undefined
+          ? {}
+          : {
+              issueCount: num(item, 'issueCount', 'rejection'),
+              rawBodyBytes: num(item, 'rawBodyBytes', 'rejection'),
+              rawBodySha256: str(item, 'rawBodySha256', 'rejection'),
+              rawBodyTruncated: item.rawBodyTruncated?.BOOL === true,
+            }),
       };
     });
   }

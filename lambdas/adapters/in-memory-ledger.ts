@@ -1,5 +1,6 @@
 import { BudgetExceededError, NotFoundError, VersionConflictError } from '../core/errors.js';
 import type { JobState } from '../core/jobs/job-state.js';
+import { boundRejection } from '../core/ledger/bounded-rejection.js';
 import { canonicalJson, toJsonValue } from '../core/ledger/event-chain.js';
 import { applyAllocation, applyTransition, receiveJob } from '../core/ledger/job-change.js';
 import {
@@ -251,13 +252,8 @@ export class InMemoryLedger implements Ledger {
 
   async recordRejection(input: RejectionInput): Promise<'recorded' | 'duplicate'> {
     if (this.#rejections.has(input.messageId)) return 'duplicate';
-    this.#rejections.set(input.messageId, {
-      messageId: input.messageId,
-      rawBody: input.rawBody,
-      reason: input.reason,
-      issues: copy(input.issues ?? []),
-      at: input.at,
-    });
+    // Bounded as the DynamoDB ledger bounds it, so the two adapters keep the same record.
+    this.#rejections.set(input.messageId, copy(boundRejection(input)));
     return 'recorded';
   }
 

@@ -145,13 +145,25 @@ export interface AllocateInput {
 /** A job event: one link of its hash chain. */
 export type JobEvent = ChainedEvent;
 
-/** An invalid request, kept with its raw body so nothing is dropped silently. */
+/**
+ * An invalid request, kept with its raw body so nothing is dropped silently. Bounded to fit one
+ * ledger item whatever the message (`boundRejection`): the first issues of `issueCount`, and the
+ * body in full unless `rawBodyTruncated` (then its first bytes; length and SHA-256 always).
+ * The four bounding fields are absent on records written before they existed.
+ */
 export interface Rejection {
   readonly messageId: string;
   readonly rawBody: string;
   readonly reason: string;
   readonly issues: readonly FieldIssue[];
   readonly at: string;
+  /** Issues found, of which `issues` holds the first. */
+  readonly issueCount?: number;
+  /** UTF-8 length of the body as received. */
+  readonly rawBodyBytes?: number;
+  readonly rawBodySha256?: string;
+  /** True when `rawBody` holds only the body's first bytes. */
+  readonly rawBodyTruncated?: boolean;
 }
 
 export interface RejectionInput {

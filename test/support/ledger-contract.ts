@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   BudgetExceededError,
@@ -5,8 +6,15 @@ import {
   NotFoundError,
   VersionConflictError,
 } from '../../lambdas/core/errors.js';
+import {
+  BODY_PREFIX_BYTES,
+  MAX_KEPT_ISSUES,
+  MAX_REASON_CHARS,
+  RECORD_BUDGET_BYTES,
+  rejectionBytes,
+} from '../../lambdas/core/ledger/bounded-rejection.js';
 import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
-import type { JobRecord, Ledger } from '../../lambdas/core/ports.js';
+import type { JobRecord, Ledger, Rejection } from '../../lambdas/core/ports.js';
 import { FakeClock } from './fake-clock.js';
 import { allocationFor, jobRequest, priceBook } from './ledger-fixtures.js';
 
@@ -437,8 +445,60 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
         };
         expect(await ledger.recordRejection(input)).toBe('recorded');
         expect(await ledger.recordRejection({ ...input, reason: 'other' })).toBe('duplicate');
-        expect(await ledger.getRejection('msg-1')).toEqual(input);
+        expect(await ledger.getRejection('msg-1')).toEqual({
+          ...input,
+          issueCount: 1,
+          rawBodyBytes: rawBody.length,
+          rawBodySha256: createHash('sha256').update(rawBody).digest('hex'),
+          rawBodyTruncated: false,
+        });
         expect(await ledger.getRejection('msg-2')).toBeUndefined();
+      });
+
+      it('records a message of 7,000 unknown keys whole, with the first issues and their count', async () => {
+        // 61,792 bytes and 7,000 issues: the unbounded record (about 588 KB) would not fit an item.
+        const keys = Array.from({ length: 7000 }, (_, i) => `"k${String(i).padStart(4, '0')}":1`);
+        const rawBody = `{${keys.join(',')}}`;
+        const issues = keys.map((_, i) => ({
+          field: `k${String(i).padStart(4, '0')}`,
+          message: 'unknown field',
+        }));
+        const reason = issues.map((i) => `${i.field}: ${i.message}`).join('; ');
+        expect(
+          await ledger.recordRejection({
+            messageId: 'big',
+            rawBody,
+            reason,
+            issues,
+            at: '2026-03-01T12:00:00.000Z',
+          }),
+        ).toBe('recorded');
+        const stored = await ledger.getRejection('big');
+        expect(stored?.rawBody).toBe(rawBody);
+        expect(stored?.rawBodyTruncated).toBe(false);
+        expect(stored?.issueCount).toBe(7000);
+        expect(stored?.issues).toHaveLength(MAX_KEPT_ISSUES);
+        expect(stored?.issues[0]).toEqual(issues[0]);
+        expect(stored?.reason.length).toBeLessThanOrEqual(MAX_REASON_CHARS);
+        expect(rejectionBytes(stored as Rejection)).toBeLessThanOrEqual(RECORD_BUDGET_BYTES);
+      });
+
+      it('keeps the first bytes, the length and the SHA-256 of a body too large to store whole', async () => {
+        const rawBody = `{"x":"${'é'.repeat(250_000)}"}`;
+        expect(
+          await ledger.recordRejection({
+            messageId: 'huge',
+            rawBody,
+            reason: 'too large',
+            at: '2026-03-01T12:00:00.000Z',
+          }),
+        ).toBe('recorded');
+        const stored = await ledger.getRejection('huge');
+        expect(stored?.rawBodyTruncated).toBe(true);
+        expect(stored?.rawBodyBytes).toBe(Buffer.byteLength(rawBody));
+        expect(stored?.rawBodySha256).toBe(createHash('sha256').update(rawBody).digest('hex'));
+        expect(rawBody.startsWith(stored?.rawBody ?? '-')).toBe(true);
+        expect(Buffer.byteLength(stored?.rawBody ?? '')).toBeLessThanOrEqual(BODY_PREFIX_BYTES);
       });
 
       it('keeps a body that is not JSON at all, byte for byte', async () => {
