@@ -5,11 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerReportCommand } from '../../bin/commands/report.js';
 import type { CostReport } from '../../lambdas/core/accounting/cost-report.js';
 import { formatUsd } from '../../lambdas/core/reports/html-report.js';
+import { findChromium } from '../support/find-chromium.js';
 
 /**
  * The HTML cost report of the example ledger, rendered in headless Chromium with every network
  * request blocked: the charts and figures must be there, equal the JSON report, and need nothing
- * from outside the file. Needs Debian's chromium at /usr/bin/chromium (apt-get install chromium).
+ * from outside the file. The browser comes from `findChromium`: QM_CHROMIUM, a system Chromium, or the
+ * one shipped in the @sparticuz/chromium dev dependency.
  */
 
 const LEDGER = 'examples/ledger-month.jsonl';
@@ -44,8 +46,9 @@ describe('HTML cost report in Chromium', () => {
   beforeAll(async () => {
     json = JSON.parse(await runReport([...ARGS, '--format', 'json'])) as CostReport;
     const html = await runReport([...ARGS, '--format', 'html']);
+    const { executablePath } = await findChromium();
     browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
+      executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
     });
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
