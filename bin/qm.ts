@@ -1,5 +1,7 @@
 #!/usr/bin/env -S npx tsx
-import { Command } from 'commander';
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { describeFailure, exitCodeOf } from './cli/exit-code.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerCompleteCommand } from './commands/complete.js';
@@ -10,11 +12,19 @@ import { registerSimulateCommand } from './commands/simulate.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSubmitCommand } from './commands/submit.js';
 
+const VERSION = (
+  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
+).version;
+
 /** Builds the `qm` command tree; tests build their own with fake I/O. */
 export const buildProgram = (): Command => {
   const program = new Command('qm')
     .description('Quartermaster: GPU cost and allocation for AWS')
-    .showHelpAfterError()
+    .version(VERSION, '-V, --version', 'print the version')
+    .option('--debug', 'print stack traces of unexpected errors')
+    // The message once and a pointer to help, not the whole usage text after every mistake.
+    .showHelpAfterError("(see 'qm <command> --help')")
+    .exitOverride()
     .configureHelp({ sortSubcommands: true });
   registerPlanCommand(program);
   registerSimulateCommand(program);
@@ -28,9 +38,11 @@ export const buildProgram = (): Command => {
   return program;
 };
 
-buildProgram()
-  .parseAsync(process.argv)
-  .catch((error: unknown) => {
-    process.stderr.write(`qm: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exitCode = 1;
-  });
+const program = buildProgram();
+program.parseAsync(process.argv).catch((error: unknown) => {
+  // Commander has already printed its own errors; anything else gets one line.
+  if (!(error instanceof CommanderError)) {
+    process.stderr.write(`${describeFailure(error, program.opts().debug === true)}\n`);
+  }
+  process.exitCode = exitCodeOf(error);
+});
