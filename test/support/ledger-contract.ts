@@ -15,6 +15,7 @@ import {
 } from '../../lambdas/core/ledger/bounded-rejection.js';
 import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
 import type { JobRecord, Ledger, Rejection } from '../../lambdas/core/ports.js';
+import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import { FakeClock } from './fake-clock.js';
 import { allocationFor, jobRequest, priceBook } from './ledger-fixtures.js';
 
@@ -577,6 +578,41 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
         const big = priceBook('book-big', 2_500);
         await ledger.putPriceBook(big);
         expect(await ledger.getLatestPriceBook()).toEqual(big);
+      });
+
+      it('round-trips the quotas stored with a book, and adds none to a book without them', async () => {
+        const plain = priceBook('book-plain', 2);
+        await ledger.putPriceBook(plain);
+        clock.advance(1_000);
+        const withQuotas: PriceBook = {
+          ...priceBook('book-quotas', 2),
+          quotas: [
+            {
+              region: 'us-east-1',
+              quotaCode: 'L-3819A6DF',
+              quotaClass: 'spot/G',
+              vcpus: 64,
+              isDefault: false,
+            },
+            {
+              region: 'us-east-1',
+              quotaCode: 'L-DB2E81BA',
+              quotaClass: 'on-demand/G',
+              vcpus: 0,
+              isDefault: true,
+            },
+          ],
+        };
+        expect(await ledger.putPriceBook(withQuotas)).toBe('stored');
+        const latest = await ledger.getLatestPriceBook();
+        expect(latest).toStrictEqual(withQuotas);
+        expect(await ledger.getPriceBook('book-quotas')).toStrictEqual(withQuotas);
+        const readPlain = await ledger.getPriceBook('book-plain');
+        expect(readPlain).toStrictEqual(plain);
+        expect(readPlain).not.toHaveProperty('quotas');
+        const empty: PriceBook = { ...priceBook('book-no-quotas', 1), quotas: [] };
+        await ledger.putPriceBook(empty);
+        expect(await ledger.getPriceBook('book-no-quotas')).toStrictEqual(empty);
       });
 
       it('refuses an empty book, so a failed refresh never replaces a good one', async () => {
