@@ -11,18 +11,19 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { buildPriceBookWithReport, type PriceBookBuild } from '../lambdas/core/pricing/price-book.js';
+import {
+  encodePriceBookFile,
+  type SourceFileNote,
+  stringifyPriceBookFile,
+} from '../lambdas/core/pricing/price-book-file.js';
 import {
   ADVISOR_COLUMNS,
-  buildPriceBookWithReport,
   CATALOG_COLUMNS,
-  encodePriceBookFile,
   ON_DEMAND_COLUMNS,
-  type PriceBookBuild,
   type PriceBookInput,
-  type SourceFileNote,
   SPEC_COLUMNS,
-  stringifyPriceBookFile,
-} from '../lambdas/core/pricing/price-book.js';
+} from '../lambdas/core/pricing/price-book-parse.js';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DEFAULT_SOURCE_DIR = path.resolve(REPO_ROOT, 'data/source');

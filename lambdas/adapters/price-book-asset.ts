@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { decodePriceBookFile, PriceBookFileError, type StaticPriceBook } from '../core/pricing/price-book.js';
+import type { StaticPriceBook } from '../core/pricing/price-book.js';
+import { decodePriceBookFile, PriceBookFileError } from '../core/pricing/price-book-file.js';
 
 /**
  * File name of the static price book as it ships beside a bundled handler (`index.mjs`): CDK

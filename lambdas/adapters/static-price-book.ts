@@ -1,5 +1,6 @@
 import data from '../../data/price-book.json' with { type: 'json' };
-import { decodePriceBookFile, type StaticPriceBook } from '../core/pricing/price-book.js';
+import type { StaticPriceBook } from '../core/pricing/price-book.js';
+import { decodePriceBookFile } from '../core/pricing/price-book-file.js';
 
 /** Repository path of the bundled book, as named in error messages. */
 export const STATIC_PRICE_BOOK_PATH = 'data/price-book.json';

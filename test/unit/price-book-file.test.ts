@@ -1,15 +1,14 @@
 import { existsSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadStaticPriceBook, STATIC_PRICE_BOOK_PATH } from '../../lambdas/adapters/static-price-book.js';
+import { buildPriceBook, type StaticPriceBook } from '../../lambdas/core/pricing/price-book.js';
 import {
-  buildPriceBook,
   decodePriceBookFile,
   encodePriceBookFile,
   type PriceBookFile,
   PriceBookFileError,
-  type StaticPriceBook,
   stringifyPriceBookFile,
-} from '../../lambdas/core/pricing/price-book.js';
+} from '../../lambdas/core/pricing/price-book-file.js';
 import { DEFAULT_SOURCE_DIR, GENERATED_BY, readSourceData } from '../../scripts/build-data.js';
 
 let built: StaticPriceBook;

@@ -1,14 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { buildPriceBook, buildPriceBookWithReport } from '../../lambdas/core/pricing/price-book.js';
 import {
   type AdvisorRow,
-  buildPriceBook,
-  buildPriceBookWithReport,
   type CatalogRow,
   type OnDemandRow,
   type PriceBookInput,
   PriceBookInputError,
   type SpecRow,
-} from '../../lambdas/core/pricing/price-book.js';
+} from '../../lambdas/core/pricing/price-book-parse.js';
 
 const SPEC: SpecRow = {
   instance_type: 'p4d.24xlarge',

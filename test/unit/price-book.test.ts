@@ -1,11 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Offer } from '../../lambdas/core/pricing/offer.js';
-import {
-  buildPriceBookWithReport,
-  type PriceBookBuild,
-  parseAsOf,
-} from '../../lambdas/core/pricing/price-book.js';
+import { buildPriceBookWithReport, type PriceBookBuild } from '../../lambdas/core/pricing/price-book.js';
+import { parseAsOf } from '../../lambdas/core/pricing/price-book-parse.js';
 import {
   buildFromDirectory,
   DEFAULT_OUTPUT,

@@ -1,14 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { InstanceTypeSpec, OnDemandPriceObservation, SpotPriceObservation } from '../cloud-ports.js';
 import type { InterruptionBucket, Offer, PriceBook, QuotaLimit } from './offer.js';
-import {
-  buildPriceBookWithReport,
-  type CatalogRow,
-  type OnDemandRow,
-  type PriceBookBuildReport,
-  PriceBookInputError,
-  type SpecRow,
-} from './price-book.js';
+import { buildPriceBookWithReport, type PriceBookBuildReport } from './price-book.js';
+import { type CatalogRow, type OnDemandRow, PriceBookInputError, type SpecRow } from './price-book-parse.js';
 
 /** What one refresh read from the Market. */
 export interface FetchedMarketData {

@@ -9,7 +9,7 @@ import {
   priceBookAssetLoader,
 } from '../../../lambdas/adapters/price-book-asset.js';
 import { loadStaticPriceBook } from '../../../lambdas/adapters/static-price-book.js';
-import { PriceBookFileError } from '../../../lambdas/core/pricing/price-book.js';
+import { PriceBookFileError } from '../../../lambdas/core/pricing/price-book-file.js';
 import { PRICE_BOOK_ASSET_SOURCE, RUNTIME_ASSETS } from '../../../lib/bundle-settings.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
