@@ -7,6 +7,7 @@ import {
 import type { Clock, Ledger } from '../core/ports.js';
 import { DynamoDbBudgets } from './dynamodb-budgets.js';
 import { DynamoDbJobs } from './dynamodb-jobs.js';
+import { DynamoDbLaunchClaims } from './dynamodb-launch-claims.js';
 import { DynamoDbPriceBooks } from './dynamodb-price-books.js';
 import { DynamoDbRejections } from './dynamodb-rejections.js';
 import { DynamoTable } from './dynamodb-table.js';
@@ -33,6 +34,7 @@ export interface DynamoDbLedgerOptions {
 export class DynamoDbLedger implements Ledger {
   readonly #jobs: DynamoDbJobs;
   readonly #rejections: DynamoDbRejections;
+  readonly #launchClaims: DynamoDbLaunchClaims;
   readonly #budgets: DynamoDbBudgets;
   readonly #usage: DynamoDbUsage;
   readonly #priceBooks: DynamoDbPriceBooks;
@@ -55,6 +57,7 @@ export class DynamoDbLedger implements Ledger {
     this.#budgets = new DynamoDbBudgets(table);
     this.#jobs = new DynamoDbJobs(table, this.#budgets);
     this.#rejections = new DynamoDbRejections(table);
+    this.#launchClaims = new DynamoDbLaunchClaims(table);
     this.#usage = new DynamoDbUsage(table);
     this.#priceBooks = new DynamoDbPriceBooks(table);
   }
@@ -97,6 +100,12 @@ export class DynamoDbLedger implements Ledger {
     ...args: Parameters<DynamoDbRejections['recordRejection']>
   ): ReturnType<DynamoDbRejections['recordRejection']> {
     return this.#rejections.recordRejection(...args);
+  }
+
+  claimLaunch(
+    ...args: Parameters<DynamoDbLaunchClaims['claimLaunch']>
+  ): ReturnType<DynamoDbLaunchClaims['claimLaunch']> {
+    return this.#launchClaims.claimLaunch(...args);
   }
 
   getRejection(

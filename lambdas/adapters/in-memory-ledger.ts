@@ -12,6 +12,7 @@ import {
   isPeriod,
   type JobEvent,
   type JobRecord,
+  type LaunchClaimInput,
   type Ledger,
   microsToUsd,
   type NewJob,
@@ -143,6 +144,23 @@ export const checkPriceBook = (book: PriceBook): void => {
   }
 };
 
+/** @throws TypeError for a claim that cannot be made (no ids, a lease that is not positive, a bad instant) */
+export const checkLaunchClaim = (input: LaunchClaimInput): void => {
+  if (input.allocationId.trim() === '') throw new TypeError('claimLaunch: allocationId must not be empty');
+  if (!(Number.isFinite(input.leaseSeconds) && input.leaseSeconds > 0))
+    throw new TypeError(
+      `claimLaunch(${input.allocationId}): leaseSeconds must be > 0, got ${input.leaseSeconds}`,
+    );
+  if (Number.isNaN(Date.parse(input.at)) || !input.at.endsWith('Z'))
+    throw new TypeError(
+      `claimLaunch(${input.allocationId}): at ${JSON.stringify(input.at)} is not a UTC ISO instant`,
+    );
+};
+
+/** When a claim's lease ends, as a UTC ISO instant (comparable as a string). */
+export const leaseUntil = (input: LaunchClaimInput): string =>
+  new Date(Date.parse(input.at) + input.leaseSeconds * 1000).toISOString();
+
 /**
  * The ledger in memory: the embedded mode (`qm plan`, `qm simulate`) and handler unit tests.
  * Behaves like `DynamoDbLedger` (both pass test/support/ledger-contract.ts). Every method's
@@ -153,6 +171,8 @@ export class InMemoryLedger implements Ledger {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #events = new Map<string, JobEvent[]>();
   readonly #rejections = new Map<string, Rejection>();
+  /** Lease end per allocation id. */
+  readonly #launchClaims = new Map<string, string>();
   readonly #budgets = new Map<string, BudgetState>();
   readonly #reservations = new Map<string, ReservationState>();
   readonly #usage = new Map<string, UsageRecord>();
@@ -248,6 +268,14 @@ export class InMemoryLedger implements Ledger {
 
   async listEvents(jobId: string): Promise<readonly JobEvent[]> {
     return copy(this.#events.get(jobId) ?? []);
+  }
+
+  async claimLaunch(input: LaunchClaimInput): Promise<'claimed' | 'held'> {
+    checkLaunchClaim(input);
+    const until = this.#launchClaims.get(input.allocationId);
+    if (until !== undefined && until > input.at) return 'held';
+    this.#launchClaims.set(input.allocationId, leaseUntil(input));
+    return 'claimed';
   }
 
   async recordRejection(input: RejectionInput): Promise<'recorded' | 'duplicate'> {

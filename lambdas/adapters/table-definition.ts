@@ -123,6 +123,7 @@ export const ledgerKeys = {
   usageTeamSort: (startedAt: string, instanceId: string) => `USAGE#${startedAt}#${instanceId}`,
   usageTeamPrefix: 'USAGE#',
   rejection: (messageId: string) => ({ pk: `REJECTED#${messageId}`, sk: 'REJECTED' }),
+  launchClaim: (allocationId: string) => ({ pk: `CLAIM#${allocationId}`, sk: 'LAUNCH' }),
   usage: (instanceId: string) => ({ pk: `INSTANCE#${instanceId}`, sk: 'USAGE' }),
   usageByJob: (jobId: string) => `USAGE#JOB#${jobId}`,
   usageByJobSort: (startedAt: string, instanceId: string) => `${startedAt}#${instanceId}`,

@@ -99,3 +99,20 @@ export class CorruptRecordError extends QuartermasterError {
     super(`${entity} ${id} is corrupt: ${detail}`, options);
   }
 }
+
+/**
+ * Another delivery holds the launch claim of an allocation and may still be launching: this one
+ * must not launch too. Thrown so the message comes back later, when the other delivery has
+ * recorded its instances or its claim has run out.
+ */
+export class LaunchInProgressError extends QuartermasterError {
+  override readonly name = 'LaunchInProgressError';
+  constructor(
+    readonly allocationId: string,
+    readonly jobId: string,
+  ) {
+    super(
+      `allocation ${allocationId} of job ${jobId} is being launched by another delivery; try again later`,
+    );
+  }
+}

@@ -174,6 +174,14 @@ export interface RejectionInput {
   readonly at: string;
 }
 
+export interface LaunchClaimInput {
+  readonly allocationId: string;
+  readonly jobId: string;
+  /** ISO instant of the claim. */
+  readonly at: string;
+  readonly leaseSeconds: number;
+}
+
 /** Job records and their append-only, hash-chained events. */
 export interface JobLedger {
   /**
@@ -202,6 +210,12 @@ export interface JobLedger {
   listEvents(jobId: string): Promise<readonly JobEvent[]>;
   /** Keeps an invalid request; idempotent by SQS message id. */
   recordRejection(input: RejectionInput): Promise<'recorded' | 'duplicate'>;
+  /**
+   * Claims the right to launch an allocation's capacity, for `leaseSeconds` from `at`: of any
+   * number of concurrent callers exactly one gets `claimed`; the others get `held` until the
+   * lease runs out (then a caller may take it over: the first holder crashed or timed out).
+   */
+  claimLaunch(input: LaunchClaimInput): Promise<'claimed' | 'held'>;
   getRejection(messageId: string): Promise<Rejection | undefined>;
 }
 

@@ -434,6 +434,48 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
       });
     });
 
+    describe('launch claims', () => {
+      const claim = (at: string, jobId = 'job-1') =>
+        ledger.claimLaunch({ allocationId: 'job-1.a1', jobId, at, leaseSeconds: 300 });
+
+      it('gives one of ten concurrent claimants the launch', async () => {
+        const results = await Promise.all(
+          Array.from({ length: 10 }, () => claim('2026-03-01T12:00:00.000Z')),
+        );
+        expect(results.filter((r) => r === 'claimed')).toHaveLength(1);
+        expect(results.filter((r) => r === 'held')).toHaveLength(9);
+      });
+
+      it('holds the claim for its lease, then lets a later delivery take it over', async () => {
+        expect(await claim('2026-03-01T12:00:00.000Z')).toBe('claimed');
+        expect(await claim('2026-03-01T12:04:59.000Z')).toBe('held');
+        expect(await claim('2026-03-01T12:05:00.000Z')).toBe('claimed');
+        expect(await claim('2026-03-01T12:06:00.000Z')).toBe('held');
+        expect(
+          await ledger.claimLaunch({
+            allocationId: 'job-1.a2',
+            jobId: 'job-1',
+            at: '2026-03-01T12:06:00.000Z',
+            leaseSeconds: 300,
+          }),
+        ).toBe('claimed');
+      });
+
+      it('refuses a claim that cannot be made, naming what is wrong', async () => {
+        await expect(
+          ledger.claimLaunch({
+            allocationId: 'a',
+            jobId: 'j',
+            at: '2026-03-01T12:00:00.000Z',
+            leaseSeconds: 0,
+          }),
+        ).rejects.toThrow('leaseSeconds must be > 0');
+        await expect(
+          ledger.claimLaunch({ allocationId: 'a', jobId: 'j', at: '2026-03-01 12:00', leaseSeconds: 60 }),
+        ).rejects.toThrow('is not a UTC ISO instant');
+      });
+    });
+
     describe('rejections', () => {
       it('keeps a rejected request with its raw body, reason and issues', async () => {
         const rawBody = '{"jobId":"x","gpus":"lots"}';

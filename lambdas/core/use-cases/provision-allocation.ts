@@ -1,4 +1,5 @@
 import type { Fleet, LaunchResult, LaunchTemplateRef, OfferChoice } from '../cloud-ports.js';
+import { LaunchInProgressError } from '../errors.js';
 import { TERMINAL_STATES } from '../jobs/job-state.js';
 import { managedTags } from '../jobs/managed-tags.js';
 import type { Clock, JobRecord, Ledger } from '../ports.js';
@@ -14,7 +15,15 @@ export interface ProvisionDeps {
   readonly subnetIds?: readonly string[];
   /** How long an offer that had no capacity is skipped by the solver. */
   readonly unavailableTtlMinutes: number;
+  /**
+   * How long a launch claim keeps other deliveries from launching the same allocation: longer
+   * than one provision invocation may run. @default DEFAULT_LAUNCH_LEASE_SECONDS
+   */
+  readonly launchLeaseSeconds?: number;
 }
+
+/** Five minutes: more than twice the provision function's timeout. */
+export const DEFAULT_LAUNCH_LEASE_SECONDS = 300;
 
 export type ProvisionOutcome =
   | {
@@ -206,6 +215,27 @@ export const provisionAllocation = async (
     return fail(deps, job, allocationId, 'the request names no launch template and none is configured');
   }
   const fleet = deps.fleetFor(offer.region);
+  // First layer against a double launch: only the delivery that wins the claim calls CreateFleet.
+  // The tag lookup and the ClientToken inside Fleet.launch stay as the second and third layers.
+  const claim = await deps.ledger.claimLaunch({
+    allocationId,
+    jobId,
+    at: deps.clock.now().toISOString(),
+    leaseSeconds: deps.launchLeaseSeconds ?? DEFAULT_LAUNCH_LEASE_SECONDS,
+  });
+  if (claim === 'held') {
+    const now = await deps.ledger.getJob(jobId);
+    if (
+      now?.allocation?.allocationId === allocationId &&
+      (now.state === 'PROVISIONING' || now.state === 'RUNNING')
+    )
+      return { kind: 'already-provisioned' };
+    // The holder launched but has not recorded it (or crashed before it could): adopt its
+    // instances through the launch below, which finds them by tag and launches nothing.
+    // Nothing tagged yet: the holder may still be inside CreateFleet, so come back later.
+    if ((await fleet.findByAllocation(allocationId)).length === 0)
+      throw new LaunchInProgressError(allocationId, jobId);
+  }
   const result = await fleet.launch({
     allocationId,
     jobId,

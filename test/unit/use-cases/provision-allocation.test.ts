@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LaunchInProgressError } from '../../../lambdas/core/errors.js';
 import { ALLOCATION_ID_TAG, JOB_ID_TAG, MANAGED_BY_TAG } from '../../../lambdas/core/jobs/managed-tags.js';
 import { provisionAllocation } from '../../../lambdas/core/use-cases/provision-allocation.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
@@ -30,6 +31,32 @@ describe('provisionAllocation', () => {
     await provisionAllocation(w.provisionDeps, allocated);
     const again = await provisionAllocation(w.provisionDeps, allocated);
     expect(again.kind).toBe('already-provisioned');
+    expect(w.fleet.launchCalls).toBe(1);
+  });
+
+  it('launches once for ten concurrent deliveries: one wins the launch claim, the others wait or adopt', async () => {
+    const w = await makeWorld();
+    await intakeAndSolve(w, [requestBody('job-1')]);
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, () => provisionAllocation(w.provisionDeps, allocated)),
+    );
+    expect(w.fleet.launchCalls).toBe(1);
+    expect(await w.fleet.findByAllocation('job-1.a1')).toHaveLength(1);
+    expect(
+      outcomes.filter((o) => o.status === 'fulfilled' && o.value.kind === 'provisioned').length,
+    ).toBeGreaterThan(0);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('PROVISIONING');
+  });
+
+  it('leaves an allocation whose claim is held and nothing is tagged yet for a later delivery', async () => {
+    const w = await makeWorld();
+    await intakeAndSolve(w, [requestBody('job-1')]);
+    await w.ledger.claimLaunch({ ...allocated, at: w.clock.now().toISOString(), leaseSeconds: 300 });
+    await expect(provisionAllocation(w.provisionDeps, allocated)).rejects.toThrow(LaunchInProgressError);
+    expect(w.fleet.launchCalls).toBe(0);
+    // The holder never came back: once its lease is over, a delivery takes the launch over.
+    w.clock.advance(301_000);
+    expect((await provisionAllocation(w.provisionDeps, allocated)).kind).toBe('provisioned');
     expect(w.fleet.launchCalls).toBe(1);
   });
 
