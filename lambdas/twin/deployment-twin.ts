@@ -1,0 +1,184 @@
+import type { InMemoryLedger } from '../adapters/in-memory-ledger.js';
+import type { JobRequest } from '../core/jobs/job-request.js';
+import { TERMINAL_STATES } from '../core/jobs/job-state.js';
+import type { SpotPolicyName } from '../core/spot/spot-policy.js';
+import { reconcile } from '../core/use-cases/reconcile.js';
+import { refreshPrices } from '../core/use-cases/refresh-prices.js';
+import { runSolve } from '../core/use-cases/run-solve.js';
+import { EventHeap } from './event-heap.js';
+import type { TwinInput } from './twin-input.js';
+import { createTwinPipeline, twinMessages } from './twin-pipeline.js';
+import {
+  instanceHours,
+  outcomeOf,
+  type TwinJobOutcome,
+  type TwinTotals,
+  usageCostUsd,
+} from './twin-report.js';
+
+export interface TwinResult {
+  readonly strategy: SpotPolicyName;
+  readonly jobs: readonly TwinJobOutcome[];
+  readonly totals: TwinTotals;
+  readonly startedAt: string;
+  readonly endedAt: string;
+  readonly stoppedBy: 'all-terminal' | 'horizon';
+  /** The run's ledger, for a ledger export or an audit. */
+  readonly ledger: InMemoryLedger;
+  /** Handler failures, in order: a deployment would log them. */
+  readonly errors: readonly { readonly at: string; readonly queue: string; readonly error: string }[];
+}
+
+const MINUTE = 60_000;
+
+/**
+ * The deployment twin: the production use-cases, driven unchanged on a simulated clock over the
+ * in-memory ledger and queues and a trace-driven EC2. Queued messages go to the calls the handlers
+ * make; the solve, reconcile and (optionally) price refresh run on their schedules; time jumps to
+ * the next thing that can happen — a submission, a scheduled run, an EC2 change, a job finishing its
+ * work, a message becoming visible again. Deterministic: the same input gives the same ledger.
+ */
+export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
+  const twin = createTwinPipeline(input);
+  const { clock, ledger, queues, ec2, workload, schedules, errors, wakeUps, stats, rejectedIds } = twin;
+
+  // Submissions, in time order (ties in input order).
+  const submissions = new EventHeap<JobRequest>();
+  const open = new Set<string>();
+  for (const job of input.jobs) {
+    const at =
+      job.submittedAt === undefined ? input.startMs : Math.max(input.startMs, Date.parse(job.submittedAt));
+    submissions.push(at, job);
+    open.add(job.jobId);
+    workload.add(job);
+  }
+  const total = open.size;
+  const lastSubmission = Math.max(
+    input.startMs,
+    ...input.jobs.map((j) => Date.parse(j.submittedAt ?? '') || 0),
+  );
+  const horizonMs = lastSubmission + (input.horizonHours ?? 1440) * 60 * MINUTE;
+
+  /** Looked up only after a step that can end a job: reading every open job costs a copy each. */
+  const countTerminal = async (): Promise<void> => {
+    for (const jobId of [...open]) {
+      const job = await ledger.getJob(jobId);
+      const ended = job === undefined ? rejectedIds.has(jobId) : TERMINAL_STATES.has(job.state);
+      if (ended) open.delete(jobId);
+    }
+    input.onProgress?.(total - open.size, total);
+  };
+  const failed = (queue: string, error: Error) =>
+    errors.push({ at: clock.now().toISOString(), queue, error: error.message });
+
+  const every = (minutes: number) => Math.max(1, Math.round(minutes * MINUTE));
+  const counts = { solves: 0, reconciles: 0, refreshes: 0 };
+  let nextSolve = input.startMs;
+  let nextReconcile = input.startMs + every(schedules.reconcileMinutes);
+  let nextSpotRefresh = input.priceRefresh === true ? input.startMs : Number.POSITIVE_INFINITY;
+  let nextOnDemandRefresh = nextSpotRefresh;
+  const skipMs = (input.idleSolveSkipMinutes ?? 0) * MINUTE;
+  const lastSolve = { at: Number.NEGATIVE_INFINITY, allocated: 1, delivered: -1 };
+  let stoppedBy: TwinResult['stoppedBy'] = 'horizon';
+
+  for (;;) {
+    const now = clock.nowMs();
+    for (let job = submissions.popDue(now); job !== undefined; job = submissions.popDue(now)) {
+      const entry = twinMessages('job-requests', 'm0', JSON.stringify(job), { jobId: job.jobId });
+      await queues.send('job-requests', [entry]);
+    }
+    while (wakeUps.popDue(now) !== undefined);
+    await ec2.advance();
+    await workload.advance(now);
+    await twin.drain();
+    if (now >= nextOnDemandRefresh || now >= nextSpotRefresh) {
+      // The daily run reads everything; the frequent one spot prices only.
+      await refreshPrices(twin.refreshDeps, now >= nextOnDemandRefresh ? 'all' : 'spot');
+      counts.refreshes += 1;
+      if (now >= nextOnDemandRefresh) nextOnDemandRefresh += every(schedules.onDemandPriceRefreshMinutes);
+      if (now >= nextSpotRefresh) nextSpotRefresh += every(schedules.spotPriceRefreshMinutes);
+    }
+    if (now >= nextSolve) {
+      const idle =
+        lastSolve.allocated === 0 && lastSolve.delivered === stats.delivered && now - lastSolve.at < skipMs;
+      if (!idle) {
+        const report = await runSolve(twin.solveDeps);
+        counts.solves += 1;
+        lastSolve.at = now;
+        lastSolve.allocated = report.allocated.length;
+        for (const e of report.errors) failed('solve', e.error);
+      }
+      nextSolve += every(schedules.solveMinutes);
+      await twin.drain();
+      if (!idle) lastSolve.delivered = stats.delivered;
+    }
+    if (now >= nextReconcile) {
+      const report = await reconcile(twin.reconcileDeps);
+      counts.reconciles += 1;
+      if (report.overruns.some((o) => o.action === 'terminated') || report.budgetActions.length > 0)
+        stats.finishedSomething = true;
+      for (const e of report.errors) failed('reconcile', e.error);
+      nextReconcile += every(schedules.reconcileMinutes);
+      await twin.drain();
+    }
+    if (stats.finishedSomething) {
+      stats.finishedSomething = false;
+      await countTerminal();
+    }
+    if (open.size === 0 && submissions.size === 0) {
+      stoppedBy = 'all-terminal';
+      break;
+    }
+    const next = Math.min(
+      submissions.peekAt(),
+      wakeUps.peekAt(),
+      ec2.nextEventMs(),
+      workload.nextEventMs(),
+      nextSolve,
+      nextReconcile,
+      nextSpotRefresh,
+      nextOnDemandRefresh,
+    );
+    if (next > horizonMs) break;
+    clock.advanceTo(next);
+  }
+
+  const endMs = clock.nowMs();
+  const jobs: TwinJobOutcome[] = [];
+  for (const request of input.jobs) {
+    const outcome = await outcomeOf(ledger, request);
+    const rejected = rejectedIds.has(request.jobId) && outcome.state === 'UNKNOWN';
+    jobs.push(rejected ? { ...outcome, state: 'REJECTED' } : outcome);
+  }
+  const usage = (
+    await Promise.all([...new Set(jobs.map((j) => j.jobId))].map((id) => ledger.listUsageByJob(id)))
+  ).flat();
+  const hours = instanceHours(usage, endMs);
+  const ended = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+  const totals: TwinTotals = {
+    costUsd: usageCostUsd(usage),
+    spotInstanceHours: hours.spot,
+    onDemandInstanceHours: hours.onDemand,
+    interruptions: jobs.reduce((s, j) => s + j.interruptions, 0),
+    reclaims: ec2.reclaims,
+    solves: counts.solves,
+    reconciles: counts.reconciles,
+    priceRefreshes: counts.refreshes,
+    simulatedDays: (endMs - input.startMs) / (1440 * MINUTE),
+    jobsSucceeded: jobs.filter((j) => j.state === 'SUCCEEDED').length,
+    jobsFailed: jobs.filter((j) => j.state === 'FAILED').length,
+    jobsUnfinished: jobs.filter((j) => !ended.has(j.state)).length,
+    deadlineMisses: jobs.filter((j) => j.deadlineMissed).length,
+    handlerErrors: errors.length,
+  };
+  return {
+    strategy: twin.strategy.name,
+    jobs,
+    totals,
+    startedAt: new Date(input.startMs).toISOString(),
+    endedAt: new Date(endMs).toISOString(),
+    stoppedBy,
+    ledger,
+    errors,
+  };
+};

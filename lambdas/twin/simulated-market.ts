@@ -1,0 +1,86 @@
+import type {
+  InstanceTypeSpec,
+  Market,
+  OnDemandPriceObservation,
+  QuotaLimit,
+  SpotPriceObservation,
+} from '../core/cloud-ports.js';
+import { QUOTA_CLASSES, type Quotas, quotaKey } from '../core/planning/plan-inputs.js';
+import type { Clock } from '../core/ports.js';
+import type { PriceBook } from '../core/pricing/offer.js';
+
+/**
+ * The `Market` of the twin: it answers with the prices and specs of one price book (the bundled
+ * one, normally) and the configured quotas, so a price refresh run on the twin's schedule reads
+ * what the solve already plans with. Prices do not move: the twin varies capacity, not price.
+ */
+export class SimulatedMarket implements Market {
+  readonly #book: PriceBook;
+  readonly #quotas: Quotas | undefined;
+  readonly #clock: Clock;
+
+  constructor(book: PriceBook, quotas: Quotas | undefined, clock: Clock) {
+    this.#book = book;
+    this.#quotas = quotas;
+    this.#clock = clock;
+  }
+
+  async describeGpuInstanceTypes(region: string): Promise<readonly InstanceTypeSpec[]> {
+    const byType = new Map<string, InstanceTypeSpec>();
+    for (const o of this.#book.offers) {
+      if (o.region !== region || byType.has(o.instanceType)) continue;
+      byType.set(o.instanceType, {
+        instanceType: o.instanceType,
+        acceleratorKind: o.acceleratorKind,
+        acceleratorName: o.gpuModel,
+        acceleratorManufacturer: o.acceleratorKind === 'neuron' ? 'AWS' : 'NVIDIA',
+        acceleratorCount: o.gpuCount,
+        acceleratorMemoryGiB: o.gpuMemoryGiB,
+        vcpus: o.vcpus,
+        memoryGiB: o.memoryGiB,
+        efaInterfaces: o.efa ? 1 : 0,
+      });
+    }
+    return [...byType.values()];
+  }
+
+  async spotPrices(
+    region: string,
+    instanceTypes: readonly string[],
+  ): Promise<readonly SpotPriceObservation[]> {
+    const wanted = new Set(instanceTypes);
+    const timestamp = this.#clock.now().toISOString();
+    return this.#book.offers
+      .filter((o) => o.purchaseOption === 'spot' && o.region === region && wanted.has(o.instanceType))
+      .map((o) => ({
+        instanceType: o.instanceType,
+        region,
+        // A region-wide spot price is reported for the region's first zone, as EC2 names one.
+        availabilityZone: o.availabilityZone ?? `${region}a`,
+        priceUsdPerHour: o.priceUsdPerHour,
+        timestamp,
+      }));
+  }
+
+  async onDemandPrices(region: string): Promise<readonly OnDemandPriceObservation[]> {
+    return this.#book.offers
+      .filter((o) => o.purchaseOption === 'on-demand' && o.region === region)
+      .map((o) => ({
+        instanceType: o.instanceType,
+        region,
+        priceUsdPerHour: o.priceUsdPerHour,
+        effectiveDate: this.#book.asOf,
+        sku: `sim-${o.instanceType}-${region}`,
+      }));
+  }
+
+  async quotas(region: string): Promise<readonly QuotaLimit[]> {
+    const quotas = this.#quotas;
+    if (quotas === undefined) return [];
+    return QUOTA_CLASSES.flatMap((quotaClass) => {
+      const vcpus = quotas.limits.get(quotaKey(region, quotaClass)) ?? quotas.defaultVcpus;
+      if (vcpus === null || vcpus === undefined) return [];
+      return [{ region, quotaCode: `sim-${quotaClass}`, quotaClass, vcpus, isDefault: false }];
+    });
+  }
+}

@@ -1,0 +1,54 @@
+import type { JobRequest } from '../core/jobs/job-request.js';
+import type { MilpSolver } from '../core/planning/milp.js';
+import type { Quotas } from '../core/planning/plan-inputs.js';
+import type { CostModelConfig } from '../core/pricing/cost-model.js';
+import type { PriceBook } from '../core/pricing/offer.js';
+import type { NamedSpotTrace } from '../core/simulation/fleet-simulation.js';
+import type { SpotPolicyName } from '../core/spot/spot-policy.js';
+import type { BudgetPolicy } from '../core/use-cases/run-solve.js';
+import type { SimulatedEc2Options } from './simulated-ec2.js';
+
+/** How often the scheduled handlers run; the defaults are a deployment's (lib/resolve-props.ts). */
+export interface TwinSchedules {
+  readonly solveMinutes: number;
+  readonly reconcileMinutes: number;
+  readonly spotPriceRefreshMinutes: number;
+  readonly onDemandPriceRefreshMinutes: number;
+}
+
+export const DEFAULT_TWIN_SCHEDULES: TwinSchedules = {
+  solveMinutes: 1,
+  reconcileMinutes: 5,
+  spotPriceRefreshMinutes: 15,
+  onDemandPriceRefreshMinutes: 1440,
+};
+
+export interface TwinInput {
+  readonly jobs: readonly JobRequest[];
+  readonly startMs: number;
+  readonly traces: readonly NamedSpotTrace[];
+  readonly solver: MilpSolver;
+  /** @default the bundled price book */
+  readonly priceBook?: PriceBook;
+  /** The configured quotas; EC2 enforces them too. @default none */
+  readonly quotas?: Quotas;
+  /** @default 100,000 USD a month for every team, as a deployment's default */
+  readonly budgets?: BudgetPolicy;
+  /** @default quartermaster (the deployment as configured) */
+  readonly strategy?: SpotPolicyName;
+  readonly schedules?: Partial<TwinSchedules>;
+  /** Run the spot and on-demand price refreshes on their schedules. @default false */
+  readonly priceRefresh?: boolean;
+  /** The run stops this many hours after the last submission. @default 1440 (60 days) */
+  readonly horizonHours?: number;
+  readonly costModel?: CostModelConfig;
+  readonly ec2?: Pick<SimulatedEc2Options, 'launchDelaySeconds' | 'shutdownSeconds' | 'rebalanceShare'>;
+  readonly maxPendingJobs?: number;
+  readonly timeLimitSeconds?: number;
+  /**
+   * Skip a scheduled solve when nothing was delivered since the last one and it allocated nothing,
+   * for at most this many minutes. Speeds up long runs; 0 runs every scheduled solve. @default 0
+   */
+  readonly idleSolveSkipMinutes?: number;
+  readonly onProgress?: (terminal: number, total: number) => void;
+}

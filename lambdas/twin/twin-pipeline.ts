@@ -1,0 +1,261 @@
+import { InMemoryLedger } from '../adapters/in-memory-ledger.js';
+import { InMemoryJobQueues } from '../adapters/in-memory-queues.js';
+import { outgoingMessage, QUEUE_DEFINITIONS } from '../adapters/queue-definitions.js';
+import { loadStaticPriceBook } from '../adapters/static-price-book.js';
+import type { Fleet } from '../core/cloud-ports.js';
+import type { Ledger, QueueKey, ReceivedMessage } from '../core/ports.js';
+import { parseEc2Event } from '../core/use-cases/ec2-event.js';
+import { handleEc2Event } from '../core/use-cases/handle-ec2-event.js';
+import { handleJobEvent } from '../core/use-cases/handle-job-event.js';
+import { intakeMessage } from '../core/use-cases/intake-message.js';
+import type { CapacityDeps } from '../core/use-cases/job-capacity.js';
+import { parseJobEventMessage, parseProvisionMessage } from '../core/use-cases/pipeline-messages.js';
+import { type ProvisionDeps, provisionAllocation } from '../core/use-cases/provision-allocation.js';
+import type { ReconcileDeps } from '../core/use-cases/reconcile.js';
+import type { RefreshPricesDeps } from '../core/use-cases/refresh-prices.js';
+import type { RunSolveDeps } from '../core/use-cases/run-solve.js';
+import type { MessageFactory } from '../core/use-cases/send-messages.js';
+import { EventHeap } from './event-heap.js';
+import { SimulatedClock } from './simulated-clock.js';
+import { SimulatedEc2 } from './simulated-ec2.js';
+import { SimulatedWorkload } from './simulated-workload.js';
+import { SpotCapacity } from './spot-capacity.js';
+import { DEFAULT_TWIN_SCHEDULES, type TwinInput } from './twin-input.js';
+import { TWIN_STRATEGIES } from './twin-strategy.js';
+
+/** The queues in the order a pass delivers them: requests, launches, job events, EC2 events. */
+const QUEUES: readonly QueueKey[] = ['job-requests', 'provision', 'job-events', 'ec2-events'];
+
+/** Queue entries with the FIFO ids each queue's definition asks for, as the handlers build them. */
+export const twinMessages: MessageFactory = (queue, entryId, body, keys) =>
+  outgoingMessage(QUEUE_DEFINITIONS[queue], entryId, body, keys);
+
+const messages = twinMessages;
+
+/**
+ * The deployment in memory: ledger, queues, simulated EC2 and workload, and the use-case
+ * dependencies wired as the handlers wire them (lambdas/handlers/*.ts). `drain` delivers queued
+ * messages to the same use-case calls the intake, provision and events handlers make.
+ */
+export const createTwinPipeline = (input: TwinInput) => {
+  const strategy = TWIN_STRATEGIES[input.strategy ?? 'quartermaster'];
+  const schedules = { ...DEFAULT_TWIN_SCHEDULES, ...input.schedules };
+  const book = input.priceBook ?? loadStaticPriceBook();
+  const clock = new SimulatedClock(input.startMs);
+  const ledgerStore = new InMemoryLedger({ clock });
+  const queues = new InMemoryJobQueues({ clock });
+  const ec2 = new SimulatedEc2({
+    clock,
+    queues,
+    priceBook: book,
+    capacity: new SpotCapacity(input.traces, input.startMs),
+    ...(input.quotas === undefined ? {} : { quotas: input.quotas }),
+    ...input.ec2,
+  });
+  const workload = new SimulatedWorkload({
+    queues,
+    messages,
+    ...(input.costModel === undefined ? {} : { costModel: input.costModel }),
+  });
+  ec2.onStateChange(workload.instanceChanged);
+
+  // The solve plans with the strategy's view of the book; everything else sees the ledger as is.
+  const planningLedger: Ledger = new Proxy(ledgerStore, {
+    get: (target, p) => {
+      if (p === 'getLatestPriceBook')
+        return async () => {
+          const stored = await target.getLatestPriceBook();
+          return stored === undefined ? undefined : strategy.planBook(stored);
+        };
+      const value: unknown = Reflect.get(target, p, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const prices = new Map(book.offers.map((o) => [o.id, o.priceUsdPerHour]));
+  const capacityView = {
+    hasCapacity: (o: Parameters<SimulatedEc2['hasCapacity']>[0]) => ec2.hasCapacity(o),
+    priceOf: (id: string) => prices.get(id) ?? Number.POSITIVE_INFINITY,
+  };
+  const fleetFor = (region: string): Fleet => {
+    const fleet = ec2.fleetFor(region);
+    return { ...fleet, launch: (request) => fleet.launch(strategy.launch(request, capacityView)) };
+  };
+  const regions = [...new Set(book.offers.map((o) => o.region))].sort();
+
+  const capacity: CapacityDeps = {
+    ledger: ledgerStore,
+    clock,
+    fleetFor,
+    requeueRule: {
+      decisionIntervalHours: schedules.solveMinutes / 60,
+      ...(input.costModel === undefined ? {} : { changeoverHours: input.costModel.restartOverheadHours }),
+    },
+  };
+  const provisionDeps: ProvisionDeps = {
+    ledger: ledgerStore,
+    clock,
+    fleetFor,
+    // Requests without a launch template get the deployment's default.
+    defaultLaunchTemplate: { name: 'qm-default-worker', version: '$Default' },
+    unavailableTtlMinutes: 5,
+  };
+  const solveDeps: RunSolveDeps = {
+    ledger: planningLedger,
+    queues,
+    messages,
+    solver: input.solver,
+    clock,
+    fallbackPriceBook: () => strategy.planBook(book),
+    quotas: input.quotas ?? { defaultVcpus: null, limits: new Map() },
+    budgets: input.budgets ?? { defaultMonthlyUsd: 100_000, teams: new Map() },
+    maxPendingJobs: input.maxPendingJobs ?? 2_000,
+    timeLimitSeconds: input.timeLimitSeconds ?? 20,
+    ...(input.costModel === undefined ? {} : { costModel: input.costModel }),
+  };
+  const reconcileDeps: ReconcileDeps = {
+    ...capacity,
+    queues,
+    messages,
+    regions,
+    stuckAfterMinutes: 15,
+    maxRuntimeFactor: 2,
+    overrunAction: 'alert',
+    budgetTeams: [...(input.budgets?.teams.keys() ?? [])],
+  };
+
+  const refreshDeps: RefreshPricesDeps = {
+    ledger: ledgerStore,
+    market: ec2.market,
+    clock,
+    fallbackPriceBook: () => book,
+    regions,
+  };
+
+  const errors: { at: string; queue: string; error: string }[] = [];
+  const wakeUps = new EventHeap<null>();
+  const stats = { delivered: 0, finishedSomething: false };
+  const rejectedIds = new Set<string>();
+
+  const handle = async (queue: QueueKey, m: ReceivedMessage): Promise<boolean> => {
+    const at = clock.now().toISOString();
+    switch (queue) {
+      case 'job-requests': {
+        const outcome = await intakeMessage({ ledger: ledgerStore, clock }, m);
+        if (outcome.kind === 'rejected') {
+          stats.finishedSomething = true;
+          const id = (JSON.parse(m.body) as { jobId?: unknown }).jobId;
+          if (typeof id === 'string') rejectedIds.add(id);
+        }
+        return true;
+      }
+      case 'provision': {
+        const parsed = parseProvisionMessage(m.body);
+        if (!parsed.ok) {
+          await ledgerStore.recordRejection({
+            messageId: m.messageId,
+            rawBody: m.body,
+            reason: 'provision',
+            at,
+          });
+          return true;
+        }
+        const outcome = await provisionAllocation(provisionDeps, parsed.value);
+        if (outcome.kind === 'failed') stats.finishedSomething = true;
+        return true;
+      }
+      case 'job-events': {
+        const parsed = parseJobEventMessage(m.body);
+        if (!parsed.ok) {
+          await ledgerStore.recordRejection({
+            messageId: m.messageId,
+            rawBody: m.body,
+            reason: 'job event',
+            at,
+          });
+          return true;
+        }
+        const outcome = await handleJobEvent(capacity, parsed.value);
+        if (outcome.kind === 'finished') stats.finishedSomething = true;
+        if (outcome.kind === 'refused') {
+          // The job was requeued at the instant its work ended: it runs (briefly) again.
+          workload.reopen(parsed.value.jobId);
+          await ledgerStore.recordRejection({
+            messageId: m.messageId,
+            rawBody: m.body,
+            reason: outcome.reason,
+            at,
+          });
+        }
+        return true;
+      }
+      default: {
+        const parsed = parseEc2Event(m.body);
+        if (!parsed.ok) {
+          await ledgerStore.recordRejection({
+            messageId: m.messageId,
+            rawBody: m.body,
+            reason: 'ec2 event',
+            at,
+          });
+          return true;
+        }
+        const outcome = await handleEc2Event(capacity, parsed.value);
+        if (outcome.kind === 'interrupted' || outcome.kind === 'usage-stopped')
+          stats.finishedSomething = true;
+        return outcome.kind !== 'retry';
+      }
+    }
+  };
+
+  /** Delivers every visible message, queue by queue, until a whole pass finds none. */
+  const drain = async (): Promise<void> => {
+    for (let busy = true; busy; ) {
+      busy = false;
+      for (const queue of QUEUES) {
+        for (;;) {
+          const batch = await queues.receive(queue, { maxMessages: 10 });
+          if (batch.length === 0) break;
+          busy = true;
+          stats.delivered += batch.length;
+          const done: string[] = [];
+          for (const m of batch) {
+            let ok = false;
+            try {
+              ok = await handle(queue, m);
+            } catch (err) {
+              errors.push({
+                at: clock.now().toISOString(),
+                queue,
+                error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+              });
+            }
+            if (ok) done.push(m.receiptHandle);
+            else wakeUps.push(clock.nowMs() + QUEUE_DEFINITIONS[queue].visibilityTimeoutSeconds * 1000, null);
+          }
+          if (done.length > 0) await queues.delete(queue, done);
+        }
+      }
+    }
+  };
+
+  return {
+    strategy,
+    schedules,
+    clock,
+    ledger: ledgerStore,
+    queues,
+    ec2,
+    workload,
+    capacity,
+    solveDeps,
+    reconcileDeps,
+    refreshDeps,
+    errors,
+    wakeUps,
+    stats,
+    rejectedIds,
+    drain,
+  };
+};
+
+export type TwinPipeline = ReturnType<typeof createTwinPipeline>;
