@@ -138,6 +138,9 @@ export const createTwinPipeline = (input: TwinInput) => {
 
   const handle = async (queue: QueueKey, m: ReceivedMessage): Promise<boolean> => {
     const at = clock.now().toISOString();
+    // Kept as the handlers keep a message they cannot act on: a REJECTED record with its body.
+    const reject = (reason: string) =>
+      ledgerStore.recordRejection({ messageId: m.messageId, rawBody: m.body, reason, at });
     switch (queue) {
       case 'job-requests': {
         const outcome = await intakeMessage({ ledger: ledgerStore, clock }, m);
@@ -151,12 +154,7 @@ export const createTwinPipeline = (input: TwinInput) => {
       case 'provision': {
         const parsed = parseProvisionMessage(m.body);
         if (!parsed.ok) {
-          await ledgerStore.recordRejection({
-            messageId: m.messageId,
-            rawBody: m.body,
-            reason: 'provision',
-            at,
-          });
+          await reject('provision');
           return true;
         }
         const outcome = await provisionAllocation(provisionDeps, parsed.value);
@@ -166,12 +164,7 @@ export const createTwinPipeline = (input: TwinInput) => {
       case 'job-events': {
         const parsed = parseJobEventMessage(m.body);
         if (!parsed.ok) {
-          await ledgerStore.recordRejection({
-            messageId: m.messageId,
-            rawBody: m.body,
-            reason: 'job event',
-            at,
-          });
+          await reject('job event');
           return true;
         }
         const outcome = await handleJobEvent(capacity, parsed.value);
@@ -179,24 +172,14 @@ export const createTwinPipeline = (input: TwinInput) => {
         if (outcome.kind === 'refused') {
           // The job was requeued at the instant its work ended: it runs (briefly) again.
           workload.reopen(parsed.value.jobId);
-          await ledgerStore.recordRejection({
-            messageId: m.messageId,
-            rawBody: m.body,
-            reason: outcome.reason,
-            at,
-          });
+          await reject(outcome.reason);
         }
         return true;
       }
       default: {
         const parsed = parseEc2Event(m.body);
         if (!parsed.ok) {
-          await ledgerStore.recordRejection({
-            messageId: m.messageId,
-            rawBody: m.body,
-            reason: 'ec2 event',
-            at,
-          });
+          await reject('ec2 event');
           return true;
         }
         const outcome = await handleEc2Event(capacity, parsed.value);

@@ -3,22 +3,10 @@ import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
 import type { Market } from '../../../lambdas/core/cloud-ports.js';
 import { refreshPrices } from '../../../lambdas/core/use-cases/refresh-prices.js';
 import { FakeClock } from '../../support/fake-clock.js';
-import { BOOK, REGION } from './world.js';
+import { BOOK, P4DE_SPEC, REGION } from './world.js';
 
 const market = (over: Partial<Market> = {}): Market => ({
-  describeGpuInstanceTypes: async () => [
-    {
-      instanceType: 'p4de.24xlarge',
-      acceleratorKind: 'gpu',
-      acceleratorName: 'A100',
-      acceleratorManufacturer: 'NVIDIA',
-      acceleratorCount: 8,
-      acceleratorMemoryGiB: 80,
-      vcpus: 96,
-      memoryGiB: 1152,
-      efaInterfaces: 4,
-    },
-  ],
+  describeGpuInstanceTypes: async () => [P4DE_SPEC],
   onDemandPrices: async () => [
     {
       instanceType: 'p4de.24xlarge',

@@ -7,7 +7,7 @@ import { refreshPrices } from '../../../lambdas/core/use-cases/refresh-prices.js
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
 import { scopeOf } from '../../../lambdas/handlers/price-refresh.js';
 import { RecordedClient, readAwsFixture } from '../../fixtures/aws/recorded-client.js';
-import { makeWorld, REGION, requestBody } from './world.js';
+import { makeWorld, P4DE_SPEC, REGION, requestBody } from './world.js';
 
 type Recorded = Record<string, { error?: { name: string; message: string } } & Record<string, unknown>>;
 
@@ -41,19 +41,7 @@ const countingMarket = (client = recordedQuotas()) => {
   const market: Market = {
     describeGpuInstanceTypes: async () => {
       reads.specs += 1;
-      return [
-        {
-          instanceType: 'p4de.24xlarge',
-          acceleratorKind: 'gpu',
-          acceleratorName: 'A100',
-          acceleratorManufacturer: 'NVIDIA',
-          acceleratorCount: 8,
-          acceleratorMemoryGiB: 80,
-          vcpus: 96,
-          memoryGiB: 1152,
-          efaInterfaces: 4,
-        },
-      ];
+      return [P4DE_SPEC];
     },
     onDemandPrices: async () => {
       reads.onDemand += 1;

@@ -31,6 +31,19 @@ export const BOOK: PriceBook = makeBook([
     onDemandPriceUsdPerHour: 40,
   }),
 ]);
+/** The p4de.24xlarge spec as DescribeInstanceTypes reports it, for market fakes. */
+export const P4DE_SPEC = {
+  instanceType: 'p4de.24xlarge',
+  acceleratorKind: 'gpu',
+  acceleratorName: 'A100',
+  acceleratorManufacturer: 'NVIDIA',
+  acceleratorCount: 8,
+  acceleratorMemoryGiB: 80,
+  vcpus: 96,
+  memoryGiB: 1152,
+  efaInterfaces: 4,
+} as const;
+
 export const SPOT_OFFER = 'p4de.24xlarge|us-east-1|us-east-1a|spot';
 export const ON_DEMAND_OFFER = 'p4de.24xlarge|us-east-1|*|on-demand';
 
