@@ -261,6 +261,8 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const stored = await deps.ledger.getLatestPriceBook();
   const priceBook = stored ?? deps.fallbackPriceBook();
   const unavailable = await deps.ledger.listUnavailableOffers(nowIso);
+  // Offers the solver may not choose are offers a launch may not fall back to either.
+  const unavailableIds = new Set(unavailable.map((u) => u.offerId));
   const held = await heldJobs(deps.ledger);
   const used = vcpusInUse(held);
   const period = periodOf(nowIso);
@@ -312,7 +314,7 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
       nowMs,
       history: history.samples,
       halfLifeHours,
-      unavailableOfferIds: new Set(unavailable.map((u) => u.offerId)),
+      unavailableOfferIds: unavailableIds,
       ...(deps.regions === undefined ? {} : { regions: deps.regions }),
       ...(deps.costModel === undefined ? {} : { config: deps.costModel }),
       ...(deps.timeLimitSeconds === undefined ? {} : { timeLimitSeconds: deps.timeLimitSeconds }),
@@ -324,7 +326,6 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   const allocated: { jobId: string; allocationId: string }[] = [];
   const skipped: { jobId: string; reason: string }[] = [];
   const errors: { jobId: string; error: Error }[] = [];
-  const unavailableIds = new Set(unavailable.map((u) => u.offerId));
   const reservedUsd = new Map<string, number>();
   for (const planned of plan.allocations) {
     const job = byId.get(planned.jobId);
