@@ -1,31 +1,35 @@
-import { readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
 import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
-import { type LedgerBudget, ledgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { ledgerLine } from '../../lambdas/core/ledger/ledger-export.js';
+import type { MilpSolver } from '../../lambdas/core/planning/milp.js';
 import {
   type Budgets,
   type InputResult,
   parseBudgetsText,
   parseQuotasText,
   type Quotas,
-  quotaLimit,
   teamWeight,
 } from '../../lambdas/core/planning/plan-inputs.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import { simulationChartHtml } from '../../lambdas/core/reports/simulation-chart.js';
-import {
-  type FleetPolicyResult,
-  type NamedSpotTrace,
-  prepareFleet,
-  simulateFleet,
-} from '../../lambdas/core/simulation/fleet-simulation.js';
-import { fleetLedgerRecords } from '../../lambdas/core/simulation/fleet-simulation-ledger.js';
+import type { NamedSpotTrace } from '../../lambdas/core/simulation/fleet-simulation.js';
 import type { SpotPolicyName } from '../../lambdas/core/spot/spot-policy.js';
+import { exportLedgerPeriod } from '../../lambdas/core/use-cases/ledger-export-period.js';
+import type { BudgetPolicy } from '../../lambdas/core/use-cases/run-solve.js';
+import { runTwin, type TwinResult } from '../../lambdas/twin/deployment-twin.js';
+import { summariseTwin, type TwinSummary } from '../../lambdas/twin/twin-summary.js';
+
+/** A deployment's default monthly budget per team (lib/resolve-props.ts), for teams without one. */
+const DEFAULT_MONTHLY_BUDGET_USD = 100_000;
+/** A team the budgets file gives no limit: more than any simulated month can spend. */
+const UNLIMITED_USD = 1_000_000_000;
 
 /** The traces bundled with the repository, used when `--spot-traces` is not given. */
 export const BUNDLED_SPOT_TRACES = fileURLToPath(new URL('../../data/spot-traces/', import.meta.url));
@@ -43,6 +47,10 @@ export interface SimulateJobsIo {
   readonly stdoutIsTty?: boolean;
   /** Milliseconds from an arbitrary origin, to tell a long run. */
   readonly now?: () => number;
+  /** Creates the `--ledger-out` directory. @default mkdir -p */
+  readonly makeDir?: (path: string) => Promise<void>;
+  /** The MILP engine of the solve. @default HiGHS */
+  readonly solver?: () => Promise<MilpSolver>;
 }
 
 export interface SimulateJobsOptions {
@@ -52,7 +60,8 @@ export interface SimulateJobsOptions {
   readonly spotTraces?: readonly string[];
   readonly policies: readonly SpotPolicyName[];
   readonly start?: string;
-  readonly tickMinutes: string;
+  readonly solveMinutes: string;
+  readonly idleSolveSkipMinutes: string;
   readonly format: string;
   readonly out?: string;
   readonly ledgerOut?: string;
@@ -92,9 +101,10 @@ const round = (value: number, digits: number): number => {
 };
 
 /** The JSON form of one policy's result: totals and per-team service, no per-job detail. */
-export const policyJson = (r: FleetPolicyResult) => ({
+export const policyJson = (r: TwinSummary) => ({
   policy: r.policy,
   totalCostUsd: round(r.totalCostUsd, 2),
+  spotEligibleCostUsd: round(r.spotEligibleCostUsd, 2),
   onDemandHours: round(r.onDemandHours, 3),
   spotHours: round(r.spotHours, 3),
   interruptions: r.interruptions,
@@ -103,8 +113,14 @@ export const policyJson = (r: FleetPolicyResult) => ({
   jobsFinished: r.jobsFinished,
   jobsUnfinished: r.jobsUnfinished,
   jobsUnplaced: r.jobsUnplaced,
+  jobsRejected: r.jobsRejected,
   makespanHours: round(r.makespanHours, 3),
   jainIndex: round(r.jainIndex, 6),
+  solves: r.solves,
+  solvesPerSimulatedDay: round(r.solvesPerSimulatedDay, 1),
+  simulatedDays: round(r.simulatedDays, 3),
+  stoppedBy: r.stoppedBy,
+  handlerErrors: r.handlerErrors,
   teams: r.teams.map((t) => ({
     team: t.team,
     weight: t.weight,
@@ -119,10 +135,21 @@ const TRACE_NOTE =
   'hashing the pool id, from a hashed offset; the bundled traces are V100/K80 us-west-2 availability ' +
   '(2022), a stand-in availability process for every pool, not a forecast for that pool.';
 
-const formatTable = (results: readonly FleetPolicyResult[], header: readonly string[]): string => {
+const LOOP_NOTE =
+  'every policy runs the deployed loop (intake, solve, provision, EC2 and job events, reconcile) on a ' +
+  'simulated clock over an in-memory ledger and a trace-driven EC2; instances and events are simulated.';
+
+const STOPPED: Readonly<Record<TwinSummary['stoppedBy'], string>> = {
+  'all-terminal': 'every job ended',
+  horizon: 'stopped at the horizon with jobs unfinished',
+  stalled: 'stopped: the jobs left can never be placed (no offer, quota or budget, even in the next period)',
+};
+
+const formatTable = (results: readonly TwinSummary[], header: readonly string[]): string => {
   const titles = [
     'policy',
     'cost USD',
+    'spot-eligible USD',
     'on-demand h',
     'spot h',
     'interruptions',
@@ -130,31 +157,89 @@ const formatTable = (results: readonly FleetPolicyResult[], header: readonly str
     'finished',
     'unplaced',
     'Jain',
+    'solves/day',
   ];
   const rows = results.map((r) => [
     r.policy,
     r.totalCostUsd.toFixed(2),
+    r.spotEligibleCostUsd.toFixed(2),
     r.onDemandHours.toFixed(1),
     r.spotHours.toFixed(1),
     String(r.interruptions),
     String(r.deadlineMisses),
-    `${r.jobsFinished}/${r.jobs.length}`,
+    `${r.jobsFinished}/${r.jobsFinished + r.jobsUnfinished + r.jobsRejected}`,
     String(r.jobsUnplaced),
     r.jainIndex.toFixed(3),
+    r.solvesPerSimulatedDay.toFixed(0),
   ]);
   const widths = titles.map((t, i) => Math.max(t.length, ...rows.map((row) => (row[i] ?? '').length)));
   const line = (cells: readonly string[]) =>
     cells
       .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
       .join('  ');
+  const ends = results.map(
+    (r) => `${r.policy}: ${STOPPED[r.stoppedBy]} after ${r.simulatedDays.toFixed(1)} days`,
+  );
+  const errors = results
+    .filter((r) => r.handlerErrors > 0)
+    .map((r) => `${r.policy}: ${r.handlerErrors} handler error(s)`);
   return [
     ...header,
     line(titles),
     ...rows.map(line),
-    'hours are instance-hours (hours x nodes); Jain is over teams of allocated / demanded GPU-hours.',
+    'hours are instance-hours; spot-eligible is the cost of interruptible jobs, the only part a policy can move;',
+    'Jain is over teams of allocated / demanded GPU-hours.',
+    ...ends,
+    ...errors,
+    LOOP_NOTE,
     TRACE_NOTE,
     '',
   ].join('\n');
+};
+
+/** Months (`YYYY-MM`) from the one holding `fromMs` to the one holding `toMs`. */
+const periodsBetween = (fromMs: number, toMs: number): string[] => {
+  const out: string[] = [];
+  const at = new Date(fromMs);
+  for (let y = at.getUTCFullYear(), m = at.getUTCMonth(); Date.UTC(y, m, 1) <= toMs; m += 1) {
+    const d = new Date(Date.UTC(y, m, 1));
+    out.push(d.toISOString().slice(0, 7));
+  }
+  return out;
+};
+
+/** A twin run's ledger as export lines: every team's budget, jobs, events and usage, month by month. */
+const ledgerExport = async function* (
+  result: TwinResult,
+  teams: readonly string[],
+  startMs: number,
+): AsyncGenerator<string> {
+  for (const period of periodsBetween(startMs, Date.parse(result.endedAt)))
+    for await (const record of exportLedgerPeriod(result.ledger, teams, period)) yield ledgerLine(record);
+};
+
+/** The budget policy a deployment would run with, from a budgets file (its limits and weights). */
+const budgetPolicyOf = (budgets: Budgets | undefined): BudgetPolicy => ({
+  defaultMonthlyUsd: DEFAULT_MONTHLY_BUDGET_USD,
+  teams: new Map(
+    [...(budgets?.teams ?? [])].map(([team, b]) => [
+      team,
+      { monthlyUsd: b.monthlyUsd ?? UNLIMITED_USD, weight: b.weight },
+    ]),
+  ),
+});
+
+/** The start period's limits: what the budgets file leaves (monthly − spent − reserved). */
+const openingBudgetsOf = (budgets: Budgets | undefined, startMs: number) => {
+  const period = new Date(startMs).toISOString().slice(0, 7);
+  if (budgets === undefined || budgets.period !== period) return [];
+  return [...budgets.teams]
+    .filter(([, b]) => b.monthlyUsd !== null)
+    .map(([team, b]) => ({
+      team,
+      period,
+      limitUsd: Math.max(0, round((b.monthlyUsd ?? 0) - b.spentUsd - b.reservedUsd, 6)),
+    }));
 };
 
 /**
@@ -173,11 +258,14 @@ export const runSimulateJobs = async (
   if (!(JOBS_FORMATS as readonly string[]).includes(options.format)) {
     fail(`--format must be one of ${JOBS_FORMATS.join(', ')} with --jobs, got "${options.format}"`);
   }
-  const tickRaw = options.tickMinutes;
-  const tickMinutes = tickRaw.trim() === '' ? Number.NaN : Number(tickRaw);
-  if (!Number.isFinite(tickMinutes) || tickMinutes <= 0 || tickMinutes > 1440) {
-    fail(`--tick-minutes must be a number of minutes in (0, 1440], got "${tickRaw}"`);
-  }
+  const minutes = (flag: string, raw: string, min: number): number => {
+    const value = raw.trim() === '' ? Number.NaN : Number(raw);
+    if (!Number.isFinite(value) || value < min || value > 1440 || (min === 0 ? false : value === 0))
+      fail(`${flag} must be a number of minutes in ${min === 0 ? '[0' : '(0'}, 1440], got "${raw}"`);
+    return value;
+  };
+  const solveMinutes = minutes('--solve-minutes', options.solveMinutes, Number.MIN_VALUE);
+  const idleSolveSkipMinutes = minutes('--idle-solve-skip-minutes', options.idleSolveSkipMinutes, 0);
   let startMs = (io.wallClock ?? Date.now)();
   if (options.start !== undefined) {
     startMs = Date.parse(options.start);
@@ -216,25 +304,21 @@ export const runSimulateJobs = async (
     return fail(`--spot-traces: ${cause instanceof Error ? cause.message : String(cause)}`);
   }
   if (traces.length === 0) fail('--spot-traces: no trace found');
+  if (options.ledgerOut !== undefined) {
+    try {
+      await (io.makeDir ?? ((path: string) => mkdir(path, { recursive: true }).then(() => undefined)))(
+        options.ledgerOut,
+      );
+    } catch (cause) {
+      fail(
+        `cannot create --ledger-out ${options.ledgerOut}: ${cause instanceof Error ? cause.message : String(cause)}`,
+      );
+    }
+  }
 
   const priceBook = (io.priceBook ?? loadStaticPriceBook)();
-  const teamWeights =
-    budgets !== undefined
-      ? new Map([...new Set(parsed.jobs.map((j) => j.team))].map((t) => [t, teamWeight(budgets, t)] as const))
-      : undefined;
-  const setup = prepareFleet({
-    jobs: parsed.jobs,
-    priceBook,
-    quotaLimit: (region, cls) => {
-      if (quotas === undefined) return null;
-      const limit = quotaLimit(quotas, region, cls);
-      return Number.isFinite(limit) ? limit : null;
-    },
-    ...(teamWeights !== undefined ? { teamWeights } : {}),
-    traces,
-    startMs,
-    tickMinutes,
-  });
+  const solver = await (io.solver ?? (() => HighsMilpSolver.create()))();
+  const weightOf = (team: string) => (budgets === undefined ? 1 : teamWeight(budgets, team));
 
   const output = command.configureOutput();
   const writeOut = output.writeOut ?? ((text: string) => process.stdout.write(text));
@@ -248,17 +332,47 @@ export const runSimulateJobs = async (
   const startedAt = now();
   let drewProgress = false;
   const policies = options.policies;
-  const results = policies.map((name, index) =>
-    simulateFleet(setup, name, (finished, total) => {
-      if (!showProgress || now() - startedAt < PROGRESS_AFTER_MS) return;
-      drewProgress = true;
-      const width = 20;
-      const filled = total > 0 ? Math.round((finished / total) * width) : width;
-      writeErr(
-        `\rsimulating ${name} (${index + 1}/${policies.length}) [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total} jobs`,
-      );
-    }),
-  );
+  const teams = [...new Set(parsed.jobs.map((j) => j.team))].sort();
+  const results: TwinSummary[] = [];
+  for (const [index, name] of policies.entries()) {
+    const run = await runTwin({
+      jobs: parsed.jobs,
+      startMs,
+      traces,
+      solver,
+      priceBook,
+      ...(quotas === undefined ? {} : { quotas }),
+      budgets: budgetPolicyOf(budgets),
+      openingBudgets: openingBudgetsOf(budgets, startMs),
+      strategy: name,
+      schedules: { solveMinutes },
+      idleSolveSkipMinutes,
+      onProgress: (finished, total) => {
+        if (!showProgress || now() - startedAt < PROGRESS_AFTER_MS) return;
+        drewProgress = true;
+        const width = 20;
+        const filled = total > 0 ? Math.round((finished / total) * width) : width;
+        writeErr(
+          `\rsimulating ${name} (${index + 1}/${policies.length}) [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${finished}/${total} jobs`,
+        );
+      },
+    });
+    results.push(await summariseTwin(run, parsed.jobs, startMs, weightOf));
+    if (options.ledgerOut !== undefined) {
+      const path = join(options.ledgerOut, `${name}.jsonl`);
+      const lines = [
+        `# qm simulate --jobs ${options.jobs}: ledger of the ${name} policy's simulated deployment from ` +
+          `${new Date(startMs).toISOString()}, price book ${priceBook.id}; instances and events are simulated, not real`,
+      ];
+      for await (const line of ledgerExport(run, teams, startMs)) lines.push(line);
+      lines.push('');
+      try {
+        await writeText(path, lines.join('\n'));
+      } catch (cause) {
+        fail(`cannot write --ledger-out ${path}: ${cause instanceof Error ? cause.message : String(cause)}`);
+      }
+    }
+  }
   if (drewProgress) writeErr('\r\x1b[2K');
 
   const startIso = new Date(startMs).toISOString();
@@ -269,14 +383,16 @@ export const runSimulateJobs = async (
       jobsFile: options.jobs,
       jobCount: parsed.jobs.length,
       start: startIso,
-      tickMinutes,
+      solveMinutes,
+      idleSolveSkipMinutes,
       priceBook: { id: priceBook.id, asOf: priceBook.asOf },
       quotas: options.quotas ?? null,
       budgets: options.budgets ?? null,
       spotTraces: traces.map((t) => t.name),
       units: {
         cost: 'USD',
-        hours: 'instance-hours (hours x nodes)',
+        hours: 'instance-hours',
+        spotEligibleCostUsd: 'cost of the interruptible jobs',
         jainIndex: 'over teams of allocated / demanded GPU-hours, weighted by team weight',
       },
       policies: results.map(policyJson),
@@ -284,8 +400,9 @@ export const runSimulateJobs = async (
     text = `${JSON.stringify(body, null, 2)}\n`;
   } else {
     const header = [
-      `${options.jobs}: ${parsed.jobs.length} jobs from ${startIso}, ${tickMinutes}-minute ticks, price book ${priceBook.id}, ` +
-        `${traces.length} spot trace(s)${options.quotas !== undefined ? `, quotas ${options.quotas}` : ', no quotas'}`,
+      `${options.jobs}: ${parsed.jobs.length} jobs from ${startIso}, solve every ${solveMinutes} min, price book ${priceBook.id}, ` +
+        `${traces.length} spot trace(s)${options.quotas !== undefined ? `, quotas ${options.quotas}` : ', no quotas'}` +
+        `${options.budgets !== undefined ? `, budgets ${options.budgets}` : `, ${DEFAULT_MONTHLY_BUDGET_USD} USD a month per team`}`,
     ];
     text =
       options.format === 'html'
@@ -293,7 +410,8 @@ export const runSimulateJobs = async (
             title: `qm simulate: ${options.jobs}`,
             notes: [
               ...header,
-              'Hours are instance-hours (hours x nodes). Jain index: over teams of allocated / demanded GPU-hours.',
+              'Hours are instance-hours. Jain index: over teams of allocated / demanded GPU-hours.',
+              LOOP_NOTE,
               TRACE_NOTE,
             ],
             policies: results,
@@ -307,37 +425,4 @@ export const runSimulateJobs = async (
       fail(`cannot write --out ${options.out}: ${cause instanceof Error ? cause.message : String(cause)}`);
     }
   } else writeOut(text);
-
-  if (options.ledgerOut !== undefined) {
-    // One run's ledger: the policy asked for, or quartermaster when all were compared.
-    const chosen = results.length === 1 ? results[0] : results.find((r) => r.policy === 'quartermaster');
-    if (chosen === undefined) return;
-    const budgetLines: LedgerBudget[] =
-      budgets === undefined
-        ? []
-        : [...budgets.teams]
-            .filter(([, b]) => b.monthlyUsd !== null)
-            .map(([team, b]) => ({
-              kind: 'budget',
-              team,
-              period: budgets.period,
-              limitUsd: b.monthlyUsd ?? 0,
-              reservedUsd: b.reservedUsd,
-              spentUsd: b.spentUsd,
-            }));
-    const records = fleetLedgerRecords(chosen, { priceBook, placed: setup.placed, budgets: budgetLines });
-    const ledger = [
-      `# qm simulate --jobs ${options.jobs}: simulated ledger of the ${chosen.policy} policy from ${startIso}, ` +
-        `price book ${priceBook.id}; instances and events are simulated, not real`,
-      ...ledgerLines(records),
-      '',
-    ].join('\n');
-    try {
-      await writeText(options.ledgerOut, ledger);
-    } catch (cause) {
-      fail(
-        `cannot write --ledger-out ${options.ledgerOut}: ${cause instanceof Error ? cause.message : String(cause)}`,
-      );
-    }
-  }
 };

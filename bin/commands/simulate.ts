@@ -1,22 +1,13 @@
 import type { Command } from 'commander';
-import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
-import {
-  type SingleJobAverage,
-  type SingleJobParams,
-  simulateSingleJobOverStarts,
-} from '../../lambdas/core/spot/single-job-simulation.js';
+import type { SingleJobAverage, SingleJobParams } from '../../lambdas/core/spot/single-job-simulation.js';
 import {
   isSpotPolicyName,
   SPOT_POLICY_NAMES,
   type SpotPolicyName,
   spotPolicyByName,
 } from '../../lambdas/core/spot/spot-policy.js';
-import {
-  type SpotTrace,
-  spotAvailabilityFraction,
-  spotTraceHours,
-} from '../../lambdas/core/spot/spot-trace.js';
-import { runSimulateJobs, type SimulateJobsIo } from './simulate-jobs.js';
+import type { SpotTrace } from '../../lambdas/core/spot/spot-trace.js';
+import type { SimulateJobsIo } from './simulate-jobs.js';
 
 /** What the command needs from the process; tests pass their own. */
 export interface SimulateCommandIo extends SimulateJobsIo {
@@ -44,7 +35,8 @@ interface RawOptions {
   budgets?: string;
   spotTraces?: string[];
   start?: string;
-  tickMinutes: string;
+  solveMinutes: string;
+  idleSolveSkipMinutes: string;
   out?: string;
   ledgerOut?: string;
 }
@@ -55,7 +47,8 @@ const JOBS_ONLY_FLAGS = [
   ['budgets', '--budgets'],
   ['spotTraces', '--spot-traces'],
   ['start', '--start'],
-  ['tickMinutes', '--tick-minutes'],
+  ['solveMinutes', '--solve-minutes'],
+  ['idleSolveSkipMinutes', '--idle-solve-skip-minutes'],
   ['out', '--out'],
   ['ledgerOut', '--ledger-out'],
 ] as const;
@@ -142,9 +135,10 @@ const formatTable = (
  * - single-job (`--spot-trace`): replays one checkpointing job against a real spot availability
  *   trace under each placement policy, from evenly spread submission times, and reports mean
  *   cost, on-demand and spot hours and deadline misses;
- * - jobs (`--jobs`): replays a jobs file over time with the bundled price book, quotas and spot
- *   pools mapped onto availability traces, and reports cost, hours, interruptions, deadline
- *   misses and team fairness per policy (table, JSON or an HTML page).
+ * - jobs (`--jobs`): runs the deployed loop (intake, solve, provision, EC2 and job events,
+ *   reconcile) on a simulated clock over the jobs file, with the bundled price book, quotas,
+ *   budgets and spot pools mapped onto availability traces, once per policy, and reports cost,
+ *   hours, interruptions, deadline misses and team fairness (table, JSON or an HTML page).
  *
  * Bad flags end with exit code 2 and a message naming the flag.
  *
@@ -170,7 +164,11 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
       '--quotas <file>',
       'jobs mode: vCPU quotas per region and quota class (JSON); unlimited when absent',
     )
-    .option('--budgets <file>', 'jobs mode: team weights (JSON), used for the fairness index')
+    .option(
+      '--budgets <file>',
+      'jobs mode: team budgets and weights (JSON), enforced by the solve as a deployment enforces them ' +
+        '(default: 100,000 USD a month per team)',
+    )
     .option(
       '--spot-traces <paths...>',
       'jobs mode: trace files or directories of *.json traces the spot pools are mapped onto ' +
@@ -180,11 +178,21 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
       '--start <iso>',
       'jobs mode: when the replay starts and jobs without submittedAt are submitted (default: now)',
     )
-    .option('--tick-minutes <minutes>', 'jobs mode: minutes between decisions', '10')
+    .option(
+      '--solve-minutes <minutes>',
+      "jobs mode: minutes between scheduled solves (the deployment's schedule is 1)",
+      '1',
+    )
+    .option(
+      '--idle-solve-skip-minutes <minutes>',
+      'jobs mode: skip a scheduled solve for up to this long while nothing was delivered since the ' +
+        'last one and it placed nothing (0: run every scheduled solve)',
+      '0',
+    )
     .option('--out <file>', 'jobs mode: write the report to this file instead of stdout')
     .option(
-      '--ledger-out <file>',
-      'jobs mode: write the simulated ledger (JSONL export) of one policy (quartermaster with --policy all)',
+      '--ledger-out <dir>',
+      "jobs mode: write each policy's simulated ledger (JSONL export) to <dir>/<policy>.jsonl",
     )
     .option('--work-hours <hours>', 'hours of work the job needs', '48')
     .option('--deadline-hours <hours>', 'hours from submission to the deadline', '60')
@@ -213,6 +221,8 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
         if (single !== undefined) {
           usageError(this, `${single[1]} belongs to the single-job mode and cannot be combined with --jobs`);
         }
+        // Loaded here, not at the top: `qm --help` and the other commands need none of the simulators.
+        const { runSimulateJobs } = await import('./simulate-jobs.js');
         await runSimulateJobs(
           this,
           {
@@ -222,7 +232,8 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
             ...(raw.spotTraces !== undefined ? { spotTraces: raw.spotTraces } : {}),
             policies: raw.policy === 'all' ? SPOT_POLICY_NAMES : [raw.policy as SpotPolicyName],
             ...(raw.start !== undefined ? { start: raw.start } : {}),
-            tickMinutes: raw.tickMinutes,
+            solveMinutes: raw.solveMinutes,
+            idleSolveSkipMinutes: raw.idleSolveSkipMinutes,
             format: raw.format,
             ...(raw.out !== undefined ? { out: raw.out } : {}),
             ...(raw.ledgerOut !== undefined ? { ledgerOut: raw.ledgerOut } : {}),
@@ -282,6 +293,15 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
       const policies: readonly SpotPolicyName[] =
         raw.policy === 'all' ? SPOT_POLICY_NAMES : [raw.policy as SpotPolicyName];
 
+      const [
+        { readSpotTraceFile },
+        { simulateSingleJobOverStarts },
+        { spotAvailabilityFraction, spotTraceHours },
+      ] = await Promise.all([
+        import('../../lambdas/adapters/spot-trace-file.js'),
+        import('../../lambdas/core/spot/single-job-simulation.js'),
+        import('../../lambdas/core/spot/spot-trace.js'),
+      ]);
       let trace: SpotTrace;
       try {
         trace = await (io.readTrace ?? readSpotTraceFile)(tracePath);

@@ -22,7 +22,12 @@ export interface TwinResult {
   readonly totals: TwinTotals;
   readonly startedAt: string;
   readonly endedAt: string;
-  readonly stoppedBy: 'all-terminal' | 'horizon';
+  /**
+   * `all-terminal`: every job ended; `horizon`: the run reached its horizon; `stalled`: nothing was
+   * left that could change — no instance, message or submission, and the solve placed nothing
+   * even after the next budget period began (the jobs left wait for capacity no policy has).
+   */
+  readonly stoppedBy: 'all-terminal' | 'horizon' | 'stalled';
   /** The run's ledger, for a ledger export or an audit. */
   readonly ledger: InMemoryLedger;
   /** Handler failures, in order: a deployment would log them. */
@@ -30,6 +35,11 @@ export interface TwinResult {
 }
 
 const MINUTE = 60_000;
+/**
+ * How long nothing may happen before the run skips to the next budget period: longer than the
+ * provision step's unavailable-offer marks, which expire on their own.
+ */
+const QUIET_MS = 60 * MINUTE;
 
 /**
  * The deployment twin: the production use-cases, driven unchanged on a simulated clock over the
@@ -53,6 +63,7 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
     workload.add(job);
   }
   const total = open.size;
+  for (const budget of input.openingBudgets ?? []) await ledger.putBudget(budget);
   const lastSubmission = Math.max(
     input.startMs,
     ...input.jobs.map((j) => Date.parse(j.submittedAt ?? '') || 0),
@@ -80,6 +91,18 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
   const skipMs = (input.idleSolveSkipMinutes ?? 0) * MINUTE;
   const lastSolve = { at: Number.NEGATIVE_INFINITY, allocated: 1, delivered: -1 };
   let stoppedBy: TwinResult['stoppedBy'] = 'horizon';
+  /** Set when the run jumped to a new budget period because nothing else could change. */
+  let jumpedToPeriod = false;
+  /** Since when nothing has been going on; the stall rule waits out short marks (unavailable offers). */
+  let quietSince: number | null = null;
+  const quiet = () =>
+    submissions.size === 0 &&
+    wakeUps.size === 0 &&
+    ec2.nextEventMs() === Number.POSITIVE_INFINITY &&
+    workload.nextEventMs() === Number.POSITIVE_INFINITY &&
+    lastSolve.allocated === 0 &&
+    lastSolve.delivered === stats.delivered &&
+    ec2.liveInstances().length === 0;
 
   for (;;) {
     const now = clock.nowMs();
@@ -106,6 +129,7 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
         counts.solves += 1;
         lastSolve.at = now;
         lastSolve.allocated = report.allocated.length;
+        if (report.allocated.length > 0) jumpedToPeriod = false;
         for (const e of report.errors) failed('solve', e.error);
       }
       nextSolve += every(schedules.solveMinutes);
@@ -128,6 +152,22 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
     if (open.size === 0 && submissions.size === 0) {
       stoppedBy = 'all-terminal';
       break;
+    }
+    quietSince = quiet() ? (quietSince ?? now) : null;
+    if (quietSince !== null && now - quietSince >= QUIET_MS) {
+      // Only a new budget period can change what the solve decides: go there once, then give up.
+      quietSince = null;
+      if (jumpedToPeriod) {
+        stoppedBy = 'stalled';
+        break;
+      }
+      jumpedToPeriod = true;
+      const at = new Date(now);
+      const periodStart = Date.UTC(at.getUTCFullYear(), at.getUTCMonth() + 1, 1);
+      nextSolve = periodStart;
+      nextReconcile = Math.max(nextReconcile, periodStart);
+      nextSpotRefresh = Math.max(nextSpotRefresh, periodStart);
+      nextOnDemandRefresh = Math.max(nextOnDemandRefresh, periodStart);
     }
     const next = Math.min(
       submissions.peekAt(),

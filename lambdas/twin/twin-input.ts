@@ -34,6 +34,15 @@ export interface TwinInput {
   readonly quotas?: Quotas;
   /** @default 100,000 USD a month for every team, as a deployment's default */
   readonly budgets?: BudgetPolicy;
+  /**
+   * Budget records put in the ledger before the run, e.g. the start period's limit reduced by what
+   * a budgets file says is already spent or reserved. Later periods follow `budgets`.
+   */
+  readonly openingBudgets?: readonly {
+    readonly team: string;
+    readonly period: string;
+    readonly limitUsd: number;
+  }[];
   /** @default quartermaster (the deployment as configured) */
   readonly strategy?: SpotPolicyName;
   readonly schedules?: Partial<TwinSchedules>;

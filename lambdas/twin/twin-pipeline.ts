@@ -88,6 +88,7 @@ export const createTwinPipeline = (input: TwinInput) => {
     fleetFor,
     requeueRule: {
       decisionIntervalHours: schedules.solveMinutes / 60,
+      policy: strategy.afterInterruption,
       ...(input.costModel === undefined ? {} : { changeoverHours: input.costModel.restartOverheadHours }),
     },
   };
@@ -111,6 +112,7 @@ export const createTwinPipeline = (input: TwinInput) => {
     maxPendingJobs: input.maxPendingJobs ?? 2_000,
     timeLimitSeconds: input.timeLimitSeconds ?? 20,
     ...(input.costModel === undefined ? {} : { costModel: input.costModel }),
+    ...(strategy.fallbacks === undefined ? {} : { fallbacks: strategy.fallbacks }),
   };
   const reconcileDeps: ReconcileDeps = {
     ...capacity,

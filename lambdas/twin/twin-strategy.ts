@@ -1,6 +1,12 @@
 import type { LaunchRequest, OfferChoice } from '../core/cloud-ports.js';
+import type { FallbackOptions } from '../core/planning/fallback-offers.js';
 import type { PriceBook } from '../core/pricing/offer.js';
-import type { SpotPolicyName } from '../core/spot/spot-policy.js';
+import {
+  greedySpotPolicy,
+  quartermasterPolicy,
+  type SpotPolicy,
+  type SpotPolicyName,
+} from '../core/spot/spot-policy.js';
 
 /** What a strategy may ask of the simulated EC2 when it rewrites a launch. */
 export interface CapacityView {
@@ -20,6 +26,10 @@ export interface TwinStrategy {
   readonly planBook: (book: PriceBook) => PriceBook;
   /** The launch EC2 receives for the one the provision step sends. */
   readonly launch: (request: LaunchRequest, capacity: CapacityView) => LaunchRequest;
+  /** What decides spot or on-demand after an interruption (the requeue step's policy). */
+  readonly afterInterruption: SpotPolicy;
+  /** How the solve picks each launch's fallback offers. @default the deployment's */
+  readonly fallbacks?: Omit<FallbackOptions, 'maxPriceRatio'>;
 }
 
 const unchanged = <T>(value: T): T => value;
@@ -50,15 +60,44 @@ const priceCapacityOptimized = (request: LaunchRequest, capacity: CapacityView):
   return first === undefined ? request : { ...request, offer: first, fallbacks: rest };
 };
 
+/** One spot pool per launch: the cheapest the solve chose, no fallbacks. */
+const singlePool = (request: LaunchRequest): LaunchRequest =>
+  request.offer.purchaseOption === 'spot' ? { ...request, fallbacks: [] } : request;
+
 /**
- * The strategies by name. `greedy-spot` differs from `quartermaster` only in what a job does after
- * a spot interruption (try spot again until the deadline forces on-demand); the requeue step
- * decides that inside `interruptJob` with the deadline-aware policy and offers no way to swap the
- * policy yet, so until it does `greedy-spot` runs the deployed requeue rule.
+ * The strategies by name, all on the deployed loop:
+ * - `quartermaster`: the deployment as configured (deadline-aware choice after an interruption,
+ *   equivalent fallbacks within 10 % of the chosen price);
+ * - `on-demand`: plans with on-demand offers only;
+ * - `greedy-spot`: spot on the single cheapest pool, spot again after every interruption until the
+ *   deadline forces on-demand;
+ * - `fleet-pco`: every zone of the chosen spot type as overrides whatever its price, launched
+ *   price-capacity-optimized (the cheapest with capacity first), greedy's rule after interruptions.
  */
 export const TWIN_STRATEGIES: Readonly<Record<SpotPolicyName, TwinStrategy>> = {
-  quartermaster: { name: 'quartermaster', planBook: unchanged, launch: unchanged },
-  'on-demand': { name: 'on-demand', planBook: onDemandOnly, launch: unchanged },
-  'greedy-spot': { name: 'greedy-spot', planBook: unchanged, launch: unchanged },
-  'fleet-pco': { name: 'fleet-pco', planBook: unchanged, launch: priceCapacityOptimized },
+  quartermaster: {
+    name: 'quartermaster',
+    planBook: unchanged,
+    launch: unchanged,
+    afterInterruption: quartermasterPolicy,
+  },
+  'on-demand': {
+    name: 'on-demand',
+    planBook: onDemandOnly,
+    launch: unchanged,
+    afterInterruption: quartermasterPolicy,
+  },
+  'greedy-spot': {
+    name: 'greedy-spot',
+    planBook: unchanged,
+    launch: singlePool,
+    afterInterruption: greedySpotPolicy,
+  },
+  'fleet-pco': {
+    name: 'fleet-pco',
+    planBook: unchanged,
+    launch: priceCapacityOptimized,
+    afterInterruption: greedySpotPolicy,
+    fallbacks: { maxFallbacks: 64, priceSlack: Number.MAX_VALUE },
+  },
 };

@@ -1,6 +1,11 @@
 import type { JobRecord } from '../ports.js';
 import { DEFAULT_COST_MODEL } from '../pricing/cost-model.js';
-import { mustCommitToOnDemand, type PolicyState, quartermasterPolicy } from '../spot/spot-policy.js';
+import {
+  mustCommitToOnDemand,
+  type PolicyState,
+  quartermasterPolicy,
+  type SpotPolicy,
+} from '../spot/spot-policy.js';
 
 const HOUR_MS = 3_600_000;
 
@@ -9,6 +14,12 @@ export interface RequeueRuleOptions {
   readonly changeoverHours?: number;
   /** Hours until the next decision can be taken (the solve schedule). @default 0.25 */
   readonly decisionIntervalHours?: number;
+  /**
+   * What decides spot or on-demand after an interruption. A deployment runs the deadline-aware
+   * policy; the simulator passes a baseline's to compare policies on the same loop.
+   * @default quartermasterPolicy
+   */
+  readonly policy?: SpotPolicy;
 }
 
 /**
@@ -60,7 +71,8 @@ const policyState = (
 };
 
 /**
- * The choice after a spot interruption (docs/adr/0002): the deadline-aware policy, handed the job's
+ * The choice after a spot interruption (docs/adr/0002): the deadline-aware policy (or the one in
+ * `options.policy`), handed the job's
  * state from the ledger — work kept (checkpoints of every run so far), time since submission,
  * the deadline — and a pool that has just lost its capacity. On or ahead of the uniform-progress
  * line the job may try spot again (the solve still picks the cheaper); behind it, or when the
@@ -74,7 +86,8 @@ export const onDemandAfterInterruption = (
 ): boolean => {
   const deadline = job.request.runtime.deadline;
   if (deadline === undefined) return false;
-  return quartermasterPolicy.decide(policyState(job, nowMs, options, deadline)) === 'on-demand';
+  const policy = options.policy ?? quartermasterPolicy;
+  return policy.decide(policyState(job, nowMs, options, deadline)) === 'on-demand';
 };
 
 /**
