@@ -276,6 +276,9 @@ export const solvePlanPerJob = (
     for (const s of tierSlots) {
       const first = s.model[0];
       if (first === undefined) continue;
+      // As in solvePlan: a job its team cannot pay for on any option claims no share.
+      const cheapest = Math.min(...s.model.map((c) => c.expectedCostUsd));
+      if (cheapest > (input.teams.get(s.job.team) ?? DEFAULT_TEAM).remainingUsd + 1e-6) continue;
       const pool = poolOf(first);
       const byTeam = demand.get(pool) ?? new Map<string, number>();
       byTeam.set(s.job.team, (byTeam.get(s.job.team) ?? 0) + first.vcpus);

@@ -1,5 +1,6 @@
 import { compareCandidates, poolOf, poolTeamKey } from './candidates.js';
 import type { ClassPlacement, ClassSlot } from './class-model.js';
+import { type FairTier, fairShareNote, type HeldJob } from './fair-share-note.js';
 import type {
   Allocation,
   Binding,
@@ -10,6 +11,7 @@ import type {
   WaitingJob,
 } from './plan.js';
 import type { PlanInput } from './plan-input.js';
+import { summarisePlan } from './plan-summary.js';
 
 const EPS = 1e-6;
 const round2 = (v: number): number => Math.round(v * 100) / 100;
@@ -21,6 +23,10 @@ export interface PlanOutcome {
   /** Every placed job, free classes included. */
   readonly placement: ClassPlacement;
   readonly fairLines: ReadonlyMap<string, FairShareLine>;
+  /** Per `pool#team`: the tiers that shared the pool out, in order. */
+  readonly fairTiers?: ReadonlyMap<string, readonly FairTier[]>;
+  /** Per `pool#team`: demand left out of the fair share because the budget cannot pay for it. */
+  readonly unaffordable?: ReadonlyMap<string, { readonly vcpus: number; readonly jobIds: readonly string[] }>;
   readonly contendedPools: ReadonlySet<string>;
   readonly capsHit: ReadonlyMap<string, ReadonlySet<string>>;
   readonly weightOf: (team: string) => number;
@@ -95,15 +101,6 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
         if (firstBlocked < 0) firstBlocked = i;
       } else if (firstFitting < 0) firstFitting = i;
     }
-    if (budgetLeft + EPS < options.cost(0) && firstFitting >= 0) {
-      return {
-        kind: 'budget',
-        constraint: `budget:${team}`,
-        detail: `team ${team} has ${round2(Math.max(0, budgetLeft))} USD left; the cheapest fitting option costs ${round2(
-          options.cost(firstFitting),
-        )} USD`,
-      };
-    }
     const blocked = Math.max(firstBlocked, 0);
     const pool = options.pool(blocked);
     const need = options.vcpus(blocked);
@@ -113,6 +110,23 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
       0,
       poolLimit === null ? Number.POSITIVE_INFINITY : poolLimit - (poolUse.get(pool) ?? 0),
     );
+    // Money binds before room: a job its team cannot pay for on any option waits on the budget
+    // even where the quota is full too, since freeing the quota would not let it run.
+    if (budgetLeft + EPS < options.cost(0)) {
+      const period = terms(team)?.remainingUsd ?? Number.POSITIVE_INFINITY;
+      const left =
+        period - budgetLeft > EPS
+          ? `${round2(Math.max(0, budgetLeft))} USD left after this plan's other jobs (${round2(period)} this period)`
+          : `${round2(Math.max(0, budgetLeft))} USD left`;
+      return {
+        kind: 'budget',
+        constraint: `budget:${team}`,
+        detail:
+          firstFitting >= 0
+            ? `team ${team} has ${left}; the cheapest fitting option costs ${round2(options.cost(firstFitting))} USD`
+            : `team ${team} has ${left}; the cheapest option costs ${round2(options.cost(0))} USD, and ${pool.replace('|', ' ')} is full too (${free} vCPU free, it needs ${need})`,
+      };
+    }
     if (o.capsHit.get(pool)?.has(team)) {
       return {
         kind: 'fair-share',
@@ -147,17 +161,26 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
   const decisions: DecisionRecord[] = [];
   const priceBookId = input.priceBook.id;
   const priceBookAsOf = input.priceBook.asOf;
+  const allocationInterruptible: boolean[] = [];
+  const waitingInterruptible: boolean[] = [];
+  const waitingCheapestUsd: number[] = [];
+  const facts = new PoolFacts(o.contendedPools);
   for (let i = 0; i < input.jobs.length; i++) {
     const job = input.jobs[i] as PlanInput['jobs'][number];
     const slot = classOfInput[i] as ClassSlot;
     const chosen = chosenByInput[i] ?? null;
     let binding: Binding | null = null;
-    if (chosen !== null) allocations.push(allocationOf(chosen, job));
-    else {
+    if (chosen !== null) {
+      allocations.push(allocationOf(chosen, job));
+      allocationInterruptible.push(job.runtime.interruptible);
+    } else {
       binding = bindingByClass.get(slot.id) ?? bindingFor(slot);
       bindingByClass.set(slot.id, binding);
       waiting.push({ jobId: job.jobId, team: job.team, reason: binding.detail, binding });
+      waitingInterruptible.push(job.runtime.interruptible);
+      waitingCheapestUsd.push(slot.options.size > 0 ? slot.options.cost(0) : Number.POSITIVE_INFINITY);
     }
+    facts.note(job, slot, chosen, binding);
     let shown = shownByClass.get(slot.id);
     if (shown === undefined) {
       shown = slot.options.top(keep);
@@ -185,11 +208,20 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
 
   const onDemandEquivalentUsd = allocations.reduce((s, a) => s + a.onDemandEquivalentUsd, 0);
   const expectedCostUsd = o.planCost;
+  const summary = summarisePlan({
+    allocations,
+    waiting,
+    allocationInterruptible,
+    waitingInterruptible,
+    waitingCheapestUsd,
+    periodLeftUsd: (team) => terms(team)?.remainingUsd ?? Number.POSITIVE_INFINITY,
+    plannedUsd: (team) => teamSpend.get(team) ?? 0,
+  });
   return {
     priceBook: { id: input.priceBook.id, source: input.priceBook.source, asOf: input.priceBook.asOf },
     allocations,
     waiting,
-    fairShare: fairShareLines(o, poolTeamUse, teamUse),
+    fairShare: fairShareLines(o, poolTeamUse, teamUse, facts),
     totals: {
       expectedCostUsd,
       onDemandEquivalentUsd,
@@ -199,7 +231,48 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
     },
     decisions,
     solver: o.solver,
+    summary,
   };
+};
+
+const poolLabel = (pool: string): string => pool.replace('|', ' ');
+
+/**
+ * Per team and contended pool, the jobs a fair-share note speaks of: those placed there, and
+ * those whose demand counted there (the pool of their cheapest option) that run elsewhere or wait.
+ */
+class PoolFacts {
+  readonly held = new Map<string, HeldJob[]>();
+  readonly elsewhere = new Map<string, { jobId: string; pool: string }[]>();
+  readonly waiting = new Map<string, { jobId: string; vcpus: number }[]>();
+
+  constructor(private readonly contended: ReadonlySet<string>) {}
+
+  note(job: PlanInput['jobs'][number], slot: ClassSlot, chosen: Candidate | null, binding: Binding | null) {
+    if (this.contended.size === 0) return;
+    const team = job.team;
+    if (chosen !== null && this.contended.has(poolOf(chosen)))
+      push(this.held, poolTeamKey(poolOf(chosen), team), {
+        jobId: job.jobId,
+        vcpus: chosen.vcpus,
+        nodes: chosen.nodes,
+        priority: job.priority,
+      });
+    const first = slot.model[0];
+    if (first === undefined || !this.contended.has(poolOf(first))) return;
+    const key = poolTeamKey(poolOf(first), team);
+    if (chosen !== null && poolOf(chosen) !== poolOf(first))
+      push(this.elsewhere, key, { jobId: job.jobId, pool: poolLabel(poolOf(chosen)) });
+    // A job waiting on its budget is explained by the budget, not by the share.
+    else if (chosen === null && binding?.kind !== 'budget')
+      push(this.waiting, key, { jobId: job.jobId, vcpus: first.vcpus });
+  }
+}
+
+const push = <T>(map: Map<string, T[]>, key: string, value: T): void => {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [value]);
+  else list.push(value);
 };
 
 /** An allocation record; fields copied one by one, which is much cheaper than a spread. */
@@ -228,11 +301,23 @@ const fairShareLines = (
   o: PlanOutcome,
   poolTeamUse: ReadonlyMap<string, number>,
   teamUse: ReadonlyMap<string, number>,
+  facts: PoolFacts,
 ): FairShareLine[] => {
   const out: FairShareLine[] = [];
   for (const [key, line] of [...o.fairLines].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const pool = key.slice(0, key.indexOf('#'));
-    if (o.contendedPools.has(pool)) out.push({ ...line, allocated: poolTeamUse.get(key) ?? 0 });
+    if (!o.contendedPools.has(pool)) continue;
+    const held = { ...line, allocated: poolTeamUse.get(key) ?? 0 };
+    const unaffordable = o.unaffordable?.get(key);
+    const note = fairShareNote({
+      line: held,
+      tiers: o.fairTiers?.get(key) ?? [],
+      held: facts.held.get(key) ?? [],
+      elsewhere: facts.elsewhere.get(key) ?? [],
+      waiting: facts.waiting.get(key) ?? [],
+      ...(unaffordable !== undefined ? { unaffordable } : {}),
+    });
+    out.push(note !== undefined ? { ...held, note } : held);
   }
   if (out.length > 0) return out;
   const demand = new Map<string, number>();

@@ -83,6 +83,12 @@ export interface FairShareLine {
   readonly demand: number;
   readonly entitlement: number;
   readonly allocated: number;
+  /**
+   * Why the line reads as it does, when that is not plain water-filling: a holding above the
+   * entitlement, an entitlement of zero, a holding below it, demand left out because the team's
+   * budget cannot pay for it. Absent when there is nothing to explain.
+   */
+  readonly note?: string;
 }
 
 export interface PlanTotals {
@@ -93,6 +99,49 @@ export interface PlanTotals {
   readonly gapPct: number;
 }
 
+/** Jobs that wait on one constraint. */
+export interface PlanBlocker {
+  /** The binding constraint they share, e.g. `quota:us-east-1:on-demand/P` or `budget:speech`. */
+  readonly constraint: string;
+  /** The constraint's kind; a quota pool held back by fair share is `fair-share`, else `quota`. */
+  readonly kind: BindingKind;
+  readonly jobs: number;
+  /** Of them, jobs kept out by their team's fair share of the pool (the rest by the pool's size). */
+  readonly atFairShare: number;
+  /** Of them, jobs that may not be interrupted, so spot (another pool) cannot help them. */
+  readonly notInterruptible: number;
+  readonly jobIds: readonly string[];
+}
+
+/** A team whose budget keeps at least one job waiting. */
+export interface BudgetBlocker {
+  readonly team: string;
+  /** Left in the period before this plan (budget − spent − reserved). */
+  readonly periodLeftUsd: number;
+  /** What this plan places for the team. */
+  readonly plannedUsd: number;
+  /** Left after this plan, never below zero. */
+  readonly leftUsd: number;
+  readonly jobIds: readonly string[];
+  /** Cheapest option of the cheapest job that waits on the budget. */
+  readonly cheapestWaitingUsd: number;
+}
+
+/** What a reader wants first: what was placed, what waits and on what. */
+export interface PlanSummary {
+  readonly placed: number;
+  readonly waiting: number;
+  /**
+   * Expected cost of placed jobs that may not be interrupted: spot was never an option for them,
+   * so this part of the cost cannot show savings.
+   */
+  readonly notInterruptibleUsd: number;
+  /** Waiting jobs grouped by binding constraint, most jobs first. */
+  readonly blockers: readonly PlanBlocker[];
+  /** Teams with a job waiting on budget, by team name. */
+  readonly budgets: readonly BudgetBlocker[];
+}
+
 export interface Plan {
   readonly priceBook: { readonly id: string; readonly source: 'static' | 'live'; readonly asOf: string };
   readonly allocations: readonly Allocation[];
@@ -101,4 +150,6 @@ export interface Plan {
   readonly totals: PlanTotals;
   readonly decisions: readonly DecisionRecord[];
   readonly solver: { readonly method: string; readonly status: string };
+  /** Headline figures and blockers; `solvePlan` always sets it. */
+  readonly summary?: PlanSummary;
 }

@@ -1,6 +1,12 @@
 import type { JobRequest } from '../jobs/job-request.js';
 import type { QuotaClass } from '../pricing/offer.js';
-import { type CandidateContext, type PricedOptions, poolOf, priceOptions } from './candidates.js';
+import {
+  type CandidateContext,
+  type PricedOptions,
+  poolOf,
+  poolTeamKey,
+  priceOptions,
+} from './candidates.js';
 import {
   buildClassModel,
   type ClassPlacement,
@@ -11,6 +17,7 @@ import {
   type ModelLimits,
   placedCount,
 } from './class-model.js';
+import type { FairTier } from './fair-share-note.js';
 import { effectiveWeights } from './fair-weight.js';
 import { groupJobClasses } from './job-classes.js';
 import type { MilpModel, MilpSolution, MilpSolver } from './milp.js';
@@ -169,6 +176,8 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
   const freePlacement: ClassPlacement = new Map();
   let placement: ClassPlacement = new Map();
   const fairLines = new Map<string, FairShareLine>();
+  const fairTiers = new Map<string, FairTier[]>();
+  const unaffordable = new Map<string, { vcpus: number; jobIds: string[] }>();
   const capsHit = new Map<string, Set<string>>();
   const contendedPools = new Set<string>();
   const admittedEntries = (): ModelEntry[] =>
@@ -216,6 +225,16 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     for (const s of tierSlots) {
       const first = s.model[0] as Candidate;
       const pool = poolOf(first);
+      // A job its team cannot pay for even on its cheapest option is never admitted: counting it
+      // would shrink the other teams' shares for capacity nobody will use. The budget binds first.
+      if (s.options.cost(0) > terms(s.cls.team).remainingUsd + EPS) {
+        const key = poolTeamKey(pool, s.cls.team);
+        const left = unaffordable.get(key) ?? { vcpus: 0, jobIds: [] };
+        left.vcpus += first.vcpus * s.size;
+        left.jobIds.push(...s.cls.jobs.map((j) => j.jobId));
+        unaffordable.set(key, left);
+        continue;
+      }
       const byTeam = demand.get(pool) ?? new Map<string, number>();
       byTeam.set(s.cls.team, (byTeam.get(s.cls.team) ?? 0) + first.vcpus * s.size);
       demand.set(pool, byTeam);
@@ -239,6 +258,9 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       // Entitlements add up over tiers: an uncontended tier is entitled to its whole demand.
       for (const [team, share] of shares) {
         const key = `${pool}#${team}`;
+        const steps = fairTiers.get(key) ?? [];
+        steps.push({ priority: tier, freeVcpus: free, demand: byTeam.get(team) ?? 0, share });
+        fairTiers.set(key, steps);
         const prev = fairLines.get(key);
         fairLines.set(key, {
           team,
@@ -406,6 +428,8 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     slots,
     placement,
     fairLines,
+    fairTiers,
+    unaffordable,
     contendedPools,
     capsHit,
     weightOf,

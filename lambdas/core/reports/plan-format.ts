@@ -1,6 +1,9 @@
-import type { Plan } from '../planning/plan.js';
+import type { Plan, PlanBlocker, PlanSummary } from '../planning/plan.js';
 import type { HistoryWeight } from '../planning/usage-history.js';
 import { csvLine } from './csv.js';
+import { textTable, wrapText } from './text-table.js';
+
+export { textTable } from './text-table.js';
 
 /** Past usage behind a plan's fair-share weights, when the plan was given a history. */
 export interface PlanHistoryView {
@@ -16,45 +19,153 @@ const hours = (v: number): string => v.toFixed(2);
 /** Configured weights print as given; effective ones (after past usage) to three decimals. */
 const weightText = (v: number): string => String(Number(v.toFixed(3)));
 
-/** Renders rows as an aligned text table; numeric-looking columns are right-aligned. */
-export const textTable = (headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string => {
-  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = headers.map(
-    (_, i) => rows.length > 0 && rows.every((r) => /^-?[\d,.]+%?$|^$/.test(r[i] ?? '')),
-  );
-  const fmt = (cells: readonly string[]) =>
-    cells
-      .map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
-      .join('  ')
-      .trimEnd();
-  return [fmt(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(fmt)].join('\n');
+/** Terminal width the table view fits when the caller does not say (a pipe, a file, a test). */
+export const DEFAULT_PLAN_WIDTH = 120;
+
+export interface PlanTableOptions {
+  /** Columns to fit: the reason and note columns wrap, prose lines break. @default 120 */
+  readonly width?: number;
+}
+
+const pct = (part: number, whole: number): number => (whole > 0 ? Math.round((part / whole) * 100) : 0);
+const poolWords = (constraint: string): string => constraint.replace(/^quota:/, '').replace(':', ' ');
+const isQuota = (b: PlanBlocker): boolean => b.kind === 'quota' || b.kind === 'fair-share';
+
+/** What one group of waiting jobs waits on, in a few words. */
+const blockerWords = (b: PlanBlocker): string => {
+  if (isQuota(b)) {
+    const share =
+      b.atFairShare === 0
+        ? ''
+        : b.atFairShare === b.jobs
+          ? ` (${b.jobs === 1 ? 'it is' : 'all'} at the team's fair share)`
+          : ` (${b.atFairShare} of them at their team's fair share)`;
+    return `${b.jobs} on ${poolWords(b.constraint)} quota${share}`;
+  }
+  if (b.kind === 'budget') return `${b.jobs} on budget`;
+  if (b.kind === 'no-feasible-offer') return `${b.jobs} with no feasible offer`;
+  return `${b.jobs} behind higher-priority jobs`;
 };
 
 /**
- * The human view of a plan: allocations, waiting jobs with reasons, fair share, totals. With a
- * history, a section after the fair share shows each team's configured weight, decayed past usage
- * and the effective weight the fair share used.
+ * The first lines of the table view: what was placed (and how much of the cost could never use
+ * spot, which is why savings can be low), what waits grouped by binding constraint, and why:
+ * jobs on on-demand quota that may not be interrupted (spot cannot help them) and the money left
+ * to each team whose budget keeps a job waiting.
  */
-export const formatPlanTable = (plan: Plan, history?: PlanHistoryView): string => {
+export const planSummaryLines = (plan: Plan, summary: PlanSummary): string[] => {
+  const t = plan.totals;
+  const total = summary.placed + summary.waiting;
+  const spotless = pct(summary.notInterruptibleUsd, t.expectedCostUsd);
+  const lines = [
+    summary.placed === 0
+      ? `Placed none of the ${total} jobs.`
+      : `Placed ${summary.placed} of ${total} jobs for ${usd(t.expectedCostUsd)} USD, ${t.savingsPct.toFixed(1)} % below all on-demand${
+          spotless > 0 ? `: ${spotless} % of it is for jobs that may not use spot` : ''
+        }.`,
+  ];
+  if (summary.waiting === 0) {
+    lines.push('Nothing waits.');
+    return lines;
+  }
+  const shown = summary.blockers.slice(0, 3);
+  const rest = summary.blockers.slice(3).reduce((n, b) => n + b.jobs, 0);
+  lines.push(
+    `${summary.waiting} wait: ${shown.map(blockerWords).join(', ')}${rest > 0 ? `, ${rest} on other constraints` : ''}.`,
+  );
+  const why: string[] = [];
+  const onDemand = summary.blockers.filter((b) => isQuota(b) && b.constraint.includes(':on-demand/'));
+  const queued = onDemand.reduce((n, b) => n + b.jobs, 0);
+  const fixed = onDemand.reduce((n, b) => n + b.notInterruptible, 0);
+  if (fixed > 0)
+    why.push(
+      fixed === queued
+        ? `${queued === 1 ? 'The one on quota is not' : `None of the ${queued} is`} interruptible, so spot cannot help`
+        : `${fixed} of the ${queued} on on-demand quota ${fixed === 1 ? 'is' : 'are'} not interruptible, so spot cannot help ${fixed === 1 ? 'it' : 'them'}`,
+    );
+  const teams = summary.budgets.map((b) => {
+    const before = b.cheapestWaitingUsd > b.periodLeftUsd;
+    const left = before ? `${usd(b.periodLeftUsd)} USD left` : `${usd(b.leftUsd)} USD left after this plan`;
+    const jobs = b.jobIds.length === 1 ? 'its job needs' : `its ${b.jobIds.length} jobs need`;
+    return `${b.team} has ${left}, ${jobs} ${usd(b.cheapestWaitingUsd)} USD${b.jobIds.length === 1 ? '' : ' or more'}`;
+  });
+  if (teams.length > 0)
+    why.push(
+      `budget: ${teams.slice(0, 2).join('; ')}${teams.length > 2 ? `; ${teams.length - 2} more teams` : ''}`,
+    );
+  if (why.length > 0) {
+    const text = why.join('; ');
+    lines.push(`${text.charAt(0).toUpperCase()}${text.slice(1)}.`);
+  }
+  return lines;
+};
+
+/** The summary a plan carries, or the counts alone for a plan built without one. */
+const summaryOf = (plan: Plan): PlanSummary => {
+  if (plan.summary !== undefined) return plan.summary;
+  const groups = new Map<string, PlanBlocker>();
+  for (const w of plan.waiting) {
+    const g = groups.get(w.binding.constraint);
+    groups.set(w.binding.constraint, {
+      constraint: w.binding.constraint,
+      kind: w.binding.kind,
+      jobs: (g?.jobs ?? 0) + 1,
+      atFairShare: (g?.atFairShare ?? 0) + (w.binding.kind === 'fair-share' ? 1 : 0),
+      notInterruptible: 0,
+      jobIds: [...(g?.jobIds ?? []), w.jobId],
+    });
+  }
+  return {
+    placed: plan.allocations.length,
+    waiting: plan.waiting.length,
+    notInterruptibleUsd: 0,
+    blockers: [...groups.values()].sort((a, b) => b.jobs - a.jobs),
+    budgets: [],
+  };
+};
+
+/**
+ * The human view of a plan: a summary (placed, waiting and why), allocations, waiting jobs with
+ * reasons, fair share with a note where a line needs one, totals. With a history, a section after
+ * the fair share shows each team's configured weight, decayed past usage and the effective weight
+ * the fair share used. Every line fits `width` except table rows whose fixed columns alone do not.
+ */
+export const formatPlanTable = (
+  plan: Plan,
+  history?: PlanHistoryView,
+  options: PlanTableOptions = {},
+): string => {
+  const width = options.width ?? DEFAULT_PLAN_WIDTH;
+  // A long line continues indented by two, so the full width goes to its first line only.
+  const prose = (text: string, indent = ''): string[] => {
+    const [first = '', ...more] = wrapText(text, width - indent.length);
+    const rest = more.length === 0 ? [] : wrapText(more.join(' '), width - indent.length - 2);
+    return [`${indent}${first}`, ...rest.map((line) => `${indent}  ${line}`)];
+  };
+  const noted = plan.fairShare.some((f) => f.note !== undefined);
   const out: string[] = [];
+  for (const line of planSummaryLines(plan, summaryOf(plan))) out.push(...prose(line));
   out.push(
-    `Price book ${plan.priceBook.id} (${plan.priceBook.source}, as of ${plan.priceBook.asOf}); solver ${plan.solver.method} [${plan.solver.status}]`,
+    '',
+    ...prose(
+      `Price book ${plan.priceBook.id} (${plan.priceBook.source}, as of ${plan.priceBook.asOf}); solver ${plan.solver.method} [${plan.solver.status}]`,
+    ),
     '',
     `Allocations (${plan.allocations.length})`,
     textTable(
-      ['job', 'team', 'instance', 'region', 'az', 'option', 'nodes', 'usd/h', 'exp h', 'exp cost usd'],
+      ['job', 'team', 'instance × nodes', 'region', 'az', 'option', 'usd/h', 'exp h', 'exp cost usd'],
       plan.allocations.map((a) => [
         a.jobId,
         a.team,
-        a.instanceType,
+        a.nodes > 1 ? `${a.instanceType} ×${a.nodes}` : a.instanceType,
         a.region,
         a.availabilityZone ?? 'any',
         a.purchaseOption + (a.spotPriceImplied ? '*' : ''),
-        String(a.nodes),
         price(a.unitPriceUsdPerHour),
         hours(a.expectedHours),
         usd(a.expectedCostUsd),
       ]),
+      { width, wrap: 0 },
     ),
   );
   if (plan.allocations.some((a) => a.spotPriceImplied))
@@ -66,13 +177,19 @@ export const formatPlanTable = (plan: Plan, history?: PlanHistoryView): string =
       : textTable(
           ['job', 'team', 'constraint', 'reason'],
           plan.waiting.map((w) => [w.jobId, w.team, w.binding.constraint, w.reason]),
+          { width, wrap: 3, minWrapWidth: 30 },
         ),
   );
   out.push(
     '',
     'Fair share',
+    ...prose(
+      "entitlement: the team's weighted share of what was free when each priority tier was shared out, summed over tiers",
+      '  ',
+    ),
+    // The note column shows only when some line needs explaining.
     textTable(
-      ['team', 'weight', 'resource', 'demand', 'entitlement', 'allocated'],
+      ['team', 'weight', 'resource', 'demand', 'entitlement', 'allocated', ...(noted ? ['note'] : [])],
       plan.fairShare.map((f) => [
         f.team,
         weightText(f.weight),
@@ -80,7 +197,9 @@ export const formatPlanTable = (plan: Plan, history?: PlanHistoryView): string =
         f.demand.toFixed(0),
         f.entitlement.toFixed(1),
         f.allocated.toFixed(0),
+        ...(noted ? [f.note ?? ''] : []),
       ]),
+      { width, wrap: 6, minWrapWidth: 30 },
     ),
   );
   if (history !== undefined)
@@ -112,9 +231,12 @@ export const formatPlanTable = (plan: Plan, history?: PlanHistoryView): string =
 
 /**
  * The machine view: one JSON object with the documented fields (decision records included), and
- * `history` (half-life, configured and effective weight per team) when the plan had one.
+ * `history` (half-life, configured and effective weight per team) when the plan had one. Fields
+ * are only ever added: `summary` (placed and waiting counts, blockers, budget-bound teams) and each
+ * fair-share line's `note` came after the rest.
  */
 export const planToJson = (plan: Plan, history?: PlanHistoryView) => ({
+  summary: summaryOf(plan),
   priceBook: plan.priceBook,
   allocations: plan.allocations.map((a) => ({
     jobId: a.jobId,
@@ -165,7 +287,12 @@ const CSV_HEADERS = [
   'reason',
 ] as const;
 
-/** One row per job: allocated ones with their offer, waiting ones with their reason. */
+/**
+ * One row per job: allocated ones with their offer, waiting ones with their reason. An allocation
+ * whose price holds region-wide has `availabilityZone` `any`, as in the table view: an empty cell
+ * would read the same as a waiting row's (no allocation at all), and `any` cannot be mistaken for
+ * an AZ id, which always looks like `use1-az2`. JSON keeps `null`, its own word for "none given".
+ */
 export const formatPlanCsv = (plan: Plan): string =>
   [
     csvLine(CSV_HEADERS),
@@ -177,7 +304,7 @@ export const formatPlanCsv = (plan: Plan): string =>
         a.project,
         a.instanceType,
         a.region,
-        a.availabilityZone,
+        a.availabilityZone ?? 'any',
         a.purchaseOption,
         a.nodes,
         a.unitPriceUsdPerHour,
