@@ -31,6 +31,7 @@ import type { TeamTerms } from '../lambdas/core/planning/plan-input.js';
 import { solvePlan } from '../lambdas/core/planning/solve-plan.js';
 import type { BudgetRecord, JobEvent, JobRecord, TransitionInput } from '../lambdas/core/ports.js';
 import { microsToUsd } from '../lambdas/core/ports.js';
+import { localZoneName } from '../lambdas/core/pricing/availability-zone.js';
 
 const OUT = process.argv.includes('--out')
   ? (process.argv[process.argv.indexOf('--out') + 1] ?? '')
@@ -120,6 +121,27 @@ for (let i = 0; i < JOBS; i += 1) {
 
 const priceBook = loadStaticPriceBook();
 const solver = await HighsMilpSolver.create();
+/**
+ * Where an instance of a region-wide allocation lands: the region's first three regular AZ ids in
+ * the price book. The ledger names zones by id, as plans do (the name depends on the account).
+ */
+const zoneIdsByRegion = new Map<string, string[]>();
+for (const o of priceBook.offers) {
+  const zone = o.availabilityZone;
+  if (zone === null || localZoneName(zone, o.region) !== null) continue;
+  const ids = zoneIdsByRegion.get(o.region) ?? [];
+  if (!ids.includes(zone)) ids.push(zone);
+  zoneIdsByRegion.set(o.region, ids);
+}
+for (const ids of zoneIdsByRegion.values()) ids.sort();
+const landingZone = (region: string): string => {
+  // One draw from three whatever the region, so the seeded sequence stays the same.
+  const slot = pick([0, 1, 2]);
+  const ids = zoneIdsByRegion.get(region) ?? [];
+  const zone = ids[slot % Math.max(1, ids.length)];
+  if (zone === undefined) throw new Error(`no AZ id of ${region} in price book ${priceBook.id}`);
+  return zone;
+};
 const jobs = new Map<string, JobRecord>();
 const events = new Map<string, JobEvent[]>();
 const usage = new Map<string, LedgerUsage[]>();
@@ -233,7 +255,7 @@ for (let day = 0; day < DAYS; day += 1) {
           project: job.project,
           instanceType: allocation.instanceType,
           region: allocation.region,
-          availabilityZone: allocation.availabilityZone ?? `${allocation.region}${pick(['a', 'b', 'c'])}`,
+          availabilityZone: allocation.availabilityZone ?? landingZone(allocation.region),
           purchaseOption: allocation.purchaseOption,
           unitPriceUsdPerHour: allocation.unitPriceUsdPerHour,
           startedAt: iso(startedMs),

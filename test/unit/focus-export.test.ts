@@ -51,6 +51,7 @@ describe('FOCUS export', () => {
     expect(rows[0]).toMatchObject({
       PricingCategory: 'Standard',
       AvailabilityZone: null,
+      x_AvailabilityZoneId: null,
       ChargeClass: null,
       RegionName: 'US East (N. Virginia)',
       x_PriceBookId: 'static-abc',
@@ -92,9 +93,41 @@ describe('FOCUS export', () => {
     });
     const [header, line] = await collect(focusCsvLines([hostile], OPTIONS));
     expect(header?.startsWith('AvailabilityZone,BilledCost,')).toBe(true);
-    expect(header?.endsWith(',x_Team,x_Project,x_JobId,x_AllocationId,x_PriceBookId')).toBe(true);
+    expect(
+      header?.endsWith(',x_Team,x_Project,x_JobId,x_AllocationId,x_PriceBookId,x_AvailabilityZoneId'),
+    ).toBe(true);
     expect(line).toContain(`"'=cmd|calc","'+x","'@job",alloc-1`);
     expect(line).toContain('"{""-k"":""v,\\""q\\""""}"');
+  });
+
+  it('names the zone in AvailabilityZone when the name is known and keeps the AZ id in x_AvailabilityZoneId', async () => {
+    const zoneOf = async (zone: string, region: string, zoneNames?: ReadonlyMap<string, string>) => {
+      const [row] = await collect(
+        focusRows(
+          [
+            usage({
+              region,
+              availabilityZone: zone,
+              startedAt: '2026-11-02T00:00:00Z',
+              stoppedAt: '2026-11-02T01:00:00Z',
+            }),
+          ],
+          zoneNames === undefined ? OPTIONS : { ...OPTIONS, zoneNames },
+        ),
+      );
+      return [row?.AvailabilityZone, row?.x_AvailabilityZoneId];
+    };
+    // Local Zone names are the same in every account: they follow from the id.
+    expect(await zoneOf('usw2-lax1-az1', 'us-west-2')).toEqual(['us-west-2-lax-1a', 'usw2-lax1-az1']);
+    expect(await zoneOf('usw2-lax1-az2', 'us-west-2')).toEqual(['us-west-2-lax-1b', 'usw2-lax1-az2']);
+    expect(await zoneOf('use1-atl2-az1', 'us-east-1')).toEqual(['us-east-1-atl-2a', 'use1-atl2-az1']);
+    // A regular AZ's name depends on the account: known only from its map, else the id stands in.
+    expect(await zoneOf('use1-az2', 'us-east-1')).toEqual(['use1-az2', 'use1-az2']);
+    const names = new Map([['use1-az2', 'us-east-1c']]);
+    expect(await zoneOf('use1-az2', 'us-east-1', names)).toEqual(['us-east-1c', 'use1-az2']);
+    // An older ledger's AZ name stays the name; its id is known only from the same map.
+    expect(await zoneOf('us-east-1c', 'us-east-1', names)).toEqual(['us-east-1c', 'use1-az2']);
+    expect(await zoneOf('us-east-1a', 'us-east-1')).toEqual(['us-east-1a', null]);
   });
 
   it('writes plain decimals: no exponent, no trailing zeros, no negative zero', () => {

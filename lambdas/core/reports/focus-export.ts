@@ -1,6 +1,7 @@
 import { reportWindow } from '../accounting/cost-report.js';
 import { type MeteredPiece, meterUsage } from '../accounting/metering.js';
 import type { LedgerRecord, LedgerUsage } from '../ledger/ledger-export.js';
+import { availabilityZoneRef } from '../pricing/availability-zone.js';
 import { csvLine } from './csv.js';
 
 /**
@@ -12,6 +13,11 @@ import { csvLine } from './csv.js';
  * Cost columns: BilledCost = EffectiveCost = ContractedCost = hours × the unit price stored with
  * the allocation (no commitment discounts, so nothing is amortised); ListCost = hours × the
  * on-demand price. Spot is `PricingCategory` Dynamic, on-demand Standard.
+ *
+ * Zones: the ledger identifies them by AZ id, the same zone in every account; FOCUS wants the
+ * provider's own value, which for AWS bills is the AZ name. `AvailabilityZone` is the name when it
+ * is known (a Local Zone's name follows from its id; a regular AZ's only from the account's map,
+ * `zoneNames`), else the id; `x_AvailabilityZoneId` is always the id when the ledger has one.
  */
 
 /** Provider capabilities that make conditional FOCUS columns apply to GPU instances on EC2. */
@@ -90,6 +96,7 @@ export const FOCUS_CUSTOM_COLUMNS = [
   'x_JobId',
   'x_AllocationId',
   'x_PriceBookId',
+  'x_AvailabilityZoneId',
 ] as const;
 
 export const FOCUS_HEADER = [...FOCUS_COLUMNS, ...FOCUS_CUSTOM_COLUMNS] as const;
@@ -141,6 +148,12 @@ export interface FocusExportOptions {
   /** The payer account (BillingAccountId, never null). */
   readonly billingAccountId: string;
   readonly billingAccountName: string;
+  /**
+   * The billing account's AZ names by AZ id (`use1-az2` → `us-east-1c`), as DescribeAvailabilityZones
+   * reports them; the oldest regions map names per account, so only the account can say.
+   * @default none: regular AZs keep their id in `AvailabilityZone`
+   */
+  readonly zoneNames?: ReadonlyMap<string, string>;
 }
 
 /** Whole-second UTC date-time, `YYYY-MM-DDTHH:mm:ssZ` (DateTimeFormat-A-003-M). */
@@ -183,8 +196,9 @@ export const focusRow = (usage: LedgerUsage, piece: MeteredPiece, options: Focus
   const spot = usage.purchaseOption === 'spot';
   const option = spot ? 'Spot' : 'On-Demand';
   const regionName = AWS_REGION_NAMES[usage.region] ?? usage.region;
+  const zone = availabilityZoneRef(usage.availabilityZone, usage.region, options.zoneNames);
   return {
-    AvailabilityZone: usage.availabilityZone,
+    AvailabilityZone: zone.name ?? zone.id,
     BilledCost: usd(piece.costMicros),
     BillingAccountId: options.billingAccountId,
     BillingAccountName: options.billingAccountName,
@@ -231,6 +245,7 @@ export const focusRow = (usage: LedgerUsage, piece: MeteredPiece, options: Focus
     x_JobId: usage.jobId,
     x_AllocationId: usage.allocationId,
     x_PriceBookId: usage.priceBookId ?? null,
+    x_AvailabilityZoneId: zone.id,
   };
 };
 
