@@ -289,9 +289,9 @@ describe('qm simulate --jobs', () => {
       'x',
     ))
       records.push(r);
-    const firstAllocation = (jobId: string) =>
+    const firstAllocation = (jobId: string): string =>
       records.find((r): r is LedgerEvent => r.kind === 'event' && r.jobId === jobId && r.type === 'ALLOCATED')
-        ?.at;
+        ?.at ?? 'never';
     // A job without a deadline waits; one whose deadline passes in the wait is a miss either way.
     for (const id of ['speech-sweep-vad-01'])
       expect(firstAllocation(id) >= '2026-12-01T00:00:00.000Z' && firstAllocation(id) !== 'never').toBe(true);
