@@ -177,7 +177,7 @@ export const formatPlanTable = (
       : textTable(
           ['job', 'team', 'constraint', 'reason'],
           plan.waiting.map((w) => [w.jobId, w.team, w.binding.constraint, w.reason]),
-          { width, wrap: 3, minWrapWidth: 30 },
+          { width, wrap: 3, minWrapWidth: 24 },
         ),
   );
   out.push(
@@ -199,7 +199,7 @@ export const formatPlanTable = (
         f.allocated.toFixed(0),
         ...(noted ? [f.note ?? ''] : []),
       ]),
-      { width, wrap: 6, minWrapWidth: 30 },
+      { width, wrap: 6, minWrapWidth: 20 },
     ),
   );
   if (history !== undefined)

@@ -51,7 +51,7 @@ export interface TextTableOptions {
  * Renders rows as an aligned text table; numeric-looking columns are right-aligned. With a width
  * and a wrap column, that column narrows to what the others leave and its text continues on the
  * next lines, the other cells blank, so no line is wider than the width unless the other columns
- * alone are.
+ * and the wrapped column's floor (`minWrapWidth`) are.
  */
 export const textTable = (
   headers: readonly string[],
