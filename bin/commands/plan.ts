@@ -30,6 +30,7 @@ import {
 } from '../../lambdas/core/planning/usage-history.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import {
+  DEFAULT_PLAN_WIDTH,
   formatPlanCsv,
   formatPlanTable,
   type PlanHistoryView,
@@ -45,6 +46,11 @@ export interface PlanCommandIo {
   /** The planning instant when `--now` is not given. @default Date.now */
   readonly now?: () => number;
   readonly priceBook?: () => PriceBook;
+  /**
+   * Columns the table view fits. @default the terminal's width when standard output is one, else
+   * 120 (a pipe or a file has no width, and 120 keeps every line of the examples whole)
+   */
+  readonly columns?: number;
 }
 
 const FORMATS = ['table', 'json', 'csv'] as const;
@@ -218,5 +224,8 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
       );
       if (opts.format === 'json') write(`${JSON.stringify(planToJson(plan, history), null, 2)}\n`);
       else if (opts.format === 'csv') write(`${formatPlanCsv(plan)}\n`);
-      else write(`${formatPlanTable(plan, history)}\n`);
+      else {
+        const tty = process.stdout.isTTY ? process.stdout.columns : undefined;
+        write(`${formatPlanTable(plan, history, { width: io.columns ?? tty ?? DEFAULT_PLAN_WIDTH })}\n`);
+      }
     });

@@ -8,7 +8,7 @@ import { type PlanCommandIo, registerPlanCommand } from '../../bin/commands/plan
 export const runPlanCommand = async (
   args: readonly string[],
   files: Readonly<Record<string, string>>,
-  io: Pick<PlanCommandIo, 'priceBook' | 'now'> = {},
+  io: Pick<PlanCommandIo, 'priceBook' | 'now' | 'columns'> = {},
 ): Promise<{ out: string; err: string; exitCode: number }> => {
   let out = '';
   let err = '';

@@ -133,6 +133,14 @@ describe('qm plan table view', () => {
     );
   });
 
+  it('fits the terminal width it is given', async () => {
+    const { out } = await runPlanCommand(EXAMPLE_ARGS, EXAMPLES, { columns: 100 });
+    // The allocations' fixed columns alone are 120 wide; everything else wraps to 100.
+    const allocations = out.slice(out.indexOf('Allocations ('), out.indexOf('Waiting ('));
+    expect(widest(out.replace(allocations, ''))).toBeLessThanOrEqual(100);
+    expect(widest(allocations)).toBeLessThanOrEqual(120);
+  });
+
   it('explains the fair-share lines of the examples', async () => {
     const { out } = await runPlanCommand([...EXAMPLE_ARGS, '--format', 'json'], EXAMPLES);
     const notes = Object.fromEntries(
