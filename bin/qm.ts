@@ -1,5 +1,5 @@
 #!/usr/bin/env -S npx tsx
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describeFailure, exitCodeOf } from './cli/exit-code.js';
 import { registerAuditCommand } from './commands/audit.js';
@@ -12,11 +12,24 @@ import { registerSimulateCommand } from './commands/simulate.js';
 import { registerStatusCommand } from './commands/status.js';
 import { registerSubmitCommand } from './commands/submit.js';
 
-const VERSION = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+/**
+ * The package's version, from its package.json: one level up from source (bin/qm.ts), two from
+ * the build (dist/bin/qm.js, also when installed), so both are tried, nearest first.
+ */
+const packageVersion = (): string => {
+  for (const relative of ['../package.json', '../../package.json']) {
+    const url = new URL(relative, import.meta.url);
+    if (existsSync(url)) return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+};
+const VERSION = packageVersion();
 
-/** Builds the `qm` command tree; tests build their own with fake I/O. */
+/**
+ * Builds the `qm` command tree; tests build their own with fake I/O. Each register function only
+ * defines its command's flags; the code that does the work is imported when the command runs, so
+ * `qm --help` loads commander and this table only.
+ */
 export const buildProgram = (): Command => {
   const program = new Command('qm')
     .description('Quartermaster: GPU cost and allocation for AWS')

@@ -171,8 +171,9 @@ export interface QuartermasterProps {
   readonly eventSourcesEnabled?: boolean;
   /**
    * Pre-bundled handler code: a directory with one sub-directory per function (`intake/index.mjs`,
-   * …), as `npm run bench:bundle` or a CI build step writes it. Skips esbuild at synth time.
-   * @default - each function is bundled from its TypeScript entry with local esbuild
+   * …), as `npm run build` writes it to `dist/handlers`. Skips esbuild at synth time.
+   * @default - in a clone of the repository, each function is bundled from its TypeScript entry
+   *   with local esbuild; from the installed package, the bundles it ships in `dist/handlers`
    */
   readonly prebundledCodeDir?: string;
 }

@@ -1,5 +1,3 @@
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
@@ -25,6 +23,7 @@ import type { QueueKey } from '../lambdas/core/ports.js';
 import { ENV } from '../lambdas/handlers/config.js';
 import { HANDLER_NAMES, type HandlerName } from './bundle-settings.js';
 import { EventsTable } from './events-table.js';
+import { defaultPrebundledCodeDir, PACKAGE_ROOT } from './handler-code.js';
 import { createHandlerFunction } from './handler-function.js';
 import {
   describeStatement,
@@ -49,9 +48,6 @@ import {
 } from './nag-suppressions.js';
 import type { QuartermasterProps } from './quartermaster-props.js';
 import { budgetThresholdsEnv, type ResolvedConfig, resolveProps, teamBudgetsJson } from './resolve-props.js';
-
-/** The repository root: `lambdas/` and `package-lock.json` live there. */
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The EC2 events the service reacts to (DESIGN.md Flow), routed to the ec2-events queue. */
 export const EC2_EVENT_DETAIL_TYPES = [
@@ -436,6 +432,7 @@ export class Quartermaster extends Construct {
 
   private createFunctions(config: ResolvedConfig, prebundledCodeDir: string | undefined) {
     const functions = {} as Record<HandlerName, IFunction>;
+    const prebundled = prebundledCodeDir ?? defaultPrebundledCodeDir();
     const regions = config.provisioningRegions ?? [Stack.of(this).region];
     for (const name of HANDLER_NAMES) {
       const plan = FUNCTION_PLANS[name];
@@ -528,11 +525,11 @@ export class Quartermaster extends Construct {
         memorySize: plan.memorySize,
         environment: this.environmentFor(config, plan, name),
         logGroup,
-        projectRoot: PROJECT_ROOT,
+        projectRoot: PACKAGE_ROOT,
         ...(plan.reservedConcurrency === undefined
           ? {}
           : { reservedConcurrentExecutions: plan.reservedConcurrency }),
-        ...(prebundledCodeDir === undefined ? {} : { prebundledCodeDir }),
+        ...(prebundled === undefined ? {} : { prebundledCodeDir: prebundled }),
       });
       acknowledgeRuntime(fn);
       for (const key of plan.consumes) {

@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
-import { sendJobEvent } from './complete.js';
-import { type PipelineIo, resolveTarget, type TargetFlags, withTargetFlags } from './pipeline-target.js';
+import { type PipelineIo, type TargetFlags, withTargetFlags } from './pipeline-target.js';
 
-interface CancelFlags extends TargetFlags {
+export interface CancelFlags extends TargetFlags {
   readonly reason: string;
 }
 
-/** Registers `qm cancel JOB_ID`: withdraw a job; any capacity it holds is terminated. */
+/**
+ * Registers `qm cancel JOB_ID`: withdraw a job; any capacity it holds is terminated. The SQS
+ * client loads when the command runs (cancel-action.ts).
+ */
 export const registerCancelCommand = (program: Command, io: PipelineIo = {}): Command =>
   withTargetFlags(
     program
@@ -15,6 +17,6 @@ export const registerCancelCommand = (program: Command, io: PipelineIo = {}): Co
       .argument('<jobId>', 'the job')
       .option('--reason <text>', 'recorded in the job history', 'cancelled with qm cancel'),
   ).action(async (jobId: string, flags: CancelFlags, command: Command) => {
-    const target = resolveTarget(command, flags, io);
-    await sendJobEvent(command, target, io, (p) => p.cancel(jobId, flags.reason));
+    const { runCancel } = await import('./cancel-action.js');
+    await runCancel(jobId, flags, command, io);
   });

@@ -2,8 +2,10 @@ import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type FieldIssue, parseJobRequestText, toFieldIssues } from '../core/jobs/job-request.js';
 import { MAX_BATCH_SIZE, type QueueId, type QueueKey } from '../core/ports.js';
 import { type JobEventMessageInput, JobEventMessageSchema } from '../core/use-cases/pipeline-messages.js';
-import { type AwsClientConfig, createSqsClient } from './aws-clients.js';
+import type { AwsClientConfig } from './aws-client-config.js';
 import { outgoingMessage, QUEUE_DEFINITIONS, queueNames } from './queue-definitions.js';
+// The one-client file, not the aws-clients barrel: that would load the EC2 client into every producer.
+import { createSqsClient } from './sqs-client.js';
 import { SqsJobQueues } from './sqs-queues.js';
 
 /** What happened to one message a producer sent. */
