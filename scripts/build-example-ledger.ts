@@ -3,8 +3,10 @@
  * Generates examples/ledger-month.jsonl: a month (November 2026) of 300 jobs from four teams,
  * planned day by day with the production planner (`solvePlan` on the bundled price book, HiGHS),
  * moved through the production job state machine (hash-chained events), metered at the unit
- * price stored with each allocation and settled against team budgets. Deterministic: a fixed seed
- * and no clock, so regenerating gives the same file.
+ * price stored with each allocation and settled against team budgets. Usage starts and stops are
+ * chained events of their jobs and every budget change an event of the budget's chain, as the
+ * ledger writes them (ADR 0010), so `qm audit verify` can hold every record against a chain.
+ * Deterministic: a fixed seed and no clock, so regenerating gives the same file.
  *
  *   npx tsx scripts/build-example-ledger.ts [--out examples/ledger-month.jsonl]
  *
@@ -15,8 +17,20 @@ import { HighsMilpSolver } from '../lambdas/adapters/highs-milp-solver.js';
 import { writeLedgerFile } from '../lambdas/adapters/ledger-export-file.js';
 import { loadStaticPriceBook } from '../lambdas/adapters/static-price-book.js';
 import { usageCostMicros } from '../lambdas/core/accounting/metering.js';
-import { applyBudgetOperation, openBudget } from '../lambdas/core/accounting/metering-budget.js';
+import {
+  applyBudgetOperation,
+  type BudgetOperation,
+  openBudget,
+} from '../lambdas/core/accounting/metering-budget.js';
 import { type JobRequest, parseJobRequest } from '../lambdas/core/jobs/job-request.js';
+import {
+  appendBudgetEvent,
+  BUDGET_RESERVED,
+  BUDGET_SET,
+  BUDGET_SETTLED,
+  type BudgetChange,
+  budgetHeadOf,
+} from '../lambdas/core/ledger/budget-chain.js';
 import type { JsonObject } from '../lambdas/core/ledger/event-chain.js';
 import { applyAllocation, applyTransition, receiveJob } from '../lambdas/core/ledger/job-change.js';
 import {
@@ -27,9 +41,16 @@ import {
   type LedgerUsage,
   usageLine,
 } from '../lambdas/core/ledger/ledger-export.js';
+import { applyUsageStart, applyUsageStop, usageStartFacts } from '../lambdas/core/ledger/usage-change.js';
 import type { TeamTerms } from '../lambdas/core/planning/plan-input.js';
 import { solvePlan } from '../lambdas/core/planning/solve-plan.js';
-import type { BudgetRecord, JobEvent, JobRecord, TransitionInput } from '../lambdas/core/ports.js';
+import type {
+  BudgetRecord,
+  JobEvent,
+  JobRecord,
+  TransitionInput,
+  UsageRecord,
+} from '../lambdas/core/ports.js';
 import { microsToUsd } from '../lambdas/core/ports.js';
 import { localZoneName } from '../lambdas/core/pricing/availability-zone.js';
 
@@ -145,9 +166,33 @@ const landingZone = (region: string): string => {
 const jobs = new Map<string, JobRecord>();
 const events = new Map<string, JobEvent[]>();
 const usage = new Map<string, LedgerUsage[]>();
-const budgets = new Map<string, BudgetRecord>(
-  TEAMS.map((t) => [t.team, openBudget(t.team, MONTH, t.limitUsd)]),
-);
+const budgets = new Map<string, BudgetRecord>();
+const budgetEvents = new Map<string, JobEvent[]>();
+/** Applies a budget change and appends it to the budget's chain, as the ledger does in one write. */
+const changeBudget = (team: string, next: BudgetRecord, change: BudgetChange, atMs: number) => {
+  const chain = budgetEvents.get(team) ?? [];
+  const before = budgets.get(team);
+  const head =
+    before?.eventCount === undefined || before.headHash === undefined
+      ? undefined
+      : { eventCount: before.eventCount, headHash: before.headHash };
+  const event = appendBudgetEvent(head, team, MONTH, iso(atMs), change, next);
+  chain.push(event);
+  budgetEvents.set(team, chain);
+  budgets.set(team, { ...next, ...budgetHeadOf(event) });
+};
+const budgetOp = (team: string, op: BudgetOperation, change: BudgetChange, atMs: number) => {
+  const budget = budgets.get(team);
+  if (budget === undefined) throw new Error(`no budget for ${team}`);
+  changeBudget(team, applyBudgetOperation(budget, op), change, atMs);
+};
+for (const t of TEAMS)
+  changeBudget(
+    t.team,
+    openBudget(t.team, MONTH, t.limitUsd),
+    { type: BUDGET_SET, limitUsd: t.limitUsd, previousLimitUsd: null },
+    MONTH_START,
+  );
 let instanceCounter = 0;
 
 const record = (jobId: string, change: { job: JobRecord; event: JobEvent }) => {
@@ -225,7 +270,12 @@ for (let day = 0; day < DAYS; day += 1) {
     );
     record(job.jobId, change);
     job = change.job;
-    budgets.set(job.team, applyBudgetOperation(budget, { kind: 'reserve', allocationId, amountUsd }));
+    budgetOp(
+      job.team,
+      { kind: 'reserve', allocationId, amountUsd },
+      { type: BUDGET_RESERVED, jobId: job.jobId, jobPeriod: job.period, allocationId, amountUsd },
+      allocatedMs,
+    );
 
     const fleetId = `fleet-${(instanceCounter + 0x1000).toString(16)}`;
     const instanceIds = Array.from({ length: allocation.nodes }, () => {
@@ -234,7 +284,6 @@ for (let day = 0; day < DAYS; day += 1) {
     });
     job = move(job, 'PROVISIONING', allocatedMs + 20_000, { fields: { fleetId } });
     const startedMs = allocatedMs + Math.floor(between(90_000, 300_000));
-    job = move(job, 'RUNNING', startedMs, { fields: { instanceIds, startedAt: iso(startedMs) } });
 
     const runMs = Math.floor(allocation.expectedHours * between(0.8, 1.15) * 3_600_000);
     const interrupted = allocation.purchaseOption === 'spot' && random() < 0.12;
@@ -245,24 +294,26 @@ for (let day = 0; day < DAYS; day += 1) {
     const lastCheckpointMs =
       checkpointMs > 0 ? startedMs + Math.floor((stopMs - startedMs) / checkpointMs) * checkpointMs : null;
     let actualMicros = 0;
+    const intervals: { readonly interval: UsageRecord; readonly line: LedgerUsage }[] = [];
     for (const [n, instanceId] of instanceIds.entries()) {
+      const interval: UsageRecord = {
+        instanceId,
+        jobId: job.jobId,
+        allocationId,
+        team: job.team,
+        project: job.project,
+        instanceType: allocation.instanceType,
+        region: allocation.region,
+        availabilityZone: allocation.availabilityZone ?? landingZone(allocation.region),
+        purchaseOption: allocation.purchaseOption,
+        unitPriceUsdPerHour: allocation.unitPriceUsdPerHour,
+        startedAt: iso(startedMs),
+        period: MONTH,
+        stoppedAt: null,
+        costUsd: null,
+      };
       const line = usageLine(
-        {
-          instanceId,
-          jobId: job.jobId,
-          allocationId,
-          team: job.team,
-          project: job.project,
-          instanceType: allocation.instanceType,
-          region: allocation.region,
-          availabilityZone: allocation.availabilityZone ?? landingZone(allocation.region),
-          purchaseOption: allocation.purchaseOption,
-          unitPriceUsdPerHour: allocation.unitPriceUsdPerHour,
-          startedAt: iso(startedMs),
-          period: MONTH,
-          stoppedAt: iso(stopMs),
-          costUsd: null,
-        },
+        { ...interval, stoppedAt: iso(stopMs) },
         {
           // The savings baseline the planner priced for this candidate, per instance-hour.
           onDemandPriceUsdPerHour:
@@ -285,16 +336,39 @@ for (let day = 0; day < DAYS; day += 1) {
       );
       usage.get(job.jobId)?.push(line);
       actualMicros += usageCostMicros(line);
+      intervals.push({ interval, line });
+      // Each instance's start is a chained event of the job, before the job counts as running.
+      const started = applyUsageStart(job, interval, iso(startedMs), usageStartFacts(job, interval));
+      record(job.jobId, started);
+      job = started.job;
     }
-    const spent = applyBudgetOperation(budgets.get(job.team) ?? budget, {
-      kind: 'settle',
-      allocationId,
-      reservedUsd: amountUsd,
-      actualUsd: microsToUsd(actualMicros),
-    });
-    budgets.set(job.team, spent);
+    job = move(job, 'RUNNING', startedMs, { fields: { instanceIds, startedAt: iso(startedMs) } });
+    /** Each instance's stop, chained with the facts the ledger export shows for it. */
+    const stopAll = (from: JobRecord): JobRecord => {
+      let at = from;
+      for (const { interval, line } of intervals) {
+        const stop = {
+          instanceId: interval.instanceId,
+          stoppedAt: iso(stopMs),
+          costUsd: microsToUsd(usageCostMicros(line)),
+        };
+        const stopped = applyUsageStop(at, interval, stop, iso(stopMs), {
+          instanceId: interval.instanceId,
+          allocationId,
+          stoppedAt: stop.stoppedAt,
+          costUsd: stop.costUsd,
+          interrupted: line.interrupted,
+          ...(line.lastCheckpointAt !== undefined ? { lastCheckpointAt: line.lastCheckpointAt } : {}),
+        });
+        record(at.jobId, stopped);
+        at = stopped.job;
+      }
+      return at;
+    };
     const outcome: JsonObject = { actualUsd: microsToUsd(actualMicros), allocationId };
     if (interrupted) {
+      // The reclaimed instances stop first; the job learns of it from their stops.
+      job = stopAll(job);
       job = move(job, 'INTERRUPTED', stopMs, {
         data: outcome,
         fields: { reason: 'spot interruption notice', finishedAt: iso(stopMs) },
@@ -307,9 +381,24 @@ for (let day = 0; day < DAYS; day += 1) {
         data: outcome,
         fields: { reason: 'exit code 137 (out of memory)', finishedAt: iso(stopMs) },
       });
+      // A finished job's instances are terminated after it reports.
+      job = stopAll(job);
     } else {
       job = move(job, 'SUCCEEDED', stopMs, { data: outcome, fields: { finishedAt: iso(stopMs) } });
+      job = stopAll(job);
     }
+    budgetOp(
+      job.team,
+      { kind: 'settle', allocationId, reservedUsd: amountUsd, actualUsd: microsToUsd(actualMicros) },
+      {
+        type: BUDGET_SETTLED,
+        jobId: job.jobId,
+        allocationId,
+        reservedUsd: amountUsd,
+        actualUsd: microsToUsd(actualMicros),
+      },
+      stopMs,
+    );
   }
 }
 
@@ -317,7 +406,10 @@ for (let day = 0; day < DAYS; day += 1) {
 // Write
 
 function* lines(): Generator<LedgerRecord> {
-  for (const b of budgets.values()) yield budgetLine(b);
+  for (const b of budgets.values()) {
+    yield budgetLine(b);
+    for (const e of budgetEvents.get(b.team) ?? []) yield eventLine(e);
+  }
   for (const [jobId, job] of jobs) {
     yield jobLine(job, priceBook.asOf);
     for (const e of events.get(jobId) ?? []) yield eventLine(e);

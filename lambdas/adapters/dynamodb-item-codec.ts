@@ -86,8 +86,12 @@ export const jobItem = (job: JobRecord): Item => ({
   record: S(JSON.stringify(job)),
 });
 
-export const eventItem = (event: JobEvent): Item => ({
-  ...keyItem(K.event(event.jobId, event.seq)),
+/** An event item; `key` for chains that are not a job's (a budget's). */
+export const eventItem = (
+  event: JobEvent,
+  key: { readonly pk: string; readonly sk: string } = K.event(event.jobId, event.seq),
+): Item => ({
+  ...keyItem(key),
   kind: S('EVENT'),
   jobId: S(event.jobId),
   seq: N(event.seq),
@@ -126,14 +130,20 @@ export function keyItem(key: { readonly pk: string; readonly sk: string }): Item
   return { [A.pk]: S(key.pk), [A.sk]: S(key.sk) };
 }
 
-export const toBudget = (item: Item): BudgetRecord => ({
-  team: str(item, 'team', 'budget'),
-  period: str(item, 'period', 'budget'),
-  limitUsd: microsToUsd(num(item, 'limitMicros', 'budget')),
-  reservedUsd: microsToUsd(num(item, 'reservedMicros', 'budget')),
-  spentUsd: microsToUsd(num(item, 'spentMicros', 'budget')),
-  availableUsd: microsToUsd(num(item, 'availableMicros', 'budget')),
-});
+export const toBudget = (item: Item): BudgetRecord => {
+  const eventCount = optionalNum(item, 'eventCount');
+  const headHash = optionalStr(item, 'headHash');
+  return {
+    team: str(item, 'team', 'budget'),
+    period: str(item, 'period', 'budget'),
+    limitUsd: microsToUsd(num(item, 'limitMicros', 'budget')),
+    reservedUsd: microsToUsd(num(item, 'reservedMicros', 'budget')),
+    spentUsd: microsToUsd(num(item, 'spentMicros', 'budget')),
+    availableUsd: microsToUsd(num(item, 'availableMicros', 'budget')),
+    // Budgets unchanged since before they had chains have no head.
+    ...(eventCount !== null && headHash !== null ? { eventCount, headHash } : {}),
+  };
+};
 
 export const toReservation = (item: Item): BudgetReservation => {
   const actual = optionalNum(item, 'actualMicros');

@@ -6,6 +6,7 @@ import {
   VersionConflictError,
 } from '../core/errors.js';
 import type { JobState } from '../core/jobs/job-state.js';
+import { BUDGET_RESERVED } from '../core/ledger/budget-chain.js';
 import { canonicalJson, toJsonValue } from '../core/ledger/event-chain.js';
 import { applyAllocation, applyTransition, receiveJob } from '../core/ledger/job-change.js';
 import {
@@ -13,6 +14,7 @@ import {
   isPeriod,
   type JobEvent,
   type JobRecord,
+  microsToUsd,
   type NewJob,
   type Page,
   type PageRequest,
@@ -23,16 +25,16 @@ import {
 } from '../core/ports.js';
 import type { DynamoDbBudgets } from './dynamodb-budgets.js';
 import { eventItem, jobItem, keyItem, N, parseJson, S, toEvent } from './dynamodb-item-codec.js';
-import { cancellationCodes, type DynamoTable } from './dynamodb-table.js';
+import { cancellationCodes, type DynamoTable, HEAD_ATTEMPTS, headRetryPause } from './dynamodb-table.js';
 import { LEDGER_ATTRIBUTES as A, GSI1, GSI2, ledgerKeys as K } from './table-definition.js';
 
 /** Job records and their events: intake, transitions and allocations, each one transaction with its event. */
 export class DynamoDbJobs {
   readonly #t: DynamoTable;
   /** An allocation reserves budget in the same transaction, so it reads the budget first. */
-  readonly #budgets: Pick<DynamoDbBudgets, 'getBudget'>;
+  readonly #budgets: Pick<DynamoDbBudgets, 'readBudget' | 'budgetWrites'>;
 
-  constructor(table: DynamoTable, budgets: Pick<DynamoDbBudgets, 'getBudget'>) {
+  constructor(table: DynamoTable, budgets: Pick<DynamoDbBudgets, 'readBudget' | 'budgetWrites'>) {
     this.#t = table;
     this.#budgets = budgets;
   }
@@ -160,43 +162,52 @@ export class DynamoDbJobs {
   }
 
   async allocate(input: AllocateInput): Promise<JobRecord> {
-    return this.#t.guard('allocate', input.jobId, () =>
-      this.#t.retryConflicts(() => this.#allocateOnce(input)),
-    );
+    return this.#t.guard('allocate', input.jobId, async () => {
+      for (let attempt = 1; attempt <= HEAD_ATTEMPTS; attempt++) {
+        const job = await this.#t.retryConflicts(() => this.#allocateOnce(input));
+        if (job !== 'budget-moved') return job;
+        await headRetryPause(attempt);
+      }
+      throw new VersionConflictError(
+        'budget',
+        `${input.reservation.team}/${input.reservation.period}`,
+        -1,
+        undefined,
+      );
+    });
   }
 
-  async #allocateOnce(input: AllocateInput): Promise<JobRecord> {
+  /**
+   * One try: the job, its event, the budget at its new balances with the budget chain's next
+   * event, and the reservation, in one transaction. `budget-moved` when another change of the
+   * budget came between read and write (the caller reads again).
+   */
+  async #allocateOnce(input: AllocateInput): Promise<JobRecord | 'budget-moved'> {
     const before = await this.#requireJob(input.jobId);
     const { job, event } = applyAllocation(before, input, this.#t.now());
     const { team, period, amountUsd, limitUsd } = input.reservation;
     const amount = usdToMicros(amountUsd, 'reservation.amountUsd');
-    const limit = usdToMicros(limitUsd, 'reservation.limitUsd');
-    if (amount > limit) {
-      // The given limit only counts for a budget not stored yet; a stored one may differ.
-      const stored = await this.#budgets.getBudget(team, period);
-      if (stored === undefined) throw new BudgetExceededError(team, period, amountUsd, limitUsd);
-    }
-    const budgetWrite: TransactWriteItem = {
-      Update: {
-        TableName: this.#t.table,
-        Key: keyItem(K.budget(team, period)),
-        UpdateExpression:
-          'SET team = :team, period = :period, kind = :kind, ' +
-          'limitMicros = if_not_exists(limitMicros, :limit), ' +
-          'spentMicros = if_not_exists(spentMicros, :zero), ' +
-          'reservedMicros = if_not_exists(reservedMicros, :zero) + :amount, ' +
-          'availableMicros = if_not_exists(availableMicros, :limit) - :amount',
-        ConditionExpression: 'attribute_not_exists(availableMicros) OR availableMicros >= :amount',
-        ExpressionAttributeValues: {
-          ':team': S(team),
-          ':period': S(period),
-          ':kind': S('BUDGET'),
-          ':limit': N(limit),
-          ':zero': N(0),
-          ':amount': N(amount),
-        },
+    // The given limit only counts for a budget not stored yet; a stored one may differ.
+    const budget = await this.#budgets.readBudget(team, period);
+    const limit = budget?.limit ?? usdToMicros(limitUsd, 'reservation.limitUsd');
+    const reserved = budget?.reserved ?? 0;
+    const spent = budget?.spent ?? 0;
+    if (amount > limit - reserved - spent)
+      throw new BudgetExceededError(team, period, amountUsd, microsToUsd(limit - reserved - spent));
+    const budgetChange = this.#budgets.budgetWrites(
+      team,
+      period,
+      budget,
+      { limit, reserved: reserved + amount, spent },
+      {
+        type: BUDGET_RESERVED,
+        jobId: input.jobId,
+        jobPeriod: before.period,
+        allocationId: input.allocationId,
+        amountUsd,
       },
-    };
+      event.at,
+    );
     const reservationWrite: TransactWriteItem = {
       Put: {
         TableName: this.#t.table,
@@ -215,22 +226,25 @@ export class DynamoDbJobs {
       },
     };
     try {
-      await this.#t.transact([...this.#jobWrites(before, job, event), budgetWrite, reservationWrite]);
+      await this.#t.transact([
+        ...this.#jobWrites(before, job, event),
+        ...budgetChange.writes,
+        reservationWrite,
+      ]);
     } catch (err) {
       if (!(err instanceof TransactionCanceledException)) throw err;
-      const [jobCode, eventCode, budgetCode, reservationCode] = cancellationCodes(err);
+      const [jobCode, eventCode, budgetCode, budgetEventCode, reservationCode] = cancellationCodes(err);
       if (jobCode === 'ConditionalCheckFailed' || eventCode === 'ConditionalCheckFailed') {
         throw await this.#versionConflict(input.jobId, input.expectedVersion, err);
-      }
-      if (budgetCode === 'ConditionalCheckFailed') {
-        const budget = await this.#budgets.getBudget(team, period);
-        throw new BudgetExceededError(team, period, amountUsd, budget?.availableUsd, { cause: err });
       }
       if (reservationCode === 'ConditionalCheckFailed') {
         throw new VersionConflictError('budget reservation', `${team}/${input.allocationId}`, 0, undefined, {
           cause: err,
         });
       }
+      // The budget changed since it was read (another reservation, a settlement): read again.
+      if (budgetCode === 'ConditionalCheckFailed' || budgetEventCode === 'ConditionalCheckFailed')
+        return 'budget-moved';
       throw err;
     }
     return job;

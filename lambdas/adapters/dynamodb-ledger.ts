@@ -58,7 +58,7 @@ export class DynamoDbLedger implements Ledger {
     this.#jobs = new DynamoDbJobs(table, this.#budgets);
     this.#rejections = new DynamoDbRejections(table);
     this.#launchClaims = new DynamoDbLaunchClaims(table);
-    this.#usage = new DynamoDbUsage(table);
+    this.#usage = new DynamoDbUsage(table, (jobId) => this.#jobs.getJob(jobId));
     this.#priceBooks = new DynamoDbPriceBooks(table);
   }
 
@@ -132,6 +132,12 @@ export class DynamoDbLedger implements Ledger {
     ...args: Parameters<DynamoDbBudgets['settleBudget']>
   ): ReturnType<DynamoDbBudgets['settleBudget']> {
     return this.#budgets.settleBudget(...args);
+  }
+
+  listBudgetEvents(
+    ...args: Parameters<DynamoDbBudgets['listBudgetEvents']>
+  ): ReturnType<DynamoDbBudgets['listBudgetEvents']> {
+    return this.#budgets.listBudgetEvents(...args);
   }
 
   releaseBudget(

@@ -18,6 +18,17 @@ export const CONFLICT_ATTEMPTS = 6;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Attempts of a write that appends to a chain (a job's usage events, a budget's events) when the
+ * chain's head moved between read and write. More than `CONFLICT_ATTEMPTS`: every concurrent
+ * writer of one budget but the winner goes round again, and each round has one winner.
+ */
+export const HEAD_ATTEMPTS = 30;
+
+/** A short, jittered, capped pause before reading a moved head again. */
+export const headRetryPause = (attempt: number): Promise<void> =>
+  sleep(Math.min(200, 5 * 2 ** Math.min(attempt, 6)) * Math.random());
+
 /** The cancellation code of each item of a cancelled transaction, in request order. */
 export const cancellationCodes = (err: TransactionCanceledException): readonly (string | undefined)[] =>
   (err.CancellationReasons ?? []).map((reason) => (reason.Code === 'None' ? undefined : reason.Code));

@@ -1,8 +1,19 @@
 import { BudgetExceededError, NotFoundError, VersionConflictError } from '../core/errors.js';
 import type { JobState } from '../core/jobs/job-state.js';
 import { boundRejection } from '../core/ledger/bounded-rejection.js';
+import {
+  appendBudgetEvent,
+  BUDGET_RELEASED,
+  BUDGET_RESERVED,
+  BUDGET_SET,
+  BUDGET_SETTLED,
+  type BudgetChange,
+  type BudgetHead,
+  budgetHeadOf,
+} from '../core/ledger/budget-chain.js';
 import { canonicalJson, toJsonValue } from '../core/ledger/event-chain.js';
 import { applyAllocation, applyTransition, receiveJob } from '../core/ledger/job-change.js';
+import { applyUsageStart, applyUsageStop } from '../core/ledger/usage-change.js';
 import {
   type AllocateInput,
   type BudgetRecord,
@@ -43,6 +54,7 @@ interface BudgetState {
   readonly reserved: number;
   readonly spent: number;
   readonly available: number;
+  readonly head: BudgetHead;
 }
 
 interface ReservationState {
@@ -108,6 +120,15 @@ const toBudgetRecord = (team: string, period: Period, b: BudgetState): BudgetRec
   reservedUsd: microsToUsd(b.reserved),
   spentUsd: microsToUsd(b.spent),
   availableUsd: microsToUsd(b.available),
+  eventCount: b.head.eventCount,
+  headHash: b.head.headHash,
+});
+
+/** Balances in µ$ → the budget chain's `after` in USD. */
+const balancesOf = (b: Pick<BudgetState, 'limit' | 'reserved' | 'spent'>) => ({
+  limitUsd: microsToUsd(b.limit),
+  reservedUsd: microsToUsd(b.reserved),
+  spentUsd: microsToUsd(b.spent),
 });
 
 const toReservation = (r: ReservationState): BudgetReservation => ({
@@ -174,6 +195,7 @@ export class InMemoryLedger implements Ledger {
   /** Lease end per allocation id. */
   readonly #launchClaims = new Map<string, string>();
   readonly #budgets = new Map<string, BudgetState>();
+  readonly #budgetEvents = new Map<string, JobEvent[]>();
   readonly #reservations = new Map<string, ReservationState>();
   readonly #usage = new Map<string, UsageRecord>();
   readonly #priceBooks = new Map<string, { readonly book: PriceBook; readonly storedAt: string }>();
@@ -239,7 +261,13 @@ export class InMemoryLedger implements Ledger {
     const amount = usdToMicros(amountUsd, 'reservation.amountUsd');
     const budgetKey = `${team}#${period}`;
     const limit = usdToMicros(limitUsd, 'reservation.limitUsd');
-    const budget = this.#budgets.get(budgetKey) ?? { limit, reserved: 0, spent: 0, available: limit };
+    const budget = this.#budgets.get(budgetKey) ?? {
+      limit,
+      reserved: 0,
+      spent: 0,
+      available: limit,
+      head: { eventCount: 0, headHash: '' },
+    };
     if (budget.available < amount) {
       throw new BudgetExceededError(team, period, amountUsd, microsToUsd(budget.available));
     }
@@ -247,11 +275,20 @@ export class InMemoryLedger implements Ledger {
     if (this.#reservations.has(reservationKey)) {
       throw new VersionConflictError('budget reservation', `${team}/${input.allocationId}`, 0, undefined);
     }
-    this.#budgets.set(budgetKey, {
-      ...budget,
-      reserved: budget.reserved + amount,
-      available: budget.available - amount,
-    });
+    this.#changeBudget(
+      team,
+      period,
+      budget,
+      { ...budget, reserved: budget.reserved + amount, available: budget.available - amount },
+      {
+        type: BUDGET_RESERVED,
+        jobId: input.jobId,
+        jobPeriod: job.period,
+        allocationId: input.allocationId,
+        amountUsd,
+      },
+      event.at,
+    );
     this.#reservations.set(reservationKey, {
       team,
       period,
@@ -290,17 +327,52 @@ export class InMemoryLedger implements Ledger {
     return rejection === undefined ? undefined : copy(rejection);
   }
 
+  /** Stores a budget's new balances and appends the change to its chain, as one step. */
+  #changeBudget(
+    team: string,
+    period: Period,
+    before: BudgetState | undefined,
+    next: Omit<BudgetState, 'head'>,
+    change: BudgetChange,
+    at: string,
+  ): BudgetState {
+    const head = before === undefined || before.head.eventCount === 0 ? undefined : before.head;
+    const event = appendBudgetEvent(head, team, period, at, change, balancesOf(next));
+    const key = `${team}#${period}`;
+    const stored: BudgetState = { ...next, head: budgetHeadOf(event) };
+    this.#budgets.set(key, stored);
+    const events = this.#budgetEvents.get(key) ?? [];
+    events.push(event);
+    this.#budgetEvents.set(key, events);
+    return stored;
+  }
+
   async putBudget(input: { team: string; period: Period; limitUsd: number }): Promise<BudgetRecord> {
     requirePeriod(input.period, 'putBudget');
     const limit = usdToMicros(input.limitUsd, 'limitUsd');
     const key = `${input.team}#${input.period}`;
     const old = this.#budgets.get(key);
-    const next: BudgetState =
+    const next =
       old === undefined
         ? { limit, reserved: 0, spent: 0, available: limit }
         : { ...old, limit, available: old.available + (limit - old.limit) };
-    this.#budgets.set(key, next);
-    return toBudgetRecord(input.team, input.period, next);
+    const stored = this.#changeBudget(
+      input.team,
+      input.period,
+      old,
+      next,
+      {
+        type: BUDGET_SET,
+        limitUsd: input.limitUsd,
+        previousLimitUsd: old === undefined ? null : microsToUsd(old.limit),
+      },
+      this.#now(),
+    );
+    return toBudgetRecord(input.team, input.period, stored);
+  }
+
+  async listBudgetEvents(team: string, period: Period): Promise<readonly JobEvent[]> {
+    return copy(this.#budgetEvents.get(`${team}#${period}`) ?? []);
   }
 
   async getBudget(team: string, period: Period): Promise<BudgetRecord | undefined> {
@@ -323,12 +395,22 @@ export class InMemoryLedger implements Ledger {
     const budgetKey = `${team}#${reservation.period}`;
     const budget = this.#budgets.get(budgetKey);
     if (budget === undefined) throw new NotFoundError('budget', `${team}/${reservation.period}`);
-    this.#budgets.set(budgetKey, {
-      ...budget,
-      reserved: budget.reserved - reservation.amount,
-      spent: budget.spent + actual,
-      available: budget.available + reservation.amount - actual,
-    });
+    const held = { jobId: reservation.jobId, allocationId, reservedUsd: microsToUsd(reservation.amount) };
+    this.#changeBudget(
+      team,
+      reservation.period,
+      budget,
+      {
+        ...budget,
+        reserved: budget.reserved - reservation.amount,
+        spent: budget.spent + actual,
+        available: budget.available + reservation.amount - actual,
+      },
+      status === 'SETTLED'
+        ? { type: BUDGET_SETTLED, ...held, actualUsd: microsToUsd(actual) }
+        : { type: BUDGET_RELEASED, ...held },
+      at,
+    );
     const closed: ReservationState = { ...reservation, status, actual, closedAt: at };
     this.#reservations.set(key, closed);
     return {
@@ -355,6 +437,7 @@ export class InMemoryLedger implements Ledger {
     usdToMicros(start.unitPriceUsdPerHour, 'unitPriceUsdPerHour');
     const existing = this.#usage.get(start.instanceId);
     if (existing !== undefined) return { outcome: 'already-started', usage: copy(existing) } as const;
+    const { job, event } = applyUsageStart(this.#requireJob(start.jobId), start, this.#now());
     const usage: UsageRecord = {
       ...copy(start),
       period: periodOf(start.startedAt),
@@ -362,6 +445,7 @@ export class InMemoryLedger implements Ledger {
       costUsd: null,
     };
     this.#usage.set(start.instanceId, usage);
+    this.#commit(job, event);
     return { outcome: 'started', usage: copy(usage) } as const;
   }
 
@@ -370,8 +454,10 @@ export class InMemoryLedger implements Ledger {
     if (usage === undefined) throw new NotFoundError('usage interval of instance', stop.instanceId);
     if (usage.stoppedAt !== null) return { outcome: 'already-stopped', usage: copy(usage) } as const;
     checkUsageStop(usage, stop);
+    const { job, event } = applyUsageStop(this.#requireJob(usage.jobId), usage, stop, this.#now());
     const stopped: UsageRecord = { ...usage, stoppedAt: stop.stoppedAt, costUsd: stop.costUsd };
     this.#usage.set(stop.instanceId, stopped);
+    this.#commit(job, event);
     return { outcome: 'stopped', usage: copy(stopped) } as const;
   }
 

@@ -113,6 +113,11 @@ export const ledgerKeys = {
   /** On the events table (`EVENTS_TABLE`), not the ledger table. */
   event: (jobId: string, seq: number) => ({ pk: `JOB#${jobId}`, sk: `EVENT#${pad(seq, 8)}` }),
   eventPrefix: 'EVENT#',
+  /** A budget chain's events (ADR 0010), on the events table beside the jobs'. */
+  budgetEvent: (team: string, period: string, seq: number) => ({
+    pk: `BUDGET#${team}#${period}`,
+    sk: `EVENT#${pad(seq, 8)}`,
+  }),
   jobsByState: (state: string) => `STATE#${state}`,
   /** Lexicographic order = priority descending, then oldest first, then jobId. */
   jobStateSort: (priority: number, createdAt: string, jobId: string) =>

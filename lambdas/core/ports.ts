@@ -230,6 +230,12 @@ export interface BudgetRecord {
   readonly spentUsd: number;
   /** `limit - reserved - spent`; negative only when actual costs overran reservations. */
   readonly availableUsd: number;
+  /**
+   * Head of the budget's own chain (ADR 0010): its event count and last hash. Absent on budgets
+   * not changed since before budgets had chains.
+   */
+  readonly eventCount?: number;
+  readonly headHash?: string;
 }
 
 /**
@@ -278,7 +284,10 @@ export type CloseReservationResult =
   /** The reservation was closed before (redelivery): nothing changed. */
   | { readonly outcome: 'already-closed'; readonly reservation: BudgetReservation };
 
-/** Team budgets per period: reserve at allocation, settle on completion, release on failure. */
+/**
+ * Team budgets per period: reserve at allocation, settle on completion, release on failure. Every
+ * change appends an event to the budget's chain in the same write (ADR 0010).
+ */
 export interface BudgetLedger {
   /** Sets a team's limit for a period, keeping what is reserved and spent. */
   putBudget(input: {
@@ -292,6 +301,8 @@ export interface BudgetLedger {
   settleBudget(input: SettleInput): Promise<CloseReservationResult>;
   /** Gives a reservation back unspent. Idempotent. @throws NotFoundError */
   releaseBudget(input: ReleaseInput): Promise<CloseReservationResult>;
+  /** The events of a budget's chain in seq order (empty when it has none). */
+  listBudgetEvents(team: string, period: Period): Promise<readonly JobEvent[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -324,8 +335,13 @@ export interface UsageStop {
   readonly costUsd: number;
 }
 
-/** One interval per instance: from running to terminated. Idempotent by instance id. */
+/**
+ * One interval per instance: from running to terminated. Idempotent by instance id. Starting and
+ * stopping each append an event (USAGE_STARTED, USAGE_STOPPED) to the job's chain in the same
+ * write, so the job's version and head move on (ADR 0010).
+ */
 export interface UsageLedger {
+  /** @throws NotFoundError when the job is unknown; TypeError when the interval is not the job's */
   startUsage(
     start: UsageStart,
   ): Promise<{ readonly outcome: 'started' | 'already-started'; readonly usage: UsageRecord }>;

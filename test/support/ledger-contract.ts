@@ -232,6 +232,8 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
           reservedUsd: 52.5,
           spentUsd: 0,
           availableUsd: 947.5,
+          eventCount: 1,
+          headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         });
         expect(await ledger.getReservation('vision', 'job-1-a1')).toMatchObject({
           jobId: 'job-1',
@@ -370,6 +372,8 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
           reservedUsd: 200,
           spentUsd: 0,
           availableUsd: 100,
+          eventCount: 3,
+          headHash: expect.stringMatching(/^[0-9a-f]{64}$/),
         });
         expect(await ledger.getBudget('nlp', '2026-04')).toBeUndefined();
       });
@@ -558,6 +562,7 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
 
     describe('usage intervals', () => {
       it('starts and stops usage once per instance', async () => {
+        await created('job-1');
         const start = usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z');
         expect(await ledger.startUsage(start)).toMatchObject({
           outcome: 'started',
@@ -582,6 +587,7 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
             ledger.stopUsage({ instanceId: 'i-x', stoppedAt: '2026-03-01T00:00:00Z', costUsd: 0 }),
           ),
         ).toBeInstanceOf(NotFoundError);
+        await created('job-1');
         await ledger.startUsage(usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z'));
         await expect(
           ledger.stopUsage({ instanceId: 'i-1', stoppedAt: '2026-03-01T11:00:00.000Z', costUsd: 0 }),
@@ -589,6 +595,13 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
       });
 
       it('lists usage by job and by team and month', async () => {
+        for (const [jobId, team] of [
+          ['job-1', 'vision'],
+          ['job-2', 'vision'],
+          ['job-3', 'nlp'],
+          ['job-4', 'vision'],
+        ] as const)
+          await created(jobId, { team });
         await ledger.startUsage(usage('i-2', 'job-1', '2026-03-01T13:00:00.000Z'));
         await ledger.startUsage(usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z'));
         await ledger.startUsage(usage('i-3', 'job-2', '2026-03-02T12:00:00.000Z'));
@@ -597,6 +610,154 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
         expect((await ledger.listUsageByJob('job-1')).map((u) => u.instanceId)).toEqual(['i-1', 'i-2']);
         const march = await ledger.listUsageByTeamAndPeriod('vision', '2026-03');
         expect(march.items.map((u) => u.instanceId)).toEqual(['i-1', 'i-2', 'i-3']);
+      });
+    });
+
+    describe('usage and budgets under the chain (ADR 0010)', () => {
+      it('appends USAGE_STARTED and USAGE_STOPPED with the interval facts, once each', async () => {
+        const job = await created('job-1');
+        const allocated = await ledger.allocate(allocationFor(job, 52.5, 1_000));
+        const start = usage('i-1', 'job-1', '2026-03-01T12:00:00.000Z');
+        await ledger.startUsage(start);
+        await ledger.startUsage(start);
+        await ledger.stopUsage({ instanceId: 'i-1', stoppedAt: '2026-03-01T14:00:00.000Z', costUsd: 25 });
+        await ledger.stopUsage({ instanceId: 'i-1', stoppedAt: '2026-03-01T15:00:00.000Z', costUsd: 30 });
+        const events = await ledger.listEvents('job-1');
+        expect(events.map((e) => e.type)).toEqual([
+          'RECEIVED',
+          'ALLOCATED',
+          'USAGE_STARTED',
+          'USAGE_STOPPED',
+        ]);
+        expect(events[2]?.data).toEqual({
+          usage: {
+            instanceId: 'i-1',
+            allocationId: 'job-1-a1',
+            instanceType: 'p5.48xlarge',
+            region: 'us-east-1',
+            availabilityZone: 'us-east-1a',
+            purchaseOption: 'spot',
+            unitPriceUsdPerHour: 12.5,
+            startedAt: '2026-03-01T12:00:00.000Z',
+            priceBookId: 'book-2026-03-01',
+            // 165.2 USD on demand over 4.2 expected hours on one node.
+            onDemandPriceUsdPerHour: 39.333333,
+          },
+        });
+        expect(events[3]?.data).toEqual({
+          usage: {
+            instanceId: 'i-1',
+            allocationId: 'job-1-a1',
+            stoppedAt: '2026-03-01T14:00:00.000Z',
+            costUsd: 25,
+          },
+        });
+        expect(verifyChain(events)).toMatchObject({ ok: true, length: 4 });
+        const after = await ledger.getJob('job-1');
+        expect(after).toMatchObject({
+          state: 'ALLOCATED',
+          version: allocated.version + 2,
+          eventCount: 4,
+          headHash: events[3]?.hash,
+        });
+      });
+
+      it('refuses usage of an unknown job, or under another team, writing nothing', async () => {
+        expect(
+          await caught(ledger.startUsage(usage('i-1', 'ghost', '2026-03-01T12:00:00.000Z'))),
+        ).toBeInstanceOf(NotFoundError);
+        await created('job-1');
+        expect(
+          await caught(ledger.startUsage(usage('i-2', 'job-1', '2026-03-01T12:00:00.000Z', 'nlp'))),
+        ).toBeInstanceOf(TypeError);
+        expect(await ledger.getUsage('i-1')).toBeUndefined();
+        expect(await ledger.getUsage('i-2')).toBeUndefined();
+        expect(await ledger.listEvents('job-1')).toHaveLength(1);
+      });
+
+      it('chains the usage of 8 nodes starting and stopping at once', async () => {
+        await created('job-1');
+        const ids = Array.from({ length: 8 }, (_, i) => `i-${i}`);
+        await Promise.all(ids.map((id) => ledger.startUsage(usage(id, 'job-1', '2026-03-01T12:00:00.000Z'))));
+        await Promise.all(
+          ids.map((id) =>
+            ledger.stopUsage({ instanceId: id, stoppedAt: '2026-03-01T13:00:00.000Z', costUsd: 12.5 }),
+          ),
+        );
+        const events = await ledger.listEvents('job-1');
+        expect(verifyChain(events)).toMatchObject({ ok: true, length: 17 });
+        const started = events.filter((e) => e.type === 'USAGE_STARTED');
+        expect(started.map((e) => (e.data.usage as { instanceId: string }).instanceId).sort()).toEqual(ids);
+        expect(events.filter((e) => e.type === 'USAGE_STOPPED')).toHaveLength(8);
+        expect(await ledger.getJob('job-1')).toMatchObject({ version: 17, eventCount: 17 });
+      });
+
+      it('appends every budget change to the budget chain with the balances after it', async () => {
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 500 });
+        const one = await created('job-1');
+        const two = await created('job-2');
+        await ledger.allocate(allocationFor(one, 60, 500));
+        await ledger.allocate(allocationFor(two, 40, 500));
+        const at = clock.now().toISOString();
+        await ledger.settleBudget({ team: 'vision', allocationId: 'job-1-a1', actualUsd: 45.25, at });
+        await ledger.settleBudget({ team: 'vision', allocationId: 'job-1-a1', actualUsd: 99, at });
+        await ledger.releaseBudget({ team: 'vision', allocationId: 'job-2-a1', at });
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 450 });
+        const events = await ledger.listBudgetEvents('vision', '2026-03');
+        expect(events.map((e) => e.type)).toEqual([
+          'BUDGET_SET',
+          'BUDGET_RESERVED',
+          'BUDGET_RESERVED',
+          'BUDGET_SETTLED',
+          'BUDGET_RELEASED',
+          'BUDGET_SET',
+        ]);
+        expect(events.every((e) => e.jobId === 'budget/vision/2026-03')).toBe(true);
+        expect(events[1]?.data).toEqual({
+          team: 'vision',
+          period: '2026-03',
+          jobId: 'job-1',
+          jobPeriod: '2026-03',
+          allocationId: 'job-1-a1',
+          amountUsd: 60,
+          after: { limitUsd: 500, reservedUsd: 60, spentUsd: 0 },
+        });
+        expect(events[3]?.data).toMatchObject({
+          allocationId: 'job-1-a1',
+          reservedUsd: 60,
+          actualUsd: 45.25,
+          after: { limitUsd: 500, reservedUsd: 40, spentUsd: 45.25 },
+        });
+        expect(events[5]?.data).toMatchObject({
+          limitUsd: 450,
+          previousLimitUsd: 500,
+          after: { limitUsd: 450, reservedUsd: 0, spentUsd: 45.25 },
+        });
+        expect(verifyChain(events)).toMatchObject({ ok: true, length: 6 });
+        expect(await ledger.getBudget('vision', '2026-03')).toEqual({
+          team: 'vision',
+          period: '2026-03',
+          limitUsd: 450,
+          reservedUsd: 0,
+          spentUsd: 45.25,
+          availableUsd: 404.75,
+          eventCount: 6,
+          headHash: events[5]?.hash,
+        });
+        expect(await ledger.listBudgetEvents('vision', '2026-04')).toEqual([]);
+      });
+
+      it('keeps one unbroken budget chain under 20 concurrent allocations', async () => {
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 100 });
+        const jobs = await Promise.all(Array.from({ length: 20 }, (_, i) => created(`job-${i}`)));
+        await Promise.allSettled(jobs.map((job) => ledger.allocate(allocationFor(job, 15, 100))));
+        const events = await ledger.listBudgetEvents('vision', '2026-03');
+        expect(verifyChain(events)).toMatchObject({ ok: true, length: 7 });
+        expect(events.at(-1)?.data).toMatchObject({ after: { reservedUsd: 90 } });
+        expect(await ledger.getBudget('vision', '2026-03')).toMatchObject({
+          eventCount: 7,
+          headHash: events.at(-1)?.hash,
+        });
       });
     });
 

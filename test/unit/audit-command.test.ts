@@ -60,7 +60,7 @@ describe('qm audit verify', () => {
   it('prints OK for the untouched example ledger', async () => {
     const { out, exitCode } = await run(['audit', 'verify', '--ledger', 'ledger.jsonl']);
     expect(exitCode).toBe(0);
-    expect(out).toBe('OK: 300 job(s), 1661 event(s) verified in ledger.jsonl; every chain is intact\n');
+    expect(out).toBe('OK: 300 job(s), 3055 event(s) verified in ledger.jsonl; every chain is intact\n');
   });
 
   it('names the job, seq and line of an event whose stored price was changed, and exits 1', async () => {
@@ -85,13 +85,14 @@ describe('qm audit verify', () => {
   it('names the missing seq when an event line was deleted', async () => {
     const running = find(/"kind":"event".*"type":"RUNNING"/);
     const jobId = /"jobId":"([^"]+)"/.exec(running.text)?.[1];
+    const seq = /"seq":(\d+)/.exec(running.text)?.[1];
     const { out, exitCode } = await run(
       ['audit', 'verify', '--ledger', 'ledger.jsonl'],
       withLines((l) => l.splice(running.line - 1, 1)),
     );
     expect(exitCode).toBe(1);
     expect(out).toContain(
-      `job "${jobId}": event seq 4 (line ${running.line}): missing-seq: event seq 4 is missing`,
+      `job "${jobId}": event seq ${seq} (line ${running.line}): missing-seq: event seq ${seq} is missing`,
     );
   });
 
@@ -110,7 +111,7 @@ describe('qm audit verify', () => {
 
   it('verifies one job with --job, and exits 2 for a job the ledger does not hold', async () => {
     const ok = await run(['audit', 'verify', '--ledger', 'ledger.jsonl', '--job', 'nlp-0004']);
-    expect(ok.out).toBe('OK: 1 job(s), 5 event(s) verified in ledger.jsonl; every chain is intact\n');
+    expect(ok.out).toBe('OK: 1 job(s), 7 event(s) verified in ledger.jsonl; every chain is intact\n');
     const missing = await run(['audit', 'verify', '--ledger', 'ledger.jsonl', '--job', 'nope']);
     expect(missing.exitCode).toBe(2);
     expect(missing.err).toContain('--job nope: no such job in ledger.jsonl');

@@ -48,7 +48,13 @@ describe('ledger audit', () => {
     const interleaved = events.flatMap((e, i) =>
       [e, other.events[i]].filter((x): x is JobEvent => x !== undefined),
     );
-    expect(verifyLedger(interleaved, heads)).toEqual({ ok: true, jobs: 2, events: 10, failures: [] });
+    expect(verifyLedger(interleaved, heads)).toEqual({
+      ok: true,
+      jobs: 2,
+      budgets: 0,
+      events: 10,
+      failures: [],
+    });
   });
 
   it('names the exact event whose price was changed', () => {

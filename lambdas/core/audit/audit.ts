@@ -1,3 +1,4 @@
+import { budgetChainId, parseBudgetChainId } from '../ledger/budget-chain.js';
 import { type ChainFault, eventHash, GENESIS_HASH } from '../ledger/event-chain.js';
 import type { LedgerRecord } from '../ledger/ledger-export.js';
 import type { JobEvent } from '../ports.js';
@@ -7,7 +8,8 @@ import type { JobEvent } from '../ports.js';
  * `verifyChain` does, but incrementally, so an export with millions of events is verified in one
  * pass holding a few fields per job. Where the export also holds the job record, its event count
  * and head hash are compared with the chain, which catches a deleted or forged last event that the
- * chain alone cannot show.
+ * chain alone cannot show. Budget chains (ADR 0010) are verified the same way against the head
+ * their budget record keeps.
  */
 
 /** Why a job fails the audit: a chain fault, or a chain that disagrees with its job record. */
@@ -31,9 +33,12 @@ export interface JobAudit {
 
 export interface LedgerAudit {
   readonly ok: boolean;
+  /** Job chains verified. */
   readonly jobs: number;
+  /** Budget chains verified (chain ids `budget/<team>/<period>`). */
+  readonly budgets: number;
   readonly events: number;
-  /** Failing jobs, by job id. */
+  /** Failing chains, by chain id (a job id, or a budget chain id). */
   readonly failures: readonly JobAudit[];
 }
 
@@ -72,6 +77,7 @@ export class LedgerAuditor {
   private readonly chains = new Map<string, ChainState>();
   private readonly heads = new Map<string, { eventCount: number; headHash: string }>();
   private events = 0;
+  private readonly audited = new Set<string>();
 
   constructor(private readonly filter: AuditFilter = {}) {}
 
@@ -160,12 +166,19 @@ export class LedgerAuditor {
     s.prevHash = event.hash;
   }
 
-  /** Feeds any ledger record; only events and job heads matter. */
+  /** Feeds any ledger record; only events and the heads of job and budget records matter. */
   add(record: LedgerRecord, line: number | null = null): void {
     if (record.kind === 'event') {
       const { kind: _kind, ...event } = record;
       this.addEvent(event, line);
     } else if (record.kind === 'job') this.addJobHead(record.jobId, record.eventCount, record.headHash);
+    else if (record.kind === 'budget' && record.eventCount !== undefined && record.headHash !== undefined)
+      this.addJobHead(budgetChainId(record.team, record.period), record.eventCount, record.headHash);
+  }
+
+  /** After `finish`: whether the chain with this id was verified (in the filter and window). */
+  verified(chainId: string): boolean {
+    return this.audited.has(chainId);
   }
 
   private inWindow(s: ChainState): boolean {
@@ -219,13 +232,16 @@ export class LedgerAuditor {
     for (const jobId of this.heads.keys()) this.state(jobId);
     const failures: JobAudit[] = [];
     let jobs = 0;
+    let budgets = 0;
     for (const [jobId, s] of [...this.chains.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       if (!this.inWindow(s) && s.count > 0) continue;
-      jobs += 1;
+      if (parseBudgetChainId(jobId) === undefined) jobs += 1;
+      else budgets += 1;
+      this.audited.add(jobId);
       const audit = this.verdict(jobId, s);
       if (!audit.ok) failures.push(audit);
     }
-    return { ok: failures.length === 0, jobs, events: this.events, failures };
+    return { ok: failures.length === 0, jobs, budgets, events: this.events, failures };
   }
 }
 

@@ -26,7 +26,9 @@ export const receiveJob = (input: NewJob, at: string): JobChange => {
     jobId: request.jobId,
     type: 'RECEIVED',
     at,
-    data: toJsonObject({ request, messageId: input.messageId }),
+    // `usageChained`: this job's usage starts and stops are chained events (ADR 0010), so an audit
+    // can tell a usage record missing from the chain from one kept before usage was chained.
+    data: toJsonObject({ request, messageId: input.messageId, usageChained: true }),
   });
   const job: JobRecord = {
     jobId: request.jobId,

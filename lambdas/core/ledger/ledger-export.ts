@@ -13,7 +13,8 @@ import type { JsonObject } from './event-chain.js';
  * - `job`: the job as the ledger holds it, with the allocation's stored unit price and price book.
  * - `event`: one link of a job's hash chain, exactly as stored (audits recompute its hash).
  * - `usage`: one instance's running interval, with the unit price stored at allocation.
- * - `budget`: a team's limit for a calendar month.
+ * - `budget`: a team's limit for a calendar month, with the head of the budget's chain; the
+ *   chain's events are `event` lines whose `jobId` is the chain id `budget/<team>/<period>`.
  *
  * Blank lines and lines starting with `#` (a provenance header) are skipped.
  */
@@ -149,6 +150,9 @@ export const LedgerBudgetSchema = z.object({
   limitUsd: price,
   reservedUsd: z.optional(price),
   spentUsd: z.optional(price),
+  /** Head of the budget's chain (ADR 0010); absent on budgets kept before budgets had chains. */
+  eventCount: z.optional(count),
+  headHash: z.optional(z.string()),
 });
 export type LedgerBudget = z.output<typeof LedgerBudgetSchema>;
 
@@ -365,7 +369,7 @@ export const usageLine = (
   ...(extra.tags !== undefined ? { tags: { ...extra.tags } } : {}),
 });
 
-/** A budget record as an export line. */
+/** A budget record as an export line, with the head of its chain when it has one. */
 export const budgetLine = (budget: BudgetRecord): LedgerBudget => ({
   kind: 'budget',
   team: budget.team,
@@ -373,4 +377,11 @@ export const budgetLine = (budget: BudgetRecord): LedgerBudget => ({
   limitUsd: budget.limitUsd,
   reservedUsd: budget.reservedUsd,
   spentUsd: budget.spentUsd,
+  ...(budget.eventCount !== undefined && budget.headHash !== undefined
+    ? { eventCount: budget.eventCount, headHash: budget.headHash }
+    : {}),
 });
+
+/** An instant cut to the whole second, as usage lines carry it (`YYYY-MM-DDTHH:mm:ssZ`). */
+export const toSecondInstant = (iso: string): string =>
+  new Date(Math.floor(Date.parse(iso) / 1000) * 1000).toISOString().replace('.000Z', 'Z');

@@ -33,12 +33,16 @@ const holds = (job: JobRecord, allocationId: string): boolean =>
 const findInstance = async (deps: CapacityDeps, region: string, instanceId: string) =>
   (await deps.fleetFor(region).findManaged()).find((i) => i.instanceId === instanceId);
 
-/** Promotes PROVISIONING → RUNNING once every node of the allocation has started. Idempotent. */
+/**
+ * Promotes PROVISIONING → RUNNING once every node of the allocation has started. Idempotent.
+ * Reads the job again: each usage start moved its version on (the USAGE_STARTED event).
+ */
 export const promoteWhenAllRun = async (
   deps: CapacityDeps,
-  job: JobRecord,
+  known: JobRecord,
   allocationId: string,
 ): Promise<boolean> => {
+  const job = (await deps.ledger.getJob(known.jobId)) ?? known;
   if (job.state === 'RUNNING') return true;
   if (job.state !== 'PROVISIONING') return false;
   const started = (await deps.ledger.listUsageByJob(job.jobId)).filter(
@@ -122,14 +126,17 @@ const onRunning = async (deps: CapacityDeps, event: Extract<Ec2Event, { kind: 's
   }
   if (jobId === undefined || allocationId === undefined)
     return { kind: 'ignored', reason: 'no job' } as const;
-  const job = await deps.ledger.getJob(jobId);
-  if (job === undefined || !holds(job, allocationId) || TERMINAL_STATES.has(job.state)) {
+  const found = await deps.ledger.getJob(jobId);
+  if (found === undefined || !holds(found, allocationId) || TERMINAL_STATES.has(found.state)) {
     // Nobody will pay attention to this instance: stop it now rather than wait for the reconciler.
     await deps.fleetFor(event.region).terminate([event.instanceId]);
     return { kind: 'orphan-terminated', instanceId: event.instanceId } as const;
   }
   const usage =
-    known ?? (instance === undefined ? undefined : await startInstanceUsage(deps, job, instance, event.time));
+    known ??
+    (instance === undefined ? undefined : await startInstanceUsage(deps, found, instance, event.time));
+  // A start appended USAGE_STARTED to the job's chain, so its version moved on.
+  const job = known === undefined ? ((await deps.ledger.getJob(jobId)) ?? found) : found;
   if (job.state === 'ALLOCATED') {
     return { kind: 'retry', reason: `job ${jobId} is not PROVISIONING yet` } as const;
   }

@@ -128,6 +128,7 @@ describe('Report handler', () => {
       listEvents: () => Promise.reject(new Error('boom')),
       listUsageByJob: () => Promise.reject(new Error('boom')),
       getBudget: () => Promise.reject(new Error('boom')),
+      listBudgetEvents: () => Promise.reject(new Error('boom')),
     };
     const response = await call({ from: '2026-03-01', to: '2026-03-31' }, failing);
     expect(response.statusCode).toBe(500);

@@ -24,6 +24,11 @@ const pastUsage = async (
   instanceType = 'p4de.24xlarge',
   stoppedAt: string | null = '2026-03-01T06:00:00Z',
 ) => {
+  // Usage belongs to a job's chain (ADR 0010): a past job of the team, long finished.
+  const jobId = `${instanceId}-job`;
+  const request = JSON.parse(requestBody(jobId, { team, project: 'p' }));
+  const { job } = await w.ledger.putJobIfAbsent({ request });
+  await w.ledger.transition({ jobId, expectedVersion: job.version, to: 'CANCELLED' });
   await w.ledger.startUsage({
     instanceId,
     jobId: `${instanceId}-job`,
