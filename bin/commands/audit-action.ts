@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { readTextLines } from '../../lambdas/adapters/ledger-export-file.js';
-import { type AuditFilter, LedgerAuditor } from '../../lambdas/core/audit/audit.js';
+import type { AuditFilter } from '../../lambdas/core/audit/audit.js';
+import { LedgerVerifier } from '../../lambdas/core/audit/ledger-verifier.js';
 import { parseNumberedLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { verdictLines } from '../cli/verdict-text.js';
 import { type AuditCommandIo, TAMPERED_EXIT_CODE, type VerifyOptions } from './audit.js';
 import { REPORT_INPUT_ERROR_EXIT_CODE } from './report.js';
 import { inputErrorMessage } from './report-action.js';
@@ -40,33 +42,23 @@ export const runAuditVerify = async (
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
   };
-  const auditor = new LedgerAuditor(filter);
+  // Chains and records in one pass: every chain against its head, every record against its chain.
+  const verifier = new LedgerVerifier(filter);
   try {
     const lines = (io.readLines ?? readTextLines)(opts.ledger);
     for await (const { line, record } of parseNumberedLedgerLines(lines, opts.ledger))
-      auditor.add(record, line);
+      verifier.add(record, line);
   } catch (error) {
     const message = inputErrorMessage(error, opts.ledger);
     if (message === undefined) throw error;
     fail(command, message);
   }
-  const result = auditor.finish();
-  if (opts.job !== undefined && result.jobs === 0)
+  const verdict = verifier.finish();
+  if (opts.job !== undefined && verdict.chains.jobs === 0)
     fail(command, `--job ${opts.job}: no such job in ${opts.ledger}`);
-  if (result.ok) {
-    write(
-      `OK: ${result.jobs} job(s), ${result.events} event(s) verified in ${opts.ledger}; every chain is intact\n`,
-    );
-    return;
-  }
-  write(`TAMPERED: ${result.failures.length} of ${result.jobs} job(s) in ${opts.ledger} fail verification\n`);
-  for (const f of result.failures) {
-    const where =
-      f.finding === null
-        ? ''
-        : `event seq ${f.finding.seq}${f.finding.line === null ? '' : ` (line ${f.finding.line})`}`;
-    write(`  job ${JSON.stringify(f.jobId)}: ${where}: ${f.finding?.reason}: ${f.finding?.detail}\n`);
-  }
+  const { lines, tampered } = verdictLines(verdict, opts.ledger);
+  for (const line of lines) write(`${line}\n`);
+  if (!tampered) return;
   command.error('qm audit verify: tampering found', {
     exitCode: TAMPERED_EXIT_CODE,
     code: 'qm.tampered',

@@ -18,15 +18,16 @@ export interface VerifyOptions {
 }
 
 /**
- * Registers `qm audit verify`: checks every job's hash-chained history in a ledger export. The
- * verifier loads when the command runs (audit-action.ts).
+ * Registers `qm audit verify`: checks every job's and budget's hash-chained history in a ledger
+ * export, and every record against the chain that states its facts (ADR 0010). The verifier loads
+ * when the command runs (audit-action.ts).
  */
 export const registerAuditCommand = (program: Command, io: AuditCommandIo = {}): Command => {
   const audit = program.command('audit').description('audit the ledger: tamper-evident job histories');
   audit
     .command('verify')
     .description(
-      'verify the event chains of a ledger export; prints OK or names the first bad event per job; exit 1 on tampering',
+      'verify a ledger export: every job and budget chain, and every job, usage and budget record against its chain; names each bad event and each record that disagrees; exit 1 on tampering',
     )
     .requiredOption('--ledger <file>', 'ledger export (JSONL)')
     .option('--job <id>', 'verify only this job')

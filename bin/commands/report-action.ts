@@ -7,6 +7,7 @@ import {
   type GroupBy,
   ReportOptionError,
 } from '../../lambdas/core/accounting/cost-report.js';
+import { recordsFromChains, type UnchainedRecords } from '../../lambdas/core/ledger/chain-records.js';
 import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/reports/cost-report-format.js';
 import { focusCsvLines } from '../../lambdas/core/reports/focus-export.js';
@@ -50,7 +51,12 @@ export const runReport = async (
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   const writeLines = io.writeLines ?? writeLinesToFile;
   const readLines = io.readLines ?? readTextLines;
-  const read = (path: string) => parseLedgerLines(readLines(path), path);
+  const unchained: UnchainedRecords = { usage: 0, budget: 0, job: 0 };
+  // With --from-chain the records beside the chains are only counted, never used (ADR 0010).
+  const read = (path: string) =>
+    opts.fromChain === true
+      ? recordsFromChains(parseLedgerLines(readLines(path), path), unchained)
+      : parseLedgerLines(readLines(path), path);
   for (const flag of ['from', 'to'] as const)
     if (!DAY.test(opts[flag]) || Number.isNaN(Date.parse(`${opts[flag]}T00:00:00Z`)))
       fail(command, `--${flag} must be a date YYYY-MM-DD; got "${opts[flag]}"`);
@@ -62,6 +68,11 @@ export const runReport = async (
   if (!Number.isInteger(top) || top < 1 || top > 100)
     fail(command, `--top must be a whole number from 1 to 100; got "${opts.top}"`);
   const format = opts.format as Format;
+  if (opts.fromChain === true && format === 'focus')
+    fail(
+      command,
+      '--from-chain does not go with --format focus: its account, name and tag columns are in no chain',
+    );
   const emit = async (lines: AsyncIterable<string> | Iterable<string>) => {
     if (opts.out !== undefined) {
       await writeLines(opts.out, lines);
@@ -92,6 +103,11 @@ export const runReport = async (
       groupBy: opts.groupBy as GroupBy,
       topJobs: top,
     });
+    const left = unchained.usage + unchained.budget + unchained.job;
+    if (opts.fromChain === true && left > 0)
+      (io.warn ?? ((text: string) => process.stderr.write(text)))(
+        `qm report: --from-chain left out ${unchained.job} job, ${unchained.usage} usage and ${unchained.budget} budget record(s) no chain in ${opts.ledger} states (written before ADR 0010?)\n`,
+      );
     if (format === 'json') await emit([JSON.stringify(report, null, 2)]);
     else if (format === 'csv') await emit(costReportCsvLines(report));
     else if (format === 'table') await emit([formatCostReportTable(report)]);

@@ -10,6 +10,8 @@ export interface ReportCommandIo {
   readonly writeLines?: (path: string, lines: AsyncIterable<string> | Iterable<string>) => Promise<unknown>;
   /** The instant shown as "generated" in the HTML report. @default new Date().toISOString() */
   readonly now?: () => string;
+  /** Standard error, for notes beside the report. @default process.stderr */
+  readonly warn?: (text: string) => void;
 }
 
 export const REPORT_FORMATS = ['table', 'json', 'csv', 'focus', 'html'] as const;
@@ -31,6 +33,7 @@ export interface ReportOptions {
   billingAccountId?: string;
   billingAccountName?: string;
   top: string;
+  fromChain?: boolean;
 }
 
 /**
@@ -55,6 +58,10 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
     )
     .option('--billing-account-name <name>', 'FOCUS BillingAccountName (required with --format focus)')
     .option('--top <n>', 'jobs in the top-jobs list', '10')
+    .option(
+      '--from-chain',
+      'build the report from the chained events alone (job, usage and budget facts), not from the records beside them',
+    )
     .action(async (opts: ReportOptions, command: Command) => {
       const { runReport } = await import('./report-action.js');
       await runReport(opts, command, io);

@@ -186,7 +186,7 @@ const CORE_FOLDERS: Readonly<Record<string, readonly string[]>> = {
   planning: ['jobs', 'pricing'],
   ledger: ['jobs'],
   accounting: ['jobs', 'ledger'],
-  audit: ['jobs', 'ledger'],
+  audit: ['jobs', 'ledger', 'accounting'],
   simulation: ['jobs', 'pricing', 'planning', 'spot', 'ledger'],
   reports: ['jobs', 'pricing', 'planning', 'ledger', 'accounting', 'simulation'],
   'use-cases': [

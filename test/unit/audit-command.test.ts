@@ -60,7 +60,13 @@ describe('qm audit verify', () => {
   it('prints OK for the untouched example ledger', async () => {
     const { out, exitCode } = await run(['audit', 'verify', '--ledger', 'ledger.jsonl']);
     expect(exitCode).toBe(0);
-    expect(out).toBe('OK: 300 job(s), 3055 event(s) verified in ledger.jsonl; every chain is intact\n');
+    expect(out).toBe(
+      [
+        'OK: 300 job(s), 4 budget(s), 3055 event(s) verified in ledger.jsonl; every chain is intact',
+        'records: 300 job, 363 usage and 4 budget record(s) held against their chains',
+        '',
+      ].join('\n'),
+    );
   });
 
   it('names the job, seq and line of an event whose stored price was changed, and exits 1', async () => {
@@ -76,7 +82,8 @@ describe('qm audit verify', () => {
     const { out, err, exitCode } = await run(['audit', 'verify', '--ledger', 'ledger.jsonl'], tampered);
     expect(exitCode).toBe(1);
     expect(err).toContain('tampering found');
-    expect(out).toContain(`TAMPERED: 1 of 300 job(s)`);
+    expect(out).toContain('TAMPERED: 1 of 304 chain(s) fail verification and 0 record(s) disagree');
+    expect(out).toContain('not covered: 2 record(s) of chains that fail verification (named above)');
     expect(out).toContain(
       `job "${jobId}": event seq 2 (line ${allocated.line}): altered: ALLOCATED event content hashes to`,
     );
@@ -109,9 +116,42 @@ describe('qm audit verify', () => {
     expect(out).toContain(`event seq 4 (line ${provisioning.line}): reordered:`);
   });
 
+  it('names a usage record whose price was halved and a budget whose limit was raised, and exits 1', async () => {
+    const usage = find(/"kind":"usage"/);
+    const instanceId = /"instanceId":"([^"]+)"/.exec(usage.text)?.[1];
+    const budget = find(/"kind":"budget","team":"nlp"/);
+    const tampered = withLines((l) => {
+      l[usage.line - 1] = usage.text.replace(
+        /"unitPriceUsdPerHour":([\d.]+)/,
+        (_, price) => `"unitPriceUsdPerHour":${Number(price) / 2}`,
+      );
+      l[budget.line - 1] = budget.text.replace('"limitUsd":9000', '"limitUsd":18000');
+    });
+    const { out, err, exitCode } = await run(['audit', 'verify', '--ledger', 'ledger.jsonl'], tampered);
+    expect(exitCode).toBe(1);
+    expect(err).toContain('tampering found');
+    expect(out).toContain('TAMPERED: 0 of 304 chain(s) fail verification and 2 record(s) disagree');
+    expect(out).toMatch(
+      new RegExp(
+        `usage "${instanceId}" \\(line ${usage.line}\\): unitPriceUsdPerHour: disagrees: .* \\[job "[^"]+" event seq \\d+ \\(line \\d+\\)\\]`,
+      ),
+    );
+    expect(out).toMatch(
+      new RegExp(
+        `budget nlp/2026-11 \\(line ${budget.line}\\): limitUsd: disagrees: limitUsd is 18000; the chain states 9000 after its last change \\[budget nlp/2026-11 event seq \\d+ \\(line \\d+\\)\\]`,
+      ),
+    );
+  });
+
   it('verifies one job with --job, and exits 2 for a job the ledger does not hold', async () => {
     const ok = await run(['audit', 'verify', '--ledger', 'ledger.jsonl', '--job', 'nlp-0004']);
-    expect(ok.out).toBe('OK: 1 job(s), 7 event(s) verified in ledger.jsonl; every chain is intact\n');
+    expect(ok.out).toBe(
+      [
+        'OK: 1 job(s), 0 budget(s), 7 event(s) verified in ledger.jsonl; every chain is intact',
+        'records: 1 job, 1 usage and 0 budget record(s) held against their chains',
+        '',
+      ].join('\n'),
+    );
     const missing = await run(['audit', 'verify', '--ledger', 'ledger.jsonl', '--job', 'nope']);
     expect(missing.exitCode).toBe(2);
     expect(missing.err).toContain('--job nope: no such job in ledger.jsonl');

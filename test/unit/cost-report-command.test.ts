@@ -38,6 +38,9 @@ const run = async (args: string[], files: Record<string, string> = { 'ledger.jso
       written[path] = text;
     },
     now: () => '2026-12-01T00:00:00Z',
+    warn: (s) => {
+      err += s;
+    },
   });
   for (const c of program.commands) c.exitOverride();
   try {
@@ -71,6 +74,36 @@ describe('qm report', () => {
       });
       expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(expected)));
     }
+  });
+
+  it('gives the same report from the chained events alone (--from-chain), for every grouping', async () => {
+    for (const groupBy of ['team', 'project', 'job', 'day', 'month']) {
+      const args = [...NOV, '--group-by', groupBy, '--format', 'json'];
+      const fromChain = await run([...args, '--from-chain']);
+      expect(fromChain.exitCode).toBe(0);
+      expect(fromChain.err).toBe('');
+      expect(JSON.parse(fromChain.out)).toEqual(JSON.parse((await run(args)).out));
+    }
+  });
+
+  it('--from-chain ignores the records beside the chains, and says what no chain states', async () => {
+    // Halve every usage record's price: the records' report moves, the chain's does not.
+    const halved = EXAMPLE.replace(
+      /("kind":"usage".*?"unitPriceUsdPerHour":)([\d.]+)/g,
+      (_, head, price) => `${head}${Number(price) / 2}`,
+    );
+    const files = { 'ledger.jsonl': halved };
+    const chain = await run([...NOV, '--format', 'json', '--from-chain'], files);
+    const records = await run([...NOV, '--format', 'json'], files);
+    const clean = JSON.parse((await run([...NOV, '--format', 'json'])).out);
+    expect(JSON.parse(chain.out).totals).toEqual(clean.totals);
+    expect(JSON.parse(records.out).totals.actualUsd).toBeLessThan(15_000);
+    const bare = await run([...NOV, '--from-chain'], { 'ledger.jsonl': HOSTILE });
+    expect(bare.exitCode).toBe(0);
+    expect(bare.err).toContain('--from-chain left out 0 job, 1 usage and 0 budget record(s) no chain');
+    const focus = await run([...NOV, '--from-chain', '--format', 'focus']);
+    expect(focus.exitCode).toBe(2);
+    expect(focus.err).toContain('--from-chain does not go with --format focus');
   });
 
   it('writes CSV with formula-looking names escaped', async () => {

@@ -3,6 +3,7 @@ import { InMemoryLedger } from '../../lambdas/adapters/in-memory-ledger.js';
 import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
 import { verifyLedgerRecords } from '../../lambdas/core/audit/ledger-verifier.js';
 import { type LedgerRecord, ledgerLine, parseLedgerLine } from '../../lambdas/core/ledger/ledger-export.js';
+import { intervalCostUsd } from '../../lambdas/core/use-cases/close-reservation.js';
 import { exportLedgerPeriod } from '../../lambdas/core/use-cases/ledger-export-period.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { allocationFor, jobRequest } from '../support/ledger-fixtures.js';
@@ -40,7 +41,12 @@ const liveLedger = async () => {
   record = (await ledger.getJob('train-1')) ?? record;
   for (const to of ['PROVISIONING', 'RUNNING', 'INTERRUPTED', 'PENDING'] as const)
     record = await ledger.transition({ jobId: 'train-1', expectedVersion: record.version, to });
-  await ledger.stopUsage({ instanceId: 'i-1', stoppedAt: '2026-11-03T10:05:00Z', costUsd: 25 });
+  // The cost the events handler records: the interval at its stored price (what the audit re-meters).
+  await ledger.stopUsage({
+    instanceId: 'i-1',
+    stoppedAt: '2026-11-03T10:05:00Z',
+    costUsd: intervalCostUsd('2026-11-03T08:05:00.250Z', '2026-11-03T10:05:00Z', 12.5),
+  });
   record = (await ledger.getJob('train-1')) ?? record;
   record = await ledger.allocate(allocationFor(record, 52.5, 1000, '2026-11', 2));
   await ledger.startUsage({

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
 import { LedgerVerifier, verifyLedgerRecords } from '../../lambdas/core/audit/ledger-verifier.js';
 import type { RecordFinding } from '../../lambdas/core/audit/record-cross-check.js';
-import { appendEvent } from '../../lambdas/core/ledger/event-chain.js';
+import { appendEvent, type JsonObject } from '../../lambdas/core/ledger/event-chain.js';
 import { applyAllocation, applyTransition, receiveJob } from '../../lambdas/core/ledger/job-change.js';
 import {
   eventLine,
@@ -163,6 +163,67 @@ describe('qm audit verify holds every record against its chain (example month)',
       chain: 'budget/vision/2026-11',
     });
     expect(EXAMPLE[(f.eventLine ?? 0) - 1]).toContain('"type":"BUDGET_RESERVED"');
+  });
+
+  /**
+   * Rewrites one job as someone with write access and SHA-256 could: every event re-hashed with
+   * the unit price halved (and, with `costs`, the stops' costs too), the head and records to match.
+   */
+  const rewritten = (jobId: string, costs: boolean) => {
+    let prev: JobEvent | undefined;
+    return records
+      .map((n) => {
+        const r = n.record;
+        if (r.kind === 'event' && r.jobId === jobId) {
+          const data = structuredClone(r.data) as unknown as {
+            allocation: { unitPriceUsdPerHour: number };
+            usage: { unitPriceUsdPerHour: number; costUsd: number };
+          };
+          if (r.type === 'ALLOCATED') data.allocation.unitPriceUsdPerHour /= 2;
+          if (r.type === 'USAGE_STARTED') data.usage.unitPriceUsdPerHour /= 2;
+          if (r.type === 'USAGE_STOPPED' && costs) data.usage.costUsd /= 2;
+          prev = appendEvent(prev, { jobId, type: r.type, at: r.at, data: data as unknown as JsonObject });
+          return { ...n, record: eventLine(prev) };
+        }
+        if (r.kind === 'usage' && r.jobId === jobId)
+          return { ...n, record: { ...r, unitPriceUsdPerHour: r.unitPriceUsdPerHour / 2 } };
+        return n;
+      })
+      .map((n) =>
+        n.record.kind === 'job' &&
+        n.record.jobId === jobId &&
+        n.record.allocation !== null &&
+        prev !== undefined
+          ? {
+              ...n,
+              record: {
+                ...n.record,
+                headHash: prev.hash,
+                allocation: {
+                  ...n.record.allocation,
+                  unitPriceUsdPerHour: n.record.allocation.unitPriceUsdPerHour / 2,
+                },
+              },
+            }
+          : n,
+      );
+  };
+
+  it('catches a job chain rewritten and re-hashed with its head and records, from its own costs and the budget chain', () => {
+    const forged = verify(rewritten('nlp-0004', false));
+    expect(forged.chains.ok).toBe(true);
+    expect(forged.records.findings.map((f) => [f.kind, f.field])).toEqual([
+      ['usage', 'costUsd'],
+      ['budget', 'settlement nlp-0004-a1'],
+    ]);
+    // Costs rewritten too: the budget's settlement still says what was spent.
+    const thorough = verify(rewritten('nlp-0004', true));
+    expect(thorough.chains.ok).toBe(true);
+    expect(only(thorough.records.findings)).toMatchObject({
+      kind: 'budget',
+      field: 'settlement nlp-0004-a1',
+      chain: 'budget/nlp/2026-11',
+    });
   });
 
   it('names a budget record whose limit was changed, at the last event of its chain', () => {

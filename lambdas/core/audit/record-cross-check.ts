@@ -1,6 +1,8 @@
+import { costMicrosOf, microsPerHour } from '../accounting/metering.js';
 import { budgetChainId } from '../ledger/budget-chain.js';
 import {
   type BudgetChainFacts,
+  type ChainedInterval,
   foldBudgetEvent,
   foldJobEvent,
   type JobChainFacts,
@@ -11,7 +13,7 @@ import { chainedUsage } from '../ledger/chain-records.js';
 import { canonicalJson, toJsonValue } from '../ledger/event-chain.js';
 import type { LedgerBudget, LedgerJob, LedgerRecord, LedgerUsage } from '../ledger/ledger-export.js';
 import type { JobEvent } from '../ports.js';
-import { periodOf } from '../ports.js';
+import { periodOf, usdToMicros } from '../ports.js';
 
 /**
  * Cross-checks the records of a ledger export — job, usage and budget records — against the
@@ -85,6 +87,8 @@ interface JobEntry {
   jobChecked: boolean;
   readonly usage: Numbered<LedgerUsage>[];
   readonly seenInstances: Set<string>;
+  /** Export line of each usage record, by instance id. */
+  readonly usageLines: Map<string, number | null>;
   /** What comparing this job's records found and counted, kept apart until `finish` decides. */
   readonly findings: RecordFinding[];
   readonly counts: { job: number; usage: number; preUsageChain: number; noChain: number };
@@ -131,6 +135,7 @@ export class RecordCrossCheck {
         jobChecked: false,
         usage: [],
         seenInstances: new Set(),
+        usageLines: new Map(),
         findings: [],
         counts: { job: 0, usage: 0, preUsageChain: 0, noChain: 0 },
       };
@@ -276,6 +281,7 @@ export class RecordCrossCheck {
     const f = e.facts;
     const interval = f.intervals.get(record.instanceId);
     e.seenInstances.add(record.instanceId);
+    e.usageLines.set(record.instanceId, line);
     if (interval === undefined) {
       if (f.events === 0) e.counts.noChain += 1;
       else if (f.received?.usageChained === true || f.hasUsageEvents) {
@@ -407,6 +413,74 @@ export class RecordCrossCheck {
     expect('spentUsd', record.spentUsd, after.spentUsd);
   }
 
+  /** What a chained interval costs by its own start, stop and unit price, in µ$; `null` while open. */
+  private static intervalMicros(interval: ChainedInterval) {
+    if (interval.stop === null) return null;
+    const ms = Date.parse(interval.stop.stoppedAt) - Date.parse(interval.start.startedAt);
+    return costMicrosOf(Math.max(0, ms), microsPerHour(interval.start.unitPriceUsdPerHour));
+  }
+
+  /**
+   * The cost a stop recorded must be what its interval's own facts make: a chain whose price or
+   * instants were rewritten and re-hashed, but not its costs, disagrees with itself here.
+   */
+  private checkIntervalCosts(jobId: string, e: JobEntry): void {
+    for (const [instanceId, interval] of e.facts.intervals) {
+      const recorded = interval.stop?.costUsd;
+      const expected = RecordCrossCheck.intervalMicros(interval);
+      if (typeof recorded !== 'number' || expected === null) continue;
+      if (Math.round(recorded * 1_000_000) === expected) continue;
+      this.note(
+        {
+          kind: 'usage',
+          id: instanceId,
+          line: e.usageLines.get(instanceId) ?? null,
+          field: 'costUsd',
+          reason: 'disagrees',
+          chain: jobId,
+          seq: interval.stopSeq,
+          detail: `the stop records ${recorded} USD, but the interval's own start, stop and unit price (seq ${interval.startSeq}) make ${expected / 1_000_000} USD`,
+        },
+        e.lines,
+      );
+    }
+  }
+
+  /**
+   * Each settlement of a budget must be the cost of the allocation's chained intervals that had
+   * stopped by then: a job chain rewritten with its costs still disagrees with the budget's chain.
+   */
+  private checkSettlements(broken: ReadonlySet<string>): void {
+    for (const [chainId, b] of this.budgets) {
+      const facts = b.facts;
+      if (facts === undefined || broken.has(chainId) || !this.include(chainId)) continue;
+      for (const [allocationId, settled] of facts.settlements) {
+        const job = this.jobs.get(settled.jobId);
+        if (job === undefined || job.facts.events === 0 || broken.has(settled.jobId)) continue;
+        let micros = 0;
+        for (const interval of job.facts.intervals.values()) {
+          if (interval.start.allocationId !== allocationId || interval.stopAt === null) continue;
+          if (Date.parse(interval.stopAt) > Date.parse(settled.at)) continue;
+          micros += RecordCrossCheck.intervalMicros(interval) ?? 0;
+        }
+        if (micros === usdToMicros(settled.actualUsd)) continue;
+        this.note(
+          {
+            kind: 'budget',
+            id: `${facts.team}/${facts.period}`,
+            line: b.record?.line ?? null,
+            field: `settlement ${allocationId}`,
+            reason: 'disagrees',
+            chain: chainId,
+            seq: settled.seq,
+            detail: `the budget settled ${settled.actualUsd} USD; job ${JSON.stringify(settled.jobId)}'s chained usage of the allocation comes to ${micros / 1_000_000} USD`,
+          },
+          b.lines,
+        );
+      }
+    }
+  }
+
   /** Reservations both ways: a budget's against its jobs' ALLOCATED events, and back. */
   private checkReservations(broken: ReadonlySet<string>): void {
     for (const [chainId, b] of this.budgets) {
@@ -505,6 +579,7 @@ export class RecordCrossCheck {
       this.uncovered.preUsageChain += e.counts.preUsageChain;
       this.uncovered.noChain += e.counts.noChain;
       this.findings.push(...e.findings);
+      this.checkIntervalCosts(jobId, e);
       for (const [instanceId, interval] of e.facts.intervals) {
         if (e.seenInstances.has(instanceId)) continue;
         this.note(
@@ -531,6 +606,7 @@ export class RecordCrossCheck {
       this.checkBudget(e, chainId);
     }
     this.checkReservations(broken);
+    this.checkSettlements(broken);
     // Findings on chains that fail the chain audit would compare with forged facts: drop them.
     const findings = this.findings.filter((f) => !broken.has(f.chain) && this.include(f.chain));
     return {

@@ -1,6 +1,6 @@
 import { isJobState } from '../jobs/job-state.js';
 import type { JobEvent, Period } from '../ports.js';
-import { BUDGET_RESERVED, type BudgetBalances, parseBudgetChainId } from './budget-chain.js';
+import { BUDGET_RESERVED, BUDGET_SETTLED, type BudgetBalances, parseBudgetChainId } from './budget-chain.js';
 import type { JsonObject, JsonValue } from './event-chain.js';
 import {
   onDemandPerInstanceHour,
@@ -34,6 +34,8 @@ export interface ChainedInterval {
   readonly startSeq: number;
   stop: UsageStopFacts | null;
   stopSeq: number | null;
+  /** When the stop was written (the event's `at`), to tell which stops a settlement saw. */
+  stopAt: string | null;
 }
 
 /** Per allocation: what the export derives for its usage lines from the chain. */
@@ -105,6 +107,11 @@ export interface BudgetChainFacts {
       readonly jobPeriod: string | null;
       readonly amountUsd: number;
     }
+  >;
+  /** Settlements by allocation: what was spent, and when. */
+  readonly settlements: Map<
+    string,
+    { readonly seq: number; readonly at: string; readonly jobId: string; readonly actualUsd: number }
   >;
 }
 
@@ -276,7 +283,7 @@ export const foldJobEvent = (f: JobChainFacts, event: JobEvent): void => {
       f.hasUsageEvents = true;
       const start = startFacts(data.usage);
       if (start !== undefined && !f.intervals.has(start.instanceId))
-        f.intervals.set(start.instanceId, { start, startSeq: seq, stop: null, stopSeq: null });
+        f.intervals.set(start.instanceId, { start, startSeq: seq, stop: null, stopSeq: null, stopAt: null });
       return;
     }
     case USAGE_STOPPED: {
@@ -286,6 +293,7 @@ export const foldJobEvent = (f: JobChainFacts, event: JobEvent): void => {
       if (stop !== undefined && interval !== undefined && interval.stop === null) {
         interval.stop = stop;
         interval.stopSeq = seq;
+        interval.stopAt = event.at;
       }
       return;
     }
@@ -357,6 +365,7 @@ export const newBudgetChainFacts = (chainId: string): BudgetChainFacts | undefin
     after: null,
     afterSeq: 0,
     reservations: new Map(),
+    settlements: new Map(),
   };
 };
 
@@ -381,6 +390,10 @@ export const foldBudgetEvent = (f: BudgetChainFacts, event: JobEvent): void => {
     const amountUsd = num(data.amountUsd);
     if (amountUsd !== undefined)
       f.reservations.set(allocationId, { seq, jobId, jobPeriod: str(data.jobPeriod) ?? null, amountUsd });
+  }
+  if (event.type === BUDGET_SETTLED && allocationId !== undefined && jobId !== undefined) {
+    const actualUsd = num(data.actualUsd);
+    if (actualUsd !== undefined) f.settlements.set(allocationId, { seq, at: event.at, jobId, actualUsd });
   }
 };
 
