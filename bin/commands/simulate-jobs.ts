@@ -258,14 +258,14 @@ export const runSimulateJobs = async (
   if (!(JOBS_FORMATS as readonly string[]).includes(options.format)) {
     fail(`--format must be one of ${JOBS_FORMATS.join(', ')} with --jobs, got "${options.format}"`);
   }
-  const minutes = (flag: string, raw: string, min: number): number => {
+  const minutes = (flag: string, raw: string, zeroAllowed: boolean): number => {
     const value = raw.trim() === '' ? Number.NaN : Number(raw);
-    if (!Number.isFinite(value) || value < min || value > 1440 || (min === 0 ? false : value === 0))
-      fail(`${flag} must be a number of minutes in ${min === 0 ? '[0' : '(0'}, 1440], got "${raw}"`);
+    if (!Number.isFinite(value) || value < 0 || (value === 0 && !zeroAllowed) || value > 1440)
+      fail(`${flag} must be a number of minutes in ${zeroAllowed ? '[0' : '(0'}, 1440], got "${raw}"`);
     return value;
   };
-  const solveMinutes = minutes('--solve-minutes', options.solveMinutes, Number.MIN_VALUE);
-  const idleSolveSkipMinutes = minutes('--idle-solve-skip-minutes', options.idleSolveSkipMinutes, 0);
+  const solveMinutes = minutes('--solve-minutes', options.solveMinutes, false);
+  const idleSolveSkipMinutes = minutes('--idle-solve-skip-minutes', options.idleSolveSkipMinutes, true);
   let startMs = (io.wallClock ?? Date.now)();
   if (options.start !== undefined) {
     startMs = Date.parse(options.start);
@@ -357,7 +357,7 @@ export const runSimulateJobs = async (
         );
       },
     });
-    results.push(await summariseTwin(run, parsed.jobs, startMs, weightOf));
+    results.push(summariseTwin(run, parsed.jobs, startMs, weightOf));
     if (options.ledgerOut !== undefined) {
       const path = join(options.ledgerOut, `${name}.jsonl`);
       const lines = [

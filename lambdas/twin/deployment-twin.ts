@@ -1,6 +1,7 @@
 import type { InMemoryLedger } from '../adapters/in-memory-ledger.js';
 import type { JobRequest } from '../core/jobs/job-request.js';
 import { TERMINAL_STATES } from '../core/jobs/job-state.js';
+import type { UsageRecord } from '../core/ports.js';
 import type { SpotPolicyName } from '../core/spot/spot-policy.js';
 import { reconcile } from '../core/use-cases/reconcile.js';
 import { refreshPrices } from '../core/use-cases/refresh-prices.js';
@@ -30,6 +31,8 @@ export interface TwinResult {
   readonly stoppedBy: 'all-terminal' | 'horizon' | 'stalled';
   /** The run's ledger, for a ledger export or an audit. */
   readonly ledger: InMemoryLedger;
+  /** Each job's usage records at the end of the run, as the ledger holds them. */
+  readonly usageByJob: ReadonlyMap<string, readonly UsageRecord[]>;
   /** Handler failures, in order: a deployment would log them. */
   readonly errors: readonly { readonly at: string; readonly queue: string; readonly error: string }[];
 }
@@ -184,15 +187,17 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
   }
 
   const endMs = clock.nowMs();
+  // Read once: the outcomes, the totals and a caller's summary all need each job's usage.
+  const usageByJob = new Map<string, readonly UsageRecord[]>();
+  for (const id of new Set(input.jobs.map((j) => j.jobId)))
+    usageByJob.set(id, await ledger.listUsageByJob(id));
   const jobs: TwinJobOutcome[] = [];
   for (const request of input.jobs) {
-    const outcome = await outcomeOf(ledger, request);
+    const outcome = await outcomeOf(ledger, request, usageByJob.get(request.jobId) ?? []);
     const rejected = rejectedIds.has(request.jobId) && outcome.state === 'UNKNOWN';
     jobs.push(rejected ? { ...outcome, state: 'REJECTED' } : outcome);
   }
-  const usage = (
-    await Promise.all([...new Set(jobs.map((j) => j.jobId))].map((id) => ledger.listUsageByJob(id)))
-  ).flat();
+  const usage = [...usageByJob.values()].flat();
   const hours = instanceHours(usage, endMs);
   const ended = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
   const totals: TwinTotals = {
@@ -219,6 +224,7 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
     endedAt: new Date(endMs).toISOString(),
     stoppedBy,
     ledger,
+    usageByJob,
     errors,
   };
 };

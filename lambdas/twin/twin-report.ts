@@ -46,7 +46,11 @@ const HOUR_MS = 3_600_000;
 export const usageCostUsd = (usage: readonly UsageRecord[]): number =>
   usage.reduce((sum, u) => sum + Math.round((u.costUsd ?? 0) * 1_000_000), 0) / 1_000_000;
 
-export const outcomeOf = async (ledger: InMemoryLedger, request: JobRequest): Promise<TwinJobOutcome> => {
+export const outcomeOf = async (
+  ledger: InMemoryLedger,
+  request: JobRequest,
+  usage: readonly UsageRecord[],
+): Promise<TwinJobOutcome> => {
   const job = await ledger.getJob(request.jobId);
   const deadline = request.runtime.deadline ?? null;
   if (job === undefined) {
@@ -63,7 +67,6 @@ export const outcomeOf = async (ledger: InMemoryLedger, request: JobRequest): Pr
     };
   }
   const events = await ledger.listEvents(job.jobId);
-  const usage = await ledger.listUsageByJob(job.jobId);
   const finishedAt = job.runtime.finishedAt ?? null;
   const succeededInTime =
     job.state === 'SUCCEEDED' &&

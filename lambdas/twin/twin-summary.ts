@@ -1,5 +1,4 @@
 import type { JobRequest } from '../core/jobs/job-request.js';
-import type { UsageRecord } from '../core/ports.js';
 import { jainIndex } from '../core/simulation/jain-index.js';
 import type { TwinResult } from './deployment-twin.js';
 
@@ -53,12 +52,12 @@ const gpusOf = (job: JobRequest): number => job.resources.gpus * job.resources.n
  * The summary of one twin run, from its ledger: costs at the recorded unit prices, hours from the
  * usage intervals, service per team (weights from `teamWeight`, 1 by default) and Jain's index.
  */
-export const summariseTwin = async (
+export const summariseTwin = (
   result: TwinResult,
   jobs: readonly JobRequest[],
   startMs: number,
   teamWeight: (team: string) => number = () => 1,
-): Promise<TwinSummary> => {
+): TwinSummary => {
   const endMs = Date.parse(result.endedAt);
   const requests = new Map(jobs.map((j) => [j.jobId, j]));
   const byTeam = new Map<string, { demanded: number; allocated: number }>();
@@ -69,7 +68,7 @@ export const summariseTwin = async (
   for (const outcome of result.jobs) {
     const request = requests.get(outcome.jobId);
     if (request === undefined || outcome.state === 'REJECTED') continue;
-    const usage: readonly UsageRecord[] = await result.ledger.listUsageByJob(outcome.jobId);
+    const usage = result.usageByJob.get(outcome.jobId) ?? [];
     changeovers += usage.length;
     if (usage.length === 0) unplaced += 1;
     if (request.runtime.interruptible) spotEligible += Math.round(outcome.costUsd * 1_000_000);

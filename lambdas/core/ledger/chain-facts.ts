@@ -130,6 +130,19 @@ const carried = (runtime: Record<string, JsonValue>): Record<string, JsonValue> 
 
 const TAG_VALUE = (v: JsonValue): v is string => typeof v === 'string';
 
+/** What an ALLOCATED event's `allocation` states, by the names the export's allocation uses. */
+export const ALLOCATED_EVENT_FIELDS = [
+  'instanceType',
+  'region',
+  'availabilityZone',
+  'purchaseOption',
+  'nodes',
+  'unitPriceUsdPerHour',
+  'expectedHours',
+  'expectedCostUsd',
+  'onDemandEquivalentUsd',
+] as const;
+
 /** The allocation fields of a job-change ALLOCATED event, in the export's flat shape. */
 const allocationFields = (data: JsonObject): Record<string, JsonValue> => {
   const allocation = obj(data.allocation);
@@ -137,17 +150,7 @@ const allocationFields = (data: JsonObject): Record<string, JsonValue> => {
   const reservation = obj(data.reservation);
   const out: Record<string, JsonValue> = {};
   if (allocation !== undefined)
-    for (const key of [
-      'instanceType',
-      'region',
-      'availabilityZone',
-      'purchaseOption',
-      'nodes',
-      'unitPriceUsdPerHour',
-      'expectedHours',
-      'expectedCostUsd',
-      'onDemandEquivalentUsd',
-    ]) {
+    for (const key of ALLOCATED_EVENT_FIELDS) {
       const value = allocation[key];
       if (value !== undefined) out[key] = value;
     }

@@ -1,6 +1,7 @@
 import { periodOf } from '../ports.js';
 import { budgetChainId } from './budget-chain.js';
 import {
+  ALLOCATED_EVENT_FIELDS,
   type BudgetChainFacts,
   type ChainedInterval,
   foldBudgetEvent,
@@ -60,19 +61,8 @@ export const chainedUsage = (f: JobChainFacts, interval: ChainedInterval): Ledge
   };
 };
 
-const ALLOCATION_FIELDS = [
-  'priceBookId',
-  'instanceType',
-  'region',
-  'availabilityZone',
-  'purchaseOption',
-  'nodes',
-  'unitPriceUsdPerHour',
-  'expectedHours',
-  'expectedCostUsd',
-  'onDemandEquivalentUsd',
-  'reservedUsd',
-] as const;
+/** What a job line's allocation needs from the chain: the event's fields, its book and reservation. */
+const ALLOCATION_FIELDS = ['priceBookId', ...ALLOCATED_EVENT_FIELDS, 'reservedUsd'] as const;
 
 /**
  * The job line a chain stands for; its allocation only when the ALLOCATED event states all of
