@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { readTextLines } from '../../lambdas/adapters/ledger-export-file.js';
 import type { AuditFilter } from '../../lambdas/core/audit/audit.js';
 import { LedgerVerifier } from '../../lambdas/core/audit/ledger-verifier.js';
 import { parseNumberedLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { readInputLines } from '../cli/input-file.js';
 import { verdictLines } from '../cli/verdict-text.js';
 import { type AuditCommandIo, TAMPERED_EXIT_CODE, type VerifyOptions } from './audit.js';
 import { REPORT_INPUT_ERROR_EXIT_CODE } from './report.js';
@@ -45,7 +45,7 @@ export const runAuditVerify = async (
   // Chains and records in one pass: every chain against its head, every record against its chain.
   const verifier = new LedgerVerifier(filter);
   try {
-    const lines = (io.readLines ?? readTextLines)(opts.ledger);
+    const lines = (io.readLines ?? readInputLines)(opts.ledger);
     for await (const { line, record } of parseNumberedLedgerLines(lines, opts.ledger))
       verifier.add(record, line);
   } catch (error) {

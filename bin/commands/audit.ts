@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 /** What the command needs from the process; tests pass their own. */
 export interface AuditCommandIo {
-  /** Streams the lines of a file. @default readTextLines */
+  /** Streams the lines of a file (standard input for `-`). @default readInputLines */
   readonly readLines?: (path: string) => AsyncIterable<string>;
   readonly write?: (text: string) => void;
 }
@@ -29,7 +29,7 @@ export const registerAuditCommand = (program: Command, io: AuditCommandIo = {}):
     .description(
       'verify a ledger export: every job and budget chain, and every job, usage and budget record against its chain; names each bad event and each record that disagrees; exit 1 on tampering',
     )
-    .requiredOption('--ledger <file>', 'ledger export (JSONL)')
+    .requiredOption('--ledger <file>', 'ledger export (JSONL); - for standard input')
     .option('--job <id>', 'verify only this job')
     .option('--from <date>', 'only jobs with events on or after this day, YYYY-MM-DD')
     .option('--to <date>', 'only jobs with events on or before this day, YYYY-MM-DD')

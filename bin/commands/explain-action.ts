@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { readTextLines } from '../../lambdas/adapters/ledger-export-file.js';
 import { explainJob, formatExplanation } from '../../lambdas/core/audit/audit-explain.js';
 import { parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { readInputLines } from '../cli/input-file.js';
 import { type ExplainCommandIo, type ExplainOptions, EXPLAIN_FORMATS as FORMATS } from './explain.js';
 import { REPORT_INPUT_ERROR_EXIT_CODE } from './report.js';
 import { inputErrorMessage } from './report-action.js';
@@ -23,7 +23,7 @@ export const runExplain = async (
     fail(command, `--format must be one of ${FORMATS.join(', ')}; got "${opts.format}"`);
   let explanation: Awaited<ReturnType<typeof explainJob>>;
   try {
-    const lines = (io.readLines ?? readTextLines)(opts.ledger);
+    const lines = (io.readLines ?? readInputLines)(opts.ledger);
     explanation = await explainJob(parseLedgerLines(lines, opts.ledger), jobId);
   } catch (error) {
     const message = inputErrorMessage(error, opts.ledger);

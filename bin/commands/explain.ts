@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 /** What the command needs from the process; tests pass their own. */
 export interface ExplainCommandIo {
-  /** Streams the lines of a file. @default readTextLines */
+  /** Streams the lines of a file (standard input for `-`). @default readInputLines */
   readonly readLines?: (path: string) => AsyncIterable<string>;
   readonly write?: (text: string) => void;
 }
@@ -25,7 +25,7 @@ export const registerExplainCommand = (program: Command, io: ExplainCommandIo = 
       'why a job runs where it runs: candidates and prices considered, the choice, the binding constraint, the price book',
     )
     .argument('<jobId>', 'the job to explain')
-    .requiredOption('--ledger <file>', 'ledger export (JSONL)')
+    .requiredOption('--ledger <file>', 'ledger export (JSONL); - for standard input')
     .option('--format <format>', `output: ${EXPLAIN_FORMATS.join(' | ')}`, 'text')
     .action(async (jobId: string, opts: ExplainOptions, command: Command) => {
       const { runExplain } = await import('./explain-action.js');

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
@@ -35,6 +34,7 @@ import {
   type PlanHistoryView,
   planToJson,
 } from '../../lambdas/core/reports/plan-format.js';
+import { readInputText, stdinTwice } from '../cli/input-file.js';
 import {
   PLAN_FORMATS as FORMATS,
   INPUT_ERROR_EXIT_CODE,
@@ -54,7 +54,7 @@ const issuesText = (issues: readonly FieldIssue[]): string =>
 
 /** `qm plan`'s work, loaded only when the command runs (bin/commands/plan.ts defines its flags). */
 export const runPlan = async (opts: PlanOptions, command: Command, io: PlanCommandIo): Promise<void> => {
-  const read = io.readText ?? ((path: string) => readFile(path, 'utf8'));
+  const read = io.readText ?? ((path: string) => readInputText(path));
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   const warn = io.warn ?? ((text: string) => process.stderr.write(text));
   if (!(FORMATS as readonly string[]).includes(opts.format))
@@ -83,6 +83,13 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
       fail(command, `--regions: "${bad ?? opts.regions}" is not an AWS region code like us-east-1`);
   }
 
+  const twice = stdinTwice({
+    '--jobs': opts.jobs,
+    '--quotas': opts.quotas,
+    '--budgets': opts.budgets,
+    '--history': opts.history,
+  });
+  if (twice !== undefined) fail(command, twice);
   const readInput = async (flag: string, path: string): Promise<string> => {
     try {
       return await read(path);

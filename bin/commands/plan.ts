@@ -44,7 +44,7 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
     .description(
       'plan where each job runs: cheapest expected cost under quotas, budgets, deadlines and fair share',
     )
-    .requiredOption('--jobs <file>', 'job requests, one JSON object per line (JSONL)')
+    .requiredOption('--jobs <file>', 'job requests, one JSON object per line (JSONL); - for standard input')
     .option('--quotas <file>', 'vCPU quotas per region and quota class (JSON); unlimited when absent')
     .option('--budgets <file>', 'team weights and monthly budgets (JSON); weight 1 and no budget when absent')
     .option('--regions <list>', 'comma-separated regions to consider, e.g. us-east-1,us-west-2')

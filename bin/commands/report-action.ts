@@ -1,6 +1,4 @@
-import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { readTextLines, writeLinesToFile } from '../../lambdas/adapters/ledger-export-file.js';
 import {
   buildCostReport,
   GROUP_BYS,
@@ -12,6 +10,8 @@ import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger/le
 import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/reports/cost-report-format.js';
 import { focusCsvLines } from '../../lambdas/core/reports/focus-export.js';
 import { renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
+import { readInputLines } from '../cli/input-file.js';
+import { writeOutputLines, writeOutputText } from '../cli/output-file.js';
 import {
   REPORT_FORMATS as FORMATS,
   type REPORT_GROUP_BYS,
@@ -49,8 +49,8 @@ export const runReport = async (
   io: ReportCommandIo,
 ): Promise<void> => {
   const write = io.write ?? ((text: string) => process.stdout.write(text));
-  const writeLines = io.writeLines ?? writeLinesToFile;
-  const readLines = io.readLines ?? readTextLines;
+  const writeLines = io.writeLines ?? writeOutputLines;
+  const readLines = io.readLines ?? readInputLines;
   const unchained: UnchainedRecords = { usage: 0, budget: 0, job: 0 };
   // With --from-chain the records beside the chains are only counted, never used (ADR 0010).
   const read = (path: string) =>
@@ -116,7 +116,7 @@ export const runReport = async (
         source: opts.ledger,
         generatedAt: (io.now ?? (() => new Date().toISOString()))(),
       });
-      if (opts.out !== undefined && io.writeLines === undefined) await writeFile(opts.out, html, 'utf8');
+      if (opts.out !== undefined && io.writeLines === undefined) await writeOutputText(opts.out, html);
       else await emit([html.trimEnd()]);
     }
   } catch (error) {

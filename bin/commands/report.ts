@@ -2,11 +2,11 @@ import type { Command } from 'commander';
 
 /** What the command needs from the process; tests pass their own. */
 export interface ReportCommandIo {
-  /** Streams the lines of a file. @default readTextLines */
+  /** Streams the lines of a file (standard input for `-`). @default readInputLines */
   readonly readLines?: (path: string) => AsyncIterable<string>;
   /** Standard output. */
   readonly write?: (text: string) => void;
-  /** Writes `--out` a line at a time. @default writeLinesToFile */
+  /** Writes `--out` a line at a time (standard output for `-`), whole or not at all. @default writeOutputLines */
   readonly writeLines?: (path: string, lines: AsyncIterable<string> | Iterable<string>) => Promise<unknown>;
   /** The instant shown as "generated" in the HTML report. @default new Date().toISOString() */
   readonly now?: () => string;
@@ -46,12 +46,18 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
     .description(
       'cost report from a ledger export: per team, project, job, day or month; FOCUS 1.2 CSV; HTML with charts',
     )
-    .requiredOption('--ledger <file>', 'ledger export (JSONL: job, event, usage and budget records)')
+    .requiredOption(
+      '--ledger <file>',
+      'ledger export (JSONL: job, event, usage and budget records); - for standard input',
+    )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (UTC)')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (UTC), inclusive')
     .option('--group-by <key>', `rows per ${REPORT_GROUP_BYS.join(' | ')}`, 'team')
     .option('--format <format>', `output: ${REPORT_FORMATS.join(' | ')}`, 'table')
-    .option('--out <file>', 'write to a file instead of standard output')
+    .option(
+      '--out <file>',
+      'write to a file instead of standard output (only once complete; - for standard output)',
+    )
     .option(
       '--billing-account-id <id>',
       'FOCUS BillingAccountId: the payer account (required with --format focus)',
