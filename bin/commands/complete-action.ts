@@ -6,6 +6,7 @@ import {
 } from '../../lambdas/adapters/producer-client.js';
 import { createSqsClient } from '../../lambdas/adapters/sqs-client.js';
 import type { CompleteFlags } from './complete.js';
+import { pipelineCall } from './pipeline-call.js';
 import {
   inputError,
   type PipelineIo,
@@ -23,11 +24,9 @@ export const sendJobEvent = async (
 ): Promise<void> => {
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   const client = createSqsClient(target.aws);
-  const producer = new ProducerClient({
-    client,
-    urls: await resolveProducerQueueUrls(client, target.queuePrefix),
-  });
-  const report = await send(producer);
+  const report = await pipelineCall(command, target, client, async () =>
+    send(new ProducerClient({ client, urls: await resolveProducerQueueUrls(client, target.queuePrefix) })),
+  );
   if (report.status === 'invalid')
     inputError(command, report.issues.map((i) => `${i.field}: ${i.message}`).join('; '));
   if (report.status === 'failed') runtimeError(command, `not sent: ${report.error}`);

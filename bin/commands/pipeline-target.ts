@@ -4,8 +4,10 @@ import type { AwsClientConfig } from '../../lambdas/adapters/aws-clients.js';
 /**
  * Where the pipeline commands (`qm submit`, `status`, `complete`, `cancel`) find a deployment:
  * flags first, then the environment (`AWS_REGION`/`AWS_DEFAULT_REGION`, `AWS_ENDPOINT_URL`,
- * `QM_QUEUE_PREFIX`, `QM_TABLE_NAME`, `QM_EVENTS_TABLE_NAME`). Credentials come from the SDK's default chain, so
- * `AWS_PROFILE` works as everywhere else.
+ * `QM_QUEUE_PREFIX`, `QM_TABLE_NAME`, `QM_EVENTS_TABLE_NAME`). With neither a flag nor a region
+ * variable, the SDK resolves the region from the shared config (the profile's `region` in
+ * `~/.aws/config` or `AWS_CONFIG_FILE`), and credentials always come from its default chain, so
+ * `AWS_PROFILE` works as everywhere else (pipeline-call.ts).
  */
 
 /** Exit code for bad input (files or flags), as for `qm plan`. */
@@ -37,7 +39,10 @@ export interface PipelineTarget {
 /** Adds the deployment flags to a command. */
 export const withTargetFlags = (command: Command): Command =>
   command
-    .option('--region <region>', 'AWS region (default: AWS_REGION or AWS_DEFAULT_REGION)')
+    .option(
+      '--region <region>',
+      "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, or the profile's region in ~/.aws/config)",
+    )
     .option('--endpoint-url <url>', 'AWS endpoint override, e.g. moto (default: AWS_ENDPOINT_URL)')
     .option(
       '--queue-prefix <prefix>',
@@ -49,21 +54,28 @@ export const withTargetFlags = (command: Command): Command =>
       'job events table (default: QM_EVENTS_TABLE_NAME or <queue-prefix>-events)',
     );
 
-/** Resolves flags and environment; a missing region is an input error naming both sources. */
+export const NO_REGION_MESSAGE =
+  'no AWS region: pass --region, set AWS_REGION, or set a region for your profile (AWS_PROFILE) in ~/.aws/config';
+
+/**
+ * Resolves flags and environment. No region here leaves it to the SDK, which reads the shared
+ * config's profile (`pipelineCall` stops with exit 2 when that finds none either). The SDK reads
+ * the process environment, so with an environment of the caller's own (`io.env`, as tests pass)
+ * a missing region is an input error at once: that environment stands for the whole of it.
+ */
 export const resolveTarget = (command: Command, flags: TargetFlags, io: PipelineIo): PipelineTarget => {
   const env = io.env ?? process.env;
-  const region = flags.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (region === undefined || region === '') {
-    command.error(`qm ${command.name()}: no AWS region: pass --region or set AWS_REGION`, {
-      exitCode: INPUT_ERROR_EXIT_CODE,
-      code: 'qm.input',
-    });
-    throw new Error('no region');
-  }
+  const region = [flags.region, env.AWS_REGION, env.AWS_DEFAULT_REGION].find(
+    (r) => r !== undefined && r !== '',
+  );
+  if (region === undefined && env !== process.env) inputError(command, NO_REGION_MESSAGE);
   const endpoint = flags.endpointUrl ?? env.AWS_ENDPOINT_URL;
   const queuePrefix = flags.queuePrefix ?? env.QM_QUEUE_PREFIX ?? DEFAULT_QUEUE_PREFIX;
   return {
-    aws: { region, ...(endpoint === undefined || endpoint === '' ? {} : { endpoint }) },
+    aws: {
+      ...(region === undefined ? {} : { region }),
+      ...(endpoint === undefined || endpoint === '' ? {} : { endpoint }),
+    },
     queuePrefix,
     tableName: flags.table ?? env.QM_TABLE_NAME ?? `${queuePrefix}-ledger`,
     eventsTableName: flags.eventsTable ?? env.QM_EVENTS_TABLE_NAME ?? `${queuePrefix}-events`,

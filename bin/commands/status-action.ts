@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { createDynamoDbClient } from '../../lambdas/adapters/dynamodb-client.js';
 import { DynamoDbLedger } from '../../lambdas/adapters/dynamodb-ledger.js';
 import type { JobEvent, JobRecord } from '../../lambdas/core/ports.js';
+import { pipelineCall } from './pipeline-call.js';
 import { type PipelineIo, resolveTarget, runtimeError } from './pipeline-target.js';
 import type { StatusFlags } from './status.js';
 
@@ -42,14 +43,19 @@ export const runStatus = async (
 ): Promise<void> => {
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   const target = resolveTarget(command, flags, io);
+  const client = createDynamoDbClient(target.aws);
   const ledger = new DynamoDbLedger({
-    client: createDynamoDbClient(target.aws),
+    client,
     tableName: target.tableName,
     eventsTableName: target.eventsTableName,
     clock: { now: () => new Date() },
   });
-  const job = await ledger.getJob(jobId);
-  if (job === undefined) return runtimeError(command, `job ${jobId} not found in table ${target.tableName}`);
-  const events = await ledger.listEvents(jobId);
+  const found = await pipelineCall(command, target, client, async () => {
+    const job = await ledger.getJob(jobId);
+    return job === undefined ? undefined : { job, events: await ledger.listEvents(jobId) };
+  });
+  if (found === undefined)
+    return runtimeError(command, `job ${jobId} not found in table ${target.tableName}`);
+  const { job, events } = found;
   write(flags.json === true ? `${JSON.stringify({ job, events }, null, 2)}\n` : formatJobStatus(job, events));
 };

@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   ProducerClient,
@@ -7,6 +6,8 @@ import {
 } from '../../lambdas/adapters/producer-client.js';
 import { createSqsClient } from '../../lambdas/adapters/sqs-client.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
+import { readInputText } from '../cli/input-file.js';
+import { pipelineCall } from './pipeline-call.js';
 import { inputError, type PipelineIo, resolveTarget, runtimeError } from './pipeline-target.js';
 import type { SubmitFlags } from './submit.js';
 
@@ -28,7 +29,7 @@ export const runSubmit = async (
   const write = io.write ?? ((text: string) => process.stdout.write(text));
   let text: string;
   try {
-    text = await (io.readText ?? ((path: string) => readFile(path, 'utf8')))(file);
+    text = await (io.readText ?? ((path: string) => readInputText(path)))(file);
   } catch (err) {
     return inputError(command, `cannot read ${file}: ${(err as Error).message}`);
   }
@@ -44,11 +45,13 @@ export const runSubmit = async (
   if (jobs.length === 0) return inputError(command, `${file} holds no job request`);
   const target = resolveTarget(command, flags, io);
   const client = createSqsClient(target.aws);
-  const producer = new ProducerClient({
-    client,
-    urls: await resolveProducerQueueUrls(client, target.queuePrefix),
+  const results = await pipelineCall(command, target, client, async () => {
+    const producer = new ProducerClient({
+      client,
+      urls: await resolveProducerQueueUrls(client, target.queuePrefix),
+    });
+    return producer.submit(jobs);
   });
-  const results = await producer.submit(jobs);
   write(flags.json === true ? `${JSON.stringify(results, null, 2)}\n` : `${results.map(line).join('\n')}\n`);
   const failed = results.filter((r) => r.status !== 'accepted').length;
   if (failed > 0) runtimeError(command, `${failed} of ${results.length} message(s) were not accepted`);

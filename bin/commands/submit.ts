@@ -16,7 +16,7 @@ export const registerSubmitCommand = (program: Command, io: PipelineIo = {}): Co
     program
       .command('submit')
       .description('validate a JSONL file of job requests and send them to the job-requests queue')
-      .argument('<file>', 'job requests, one JSON object per line')
+      .argument('<file>', 'job requests, one JSON object per line; - for standard input')
       .option('--json', 'print the per-message results as JSON'),
   ).action(async (file: string, flags: SubmitFlags, command: Command) => {
     const { runSubmit } = await import('./submit-action.js');

@@ -3,7 +3,12 @@
  * build this once in their config module (e.g. `endpoint` from `AWS_ENDPOINT_URL` for moto).
  */
 export interface AwsClientConfig {
-  readonly region: string;
+  /**
+   * The region; when absent the SDK resolves it itself, as every AWS tool does: `AWS_REGION`, then
+   * the `region` of the profile (`AWS_PROFILE`, else `default`) in the shared config file
+   * (`~/.aws/config` or `AWS_CONFIG_FILE`). The CLI relies on this; handlers always pass one.
+   */
+  readonly region?: string;
   /** Override endpoint (moto, LocalStack); the SDK's regional default when absent. */
   readonly endpoint?: string;
   /** Attempts per call including the first; the SDK default (3) when absent. */
@@ -20,8 +25,8 @@ const REGION = /^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/;
  */
 export const sdkClientOptions = (
   config: AwsClientConfig,
-): { region: string; endpoint?: string; maxAttempts?: number } => {
-  if (!REGION.test(config.region)) {
+): { region?: string; endpoint?: string; maxAttempts?: number } => {
+  if (config.region !== undefined && !REGION.test(config.region)) {
     throw new TypeError(`AwsClientConfig.region: ${JSON.stringify(config.region)} is not an AWS region code`);
   }
   if (config.endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(config.endpoint)) {
@@ -34,7 +39,7 @@ export const sdkClientOptions = (
     throw new TypeError(`AwsClientConfig.maxAttempts: ${config.maxAttempts} must be an integer ≥ 1`);
   }
   return {
-    region: config.region,
+    ...(config.region === undefined ? {} : { region: config.region }),
     ...(config.endpoint === undefined ? {} : { endpoint: config.endpoint }),
     ...(config.maxAttempts === undefined ? {} : { maxAttempts: config.maxAttempts }),
   };
