@@ -14,6 +14,25 @@ import { STDIO_PATH } from './input-file.js';
  * the same directory means the same file system.
  */
 
+/**
+ * The output file itself could not be written (a missing directory, no permission, a full disk,
+ * a directory at the path), as opposed to a failure producing what goes in it. Commands report it
+ * against their output flag; `code` is the file system's.
+ */
+export class OutputFileError extends Error {
+  readonly code: string | undefined;
+  constructor(
+    readonly path: string,
+    cause: NodeJS.ErrnoException,
+    temporary: string,
+  ) {
+    // The message names the path asked for, not the temporary file the error came from.
+    super(`cannot write ${path}: ${cause.message.replaceAll(temporary, path)}`, { cause });
+    this.name = 'OutputFileError';
+    this.code = cause.code;
+  }
+}
+
 /** The temporary file for `path`: hidden, in the same directory, unique to this write. */
 export const temporaryPathFor = (path: string): string =>
   join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -37,6 +56,8 @@ const writeOutput = async (
     await rename(temporary, path);
   } catch (error) {
     await rm(temporary, { force: true });
+    if ((error as NodeJS.ErrnoException | null)?.path === temporary)
+      throw new OutputFileError(path, error as NodeJS.ErrnoException, temporary);
     throw error;
   }
 };
@@ -44,7 +65,8 @@ const writeOutput = async (
 /**
  * Writes lines, each followed by a newline, to `path` (standard output for `-`) as they come.
  * @returns the number of lines written
- * @throws what producing the lines or writing threw; nothing is then left at `path` or beside it
+ * @throws OutputFileError when the file cannot be written, else what producing the lines threw;
+ *   nothing is then left at `path` or beside it
  */
 export const writeOutputLines = async (
   path: string,

@@ -11,7 +11,7 @@ import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/re
 import { focusCsvLines } from '../../lambdas/core/reports/focus-export.js';
 import { renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
 import { readInputLines } from '../cli/input-file.js';
-import { writeOutputLines, writeOutputText } from '../cli/output-file.js';
+import { OutputFileError, writeOutputLines, writeOutputText } from '../cli/output-file.js';
 import {
   REPORT_FORMATS as FORMATS,
   type REPORT_GROUP_BYS,
@@ -34,6 +34,7 @@ const fail = (command: Command, message: string): never => {
 /** Turns the errors bad input causes into exit-2 messages naming the flag; rethrows the rest. */
 export const inputErrorMessage = (error: unknown, ledgerPath: string): string | undefined => {
   if (error instanceof LedgerParseError) return `invalid --ledger ${error.message}`;
+  if (error instanceof OutputFileError) return `--out: ${error.message}`;
   if (error instanceof ReportOptionError)
     return `--${error.option}: ${error.message.slice(error.option.length + 2)}`;
   const code = (error as { code?: unknown } | null)?.code;

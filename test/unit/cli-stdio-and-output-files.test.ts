@@ -86,6 +86,23 @@ describe('qm --out on error', () => {
     expect(readdirSync(dir).sort()).toEqual(['broken.jsonl', 'x.csv']);
   });
 
+  it('exits 2 naming --out when the file cannot be written, not the ledger', () => {
+    const out = join(scratch(), 'no-such-dir', 'x.csv');
+    const run = qm([
+      'report',
+      '--ledger',
+      'examples/ledger-month.jsonl',
+      ...NOV,
+      '--format',
+      'csv',
+      '--out',
+      out,
+    ]);
+    expect(run.status).toBe(2);
+    expect(run.stderr).toContain(`qm report: --out: cannot write ${out}: ENOENT`);
+    expect(run.stderr).not.toContain('--ledger');
+  });
+
   it('writes the whole file when the report succeeds', () => {
     const dir = scratch();
     const out = join(dir, 'focus.csv');

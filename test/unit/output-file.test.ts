@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { temporaryPathFor, writeOutputLines, writeOutputText } from '../../bin/cli/output-file.js';
+import {
+  OutputFileError,
+  temporaryPathFor,
+  writeOutputLines,
+  writeOutputText,
+} from '../../bin/cli/output-file.js';
 
 const scratch = () => mkdtempSync(join(tmpdir(), 'qm-output-file-'));
 
@@ -48,9 +53,19 @@ describe('writeOutputLines', () => {
     expect(readdirSync(dir)).toEqual(['report.csv']);
   });
 
-  it('fails with the file system error for a directory that does not exist', async () => {
+  it('names the path asked for when the file cannot be written, apart from producer failures', async () => {
     const path = join(scratch(), 'missing', 'out.csv');
-    await expect(writeOutputLines(path, ['x'])).rejects.toMatchObject({ code: 'ENOENT' });
+    const failure = await writeOutputLines(path, ['x']).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(OutputFileError);
+    expect(failure).toMatchObject({ code: 'ENOENT', path });
+    expect((failure as Error).message).toMatch(/^cannot write .*\/missing\/out\.csv: ENOENT/);
+    expect((failure as Error).message).not.toContain('.tmp');
+    const dir = scratch();
+    // A directory where the file should go: the rename into place is what fails.
+    await expect(writeOutputLines(dir, ['x'])).rejects.toBeInstanceOf(OutputFileError);
+    await expect(writeOutputLines(join(dir, 'a.csv'), linesThenFailure())).rejects.not.toBeInstanceOf(
+      OutputFileError,
+    );
   });
 
   it('writes to standard output for -, without ending it', async () => {
