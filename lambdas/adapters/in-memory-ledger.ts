@@ -44,6 +44,8 @@ import {
   usdToMicros,
 } from '../core/ports.js';
 import type { PriceBook } from '../core/pricing/offer.js';
+import { plainCopy } from './plain-copy.js';
+import { firstAfter, type IndexEntry, SortedIndex } from './sorted-index.js';
 
 /** Default and largest page sizes, the same as the DynamoDB adapter's. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -73,7 +75,7 @@ export interface InMemoryLedgerOptions {
   readonly clock: Clock;
 }
 
-const copy = <T>(value: T): T => structuredClone(value);
+const copy = plainCopy;
 
 /** Validates a page size the same way in every adapter. */
 export const pageLimit = (page: PageRequest | undefined): number => {
@@ -93,25 +95,34 @@ const decodeCursor = (cursor: string): string => {
   return key;
 };
 
-/** Pages through items in sort-key order, with the key of the last item as the cursor. */
+/**
+ * Pages through an index bucket (already in sort-key order), with the key of the last item as the
+ * cursor; only the page's records are looked up and copied.
+ */
 const paginate = <T>(
-  items: readonly T[],
-  sortKey: (item: T) => string,
+  entries: readonly IndexEntry[],
+  recordOf: (id: string) => T,
   page: PageRequest | undefined,
 ): Page<T> => {
   const limit = pageLimit(page);
-  const after = page?.cursor === undefined ? undefined : decodeCursor(page.cursor);
-  const sorted = [...items].sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
-  const remaining = after === undefined ? sorted : sorted.filter((item) => sortKey(item) > after);
-  const chosen = remaining.slice(0, limit);
+  const start = page?.cursor === undefined ? 0 : firstAfter(entries, decodeCursor(page.cursor));
+  const chosen = entries.slice(start, start + limit);
+  const items = chosen.map((entry) => copy(recordOf(entry.id)));
   const last = chosen.at(-1);
-  return remaining.length > limit && last !== undefined
-    ? { items: chosen.map(copy), cursor: encodeCursor(sortKey(last)) }
-    : { items: chosen.map(copy) };
+  return entries.length - start > limit && last !== undefined
+    ? { items, cursor: encodeCursor(last.key) }
+    : { items };
 };
 
 const stateOrder = (job: JobRecord) =>
   `${String(1000 - job.priority).padStart(4, '0')}#${job.createdAt}#${job.jobId}`;
+
+const teamPeriodOrder = (job: JobRecord) => `${job.createdAt}#${job.jobId}`;
+
+const usageOrder = (u: UsageRecord) => `${u.startedAt}#${u.instanceId}`;
+
+/** Index buckets; a team and a month are joined with a character neither can hold. */
+const teamPeriodBucket = (team: string, period: string) => `${team}\u0000${period}`;
 
 const toBudgetRecord = (team: string, period: Period, b: BudgetState): BudgetRecord => ({
   team,
@@ -200,6 +211,12 @@ export class InMemoryLedger implements Ledger {
   readonly #usage = new Map<string, UsageRecord>();
   readonly #priceBooks = new Map<string, { readonly book: PriceBook; readonly storedAt: string }>();
   readonly #unavailable = new Map<string, UnavailableOffer>();
+  // Listings read these instead of scanning every record: a month's twin run lists pending jobs and
+  // the teams' usage at every solve.
+  readonly #jobsByState = new SortedIndex();
+  readonly #jobsByTeamPeriod = new SortedIndex();
+  readonly #usageByJob = new SortedIndex();
+  readonly #usageByTeamPeriod = new SortedIndex();
 
   constructor(options: InMemoryLedgerOptions) {
     this.#clock = options.clock;
@@ -209,6 +226,28 @@ export class InMemoryLedger implements Ledger {
     return this.#clock.now().toISOString();
   }
 
+  /** Stores a job record and files it in the listings' indexes. */
+  #storeJob(job: JobRecord): void {
+    this.#jobs.set(job.jobId, job);
+    this.#jobsByState.put(job.jobId, job.state, stateOrder(job));
+    this.#jobsByTeamPeriod.put(job.jobId, teamPeriodBucket(job.team, job.period), teamPeriodOrder(job));
+  }
+
+  /** Stores a usage record and files it in the listings' indexes. */
+  #storeUsage(usage: UsageRecord): void {
+    this.#usage.set(usage.instanceId, usage);
+    this.#usageByJob.put(usage.instanceId, usage.jobId, usageOrder(usage));
+    this.#usageByTeamPeriod.put(
+      usage.instanceId,
+      teamPeriodBucket(usage.team, usage.period),
+      usageOrder(usage),
+    );
+  }
+
+  /** A record the indexes name: present, since records are never removed. */
+  readonly #jobOf = (jobId: string): JobRecord => this.#jobs.get(jobId) as JobRecord;
+  readonly #usageOf = (instanceId: string): UsageRecord => this.#usage.get(instanceId) as UsageRecord;
+
   async putJobIfAbsent(input: NewJob): Promise<PutJobResult> {
     const existing = this.#jobs.get(input.request.jobId);
     if (existing !== undefined) {
@@ -217,7 +256,7 @@ export class InMemoryLedger implements Ledger {
       return { outcome: 'duplicate', job: copy(existing), identical };
     }
     const { job, event } = receiveJob(input, this.#now());
-    this.#jobs.set(job.jobId, job);
+    this.#storeJob(job);
     this.#events.set(job.jobId, [event]);
     return { outcome: 'created', job: copy(job) };
   }
@@ -228,14 +267,12 @@ export class InMemoryLedger implements Ledger {
   }
 
   async listJobsByState(state: JobState, page?: PageRequest): Promise<Page<JobRecord>> {
-    const jobs = [...this.#jobs.values()].filter((job) => job.state === state);
-    return paginate(jobs, stateOrder, page);
+    return paginate(this.#jobsByState.entries(state), this.#jobOf, page);
   }
 
   async listJobsByTeamAndPeriod(team: string, period: Period, page?: PageRequest): Promise<Page<JobRecord>> {
     requirePeriod(period, 'listJobsByTeamAndPeriod');
-    const jobs = [...this.#jobs.values()].filter((job) => job.team === team && job.period === period);
-    return paginate(jobs, (job) => `${job.createdAt}#${job.jobId}`, page);
+    return paginate(this.#jobsByTeamPeriod.entries(teamPeriodBucket(team, period)), this.#jobOf, page);
   }
 
   #requireJob(jobId: string): JobRecord {
@@ -245,7 +282,7 @@ export class InMemoryLedger implements Ledger {
   }
 
   #commit(job: JobRecord, event: JobEvent): JobRecord {
-    this.#jobs.set(job.jobId, job);
+    this.#storeJob(job);
     this.#events.get(job.jobId)?.push(event);
     return copy(job);
   }
@@ -444,7 +481,7 @@ export class InMemoryLedger implements Ledger {
       stoppedAt: null,
       costUsd: null,
     };
-    this.#usage.set(start.instanceId, usage);
+    this.#storeUsage(usage);
     this.#commit(job, event);
     return { outcome: 'started', usage: copy(usage) } as const;
   }
@@ -456,7 +493,7 @@ export class InMemoryLedger implements Ledger {
     checkUsageStop(usage, stop);
     const { job, event } = applyUsageStop(this.#requireJob(usage.jobId), usage, stop, this.#now());
     const stopped: UsageRecord = { ...usage, stoppedAt: stop.stoppedAt, costUsd: stop.costUsd };
-    this.#usage.set(stop.instanceId, stopped);
+    this.#storeUsage(stopped);
     this.#commit(job, event);
     return { outcome: 'stopped', usage: copy(stopped) } as const;
   }
@@ -467,11 +504,7 @@ export class InMemoryLedger implements Ledger {
   }
 
   async listUsageByJob(jobId: string): Promise<readonly UsageRecord[]> {
-    return paginate(
-      [...this.#usage.values()].filter((u) => u.jobId === jobId),
-      (u) => `${u.startedAt}#${u.instanceId}`,
-      { limit: MAX_PAGE_SIZE },
-    ).items;
+    return paginate(this.#usageByJob.entries(jobId), this.#usageOf, { limit: MAX_PAGE_SIZE }).items;
   }
 
   async listUsageByTeamAndPeriod(
@@ -480,8 +513,7 @@ export class InMemoryLedger implements Ledger {
     page?: PageRequest,
   ): Promise<Page<UsageRecord>> {
     requirePeriod(period, 'listUsageByTeamAndPeriod');
-    const usage = [...this.#usage.values()].filter((u) => u.team === team && u.period === period);
-    return paginate(usage, (u) => `${u.startedAt}#${u.instanceId}`, page);
+    return paginate(this.#usageByTeamPeriod.entries(teamPeriodBucket(team, period)), this.#usageOf, page);
   }
 
   async putPriceBook(book: PriceBook): Promise<'stored' | 'duplicate'> {
