@@ -417,6 +417,7 @@ export class Quartermaster extends Construct {
     }
     if (name === 'solve' && config.quotas !== undefined) env[ENV.quotas] = JSON.stringify(config.quotas);
     if (name === 'solve') env[ENV.usageHalfLifeHours] = String(config.usageHalfLifeHours);
+    if (name === 'reconcile') env[ENV.reconcileMinutes] = String(config.schedules.reconcile.toMinutes());
     // Both apply the budget guard: solve stops admitting, reconcile alerts and terminates.
     if (name === 'solve' || name === 'reconcile') {
       env[ENV.budgetPolicy] = config.budgetGuard.policy;

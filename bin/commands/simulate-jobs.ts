@@ -19,7 +19,8 @@ import {
 } from '../../lambdas/core/planning/plan-inputs.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import { simulationChartHtml } from '../../lambdas/core/reports/simulation-chart.js';
-import type { NamedSpotTrace } from '../../lambdas/core/simulation/fleet-simulation.js';
+import { outageKeepShare } from '../../lambdas/core/simulation/spot-outage-calibration.js';
+import type { NamedSpotTrace } from '../../lambdas/core/simulation/spot-pool-trace.js';
 import type { SpotPolicyName } from '../../lambdas/core/spot/spot-policy.js';
 import { exportLedgerPeriod } from '../../lambdas/core/use-cases/ledger-export-period.js';
 import type { BudgetPolicy } from '../../lambdas/core/use-cases/run-solve.js';
@@ -62,12 +63,16 @@ export interface SimulateJobsOptions {
   readonly start?: string;
   readonly solveMinutes: string;
   readonly idleSolveSkipMinutes: string;
+  /** @default advisor */
+  readonly spotMarket?: string;
   readonly format: string;
   readonly out?: string;
   readonly ledgerOut?: string;
 }
 
 export const JOBS_FORMATS = ['table', 'json', 'html'] as const;
+export const SPOT_MARKETS = ['advisor', 'traces'] as const;
+type SpotMarket = (typeof SPOT_MARKETS)[number];
 
 /** Progress is only worth drawing once a run has taken this long. */
 const PROGRESS_AFTER_MS = 300;
@@ -133,7 +138,18 @@ export const policyJson = (r: TwinSummary) => ({
 const TRACE_NOTE =
   'spot availability: each spot pool (instance type x zone) follows one of the given traces, chosen by ' +
   'hashing the pool id, from a hashed offset; the bundled traces are V100/K80 us-west-2 availability ' +
-  '(2022), a stand-in availability process for every pool, not a forecast for that pool.';
+  '(2022, pools in the ">20 %" advisor bucket), a stand-in availability process for every pool, not a ' +
+  'forecast for that pool.';
+
+const percent = (share: number) => `${Math.round(share * 100)} %`;
+const MARKET_NOTE: Readonly<Record<SpotMarket, string>> = {
+  advisor:
+    "spot market advisor: a pool keeps each of its trace's outages with the ratio of its advisor bucket's " +
+    `interruption rate to ">20 %"'s (<5 %: ${percent(outageKeepShare(0))}, 5-10 %: ${percent(outageKeepShare(1))}, ` +
+    `10-15 %: ${percent(outageKeepShare(2))}, 15-20 %: ${percent(outageKeepShare(3))}, unrated: all), so calm ` +
+    'pools see rarer outages of the recorded shapes (ADR 0012).',
+  traces: 'spot market traces: every pool sees its trace as recorded, whatever its advisor bucket.',
+};
 
 const LOOP_NOTE =
   'every policy runs the deployed loop (intake, solve, provision, EC2 and job events, reconcile) on a ' +
@@ -264,6 +280,9 @@ export const runSimulateJobs = async (
       fail(`${flag} must be a number of minutes in ${zeroAllowed ? '[0' : '(0'}, 1440], got "${raw}"`);
     return value;
   };
+  const spotMarket = (options.spotMarket ?? 'advisor') as SpotMarket;
+  if (!SPOT_MARKETS.includes(spotMarket))
+    fail(`--spot-market must be one of ${SPOT_MARKETS.join(', ')}, got "${options.spotMarket}"`);
   const solveMinutes = minutes('--solve-minutes', options.solveMinutes, false);
   const idleSolveSkipMinutes = minutes('--idle-solve-skip-minutes', options.idleSolveSkipMinutes, true);
   let startMs = (io.wallClock ?? Date.now)();
@@ -347,6 +366,7 @@ export const runSimulateJobs = async (
       strategy: name,
       schedules: { solveMinutes },
       idleSolveSkipMinutes,
+      spotMarket,
       onProgress: (finished, total) => {
         if (!showProgress || now() - startedAt < PROGRESS_AFTER_MS) return;
         drewProgress = true;
@@ -385,6 +405,7 @@ export const runSimulateJobs = async (
       start: startIso,
       solveMinutes,
       idleSolveSkipMinutes,
+      spotMarket,
       priceBook: { id: priceBook.id, asOf: priceBook.asOf },
       quotas: options.quotas ?? null,
       budgets: options.budgets ?? null,
@@ -403,6 +424,7 @@ export const runSimulateJobs = async (
       `${options.jobs}: ${parsed.jobs.length} jobs from ${startIso}, solve every ${solveMinutes} min, price book ${priceBook.id}, ` +
         `${traces.length} spot trace(s)${options.quotas !== undefined ? `, quotas ${options.quotas}` : ', no quotas'}` +
         `${options.budgets !== undefined ? `, budgets ${options.budgets}` : `, ${DEFAULT_MONTHLY_BUDGET_USD} USD a month per team`}`,
+      MARKET_NOTE[spotMarket],
     ];
     text =
       options.format === 'html'

@@ -37,6 +37,7 @@ interface RawOptions {
   start?: string;
   solveMinutes: string;
   idleSolveSkipMinutes: string;
+  spotMarket: string;
   out?: string;
   ledgerOut?: string;
 }
@@ -49,6 +50,7 @@ const JOBS_ONLY_FLAGS = [
   ['start', '--start'],
   ['solveMinutes', '--solve-minutes'],
   ['idleSolveSkipMinutes', '--idle-solve-skip-minutes'],
+  ['spotMarket', '--spot-market'],
   ['out', '--out'],
   ['ledgerOut', '--ledger-out'],
 ] as const;
@@ -189,6 +191,12 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
         'last one and it placed nothing (0: run every scheduled solve)',
       '0',
     )
+    .option(
+      '--spot-market <model>',
+      "jobs mode: advisor (each spot pool keeps the share of its trace's outages its Spot Instance " +
+        'Advisor bucket implies) | traces (every pool sees its trace as recorded)',
+      'advisor',
+    )
     .option('--out <file>', 'jobs mode: write the report to this file instead of stdout')
     .option(
       '--ledger-out <dir>',
@@ -234,6 +242,7 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
             ...(raw.start !== undefined ? { start: raw.start } : {}),
             solveMinutes: raw.solveMinutes,
             idleSolveSkipMinutes: raw.idleSolveSkipMinutes,
+            spotMarket: raw.spotMarket,
             format: raw.format,
             ...(raw.out !== undefined ? { out: raw.out } : {}),
             ...(raw.ledgerOut !== undefined ? { ledgerOut: raw.ledgerOut } : {}),

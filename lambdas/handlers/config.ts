@@ -37,6 +37,7 @@ export const ENV = {
   solveTimeLimitSeconds: 'QM_SOLVE_TIME_LIMIT_SECONDS',
   unavailableTtlMinutes: 'QM_UNAVAILABLE_OFFER_TTL_MINUTES',
   stuckAfterMinutes: 'QM_STUCK_AFTER_MINUTES',
+  reconcileMinutes: 'QM_RECONCILE_MINUTES',
   runtimeFactor: 'QM_MAX_RUNTIME_FACTOR',
   overrunAction: 'QM_OVERRUN_ACTION',
   budgetPolicy: 'QM_BUDGET_POLICY',
@@ -126,6 +127,7 @@ const EnvSchema = z.object({
   [ENV.solveTimeLimitSeconds]: positiveNumber(20),
   [ENV.unavailableTtlMinutes]: positiveNumber(5),
   [ENV.stuckAfterMinutes]: positiveNumber(15),
+  [ENV.reconcileMinutes]: positiveNumber(5),
   [ENV.runtimeFactor]: positiveNumber(2),
   [ENV.overrunAction]: z._default(z.enum(['alert', 'terminate']), 'alert'),
   [ENV.budgetPolicy]: z._default(
@@ -178,6 +180,8 @@ export interface HandlerConfig {
   readonly solveTimeLimitSeconds: number;
   readonly unavailableTtlMinutes: number;
   readonly stuckAfterMinutes: number;
+  /** The reconcile schedule, so its deadline check leaves enough margin until the next run. */
+  readonly reconcileMinutes: number;
   readonly maxRuntimeFactor: number;
   readonly overrunAction: 'alert' | 'terminate';
   /** What the reconciler's budget guard does once spend reaches the largest threshold. */
@@ -252,6 +256,7 @@ export const loadConfig = (
     solveTimeLimitSeconds: e[ENV.solveTimeLimitSeconds],
     unavailableTtlMinutes: e[ENV.unavailableTtlMinutes],
     stuckAfterMinutes: e[ENV.stuckAfterMinutes],
+    reconcileMinutes: e[ENV.reconcileMinutes],
     maxRuntimeFactor: e[ENV.runtimeFactor],
     overrunAction: e[ENV.overrunAction],
     budgetPolicy: e[ENV.budgetPolicy],

@@ -23,6 +23,7 @@ export interface ReconcileSummary {
   readonly released: number;
   readonly promoted: number;
   readonly overruns: number;
+  readonly deadlineMoves: number;
   readonly errors: number;
 }
 
@@ -70,11 +71,14 @@ export const makeHandler = (deps: ReconcileHandlerDeps) =>
       for (const a of report.adopted) logger.warn('launched instances adopted', a);
       for (const r of report.released) logger.warn('allocation released', r);
       for (const o of report.overruns) logger.warn('job overrun', o);
+      for (const jobId of report.deadlineMoves)
+        logger.info('spot job moved to on-demand to keep its deadline', { jobId });
       for (const a of report.budgetActions) logger.warn('budget guard action', a);
       for (const e of report.errors)
         logger.error('reconcile step failed', { subject: e.subject, error: e.error });
       metrics.addMetric('OrphansTerminated', MetricUnit.Count, report.orphansTerminated.length);
       metrics.addMetric('Overrun', MetricUnit.Count, report.overruns.length);
+      metrics.addMetric('DeadlineMoves', MetricUnit.Count, report.deadlineMoves.length);
       metrics.addMetric('ReconcileErrors', MetricUnit.Count, report.errors.length);
       const count = (kind: string) => report.budgetActions.filter((a) => a.kind === kind).length;
       metrics.addMetric('BudgetAlert', MetricUnit.Count, count('alert'));
@@ -88,6 +92,7 @@ export const makeHandler = (deps: ReconcileHandlerDeps) =>
         released: report.released.length,
         promoted: report.promoted.length,
         overruns: report.overruns.length,
+        deadlineMoves: report.deadlineMoves.length,
         errors: report.errors.length,
       };
     },
@@ -104,6 +109,7 @@ export const handler = lazyHandler(async () => {
     messages: definedMessages,
     regions: config.regions,
     stuckAfterMinutes: config.stuckAfterMinutes,
+    intervalMinutes: config.reconcileMinutes,
     maxRuntimeFactor: config.maxRuntimeFactor,
     overrunAction: config.overrunAction,
     budgetGuard: { policy: config.budgetPolicy, thresholds: config.budgetThresholds },

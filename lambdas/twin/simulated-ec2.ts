@@ -14,7 +14,7 @@ import { sha256Hex } from '../core/ledger/event-chain.js';
 import { type Quotas, quotaLimit } from '../core/planning/plan-inputs.js';
 import type { JobQueues } from '../core/ports.js';
 import { type Offer, type PriceBook, quotaClassOf } from '../core/pricing/offer.js';
-import { spotPoolId } from '../core/simulation/fleet-simulation.js';
+import { spotPoolId } from '../core/simulation/spot-pool-trace.js';
 import { REBALANCE, SPOT_INTERRUPTION, STATE_CHANGE } from '../core/use-cases/ec2-event.js';
 import { EventHeap } from './event-heap.js';
 import type { SimulatedClock } from './simulated-clock.js';

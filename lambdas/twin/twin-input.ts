@@ -3,7 +3,7 @@ import type { MilpSolver } from '../core/planning/milp.js';
 import type { Quotas } from '../core/planning/plan-inputs.js';
 import type { CostModelConfig } from '../core/pricing/cost-model.js';
 import type { PriceBook } from '../core/pricing/offer.js';
-import type { NamedSpotTrace } from '../core/simulation/fleet-simulation.js';
+import type { NamedSpotTrace } from '../core/simulation/spot-pool-trace.js';
 import type { SpotPolicyName } from '../core/spot/spot-policy.js';
 import type { BudgetPolicy } from '../core/use-cases/run-solve.js';
 import type { SimulatedEc2Options } from './simulated-ec2.js';
@@ -43,6 +43,12 @@ export interface TwinInput {
     readonly period: string;
     readonly limitUsd: number;
   }[];
+  /**
+   * `advisor`: each spot pool keeps the share of its trace's outages its Spot Instance Advisor
+   * bucket implies (ADR 0012); `traces`: every pool sees its trace as recorded (the traces' pools
+   * are all in the ">20 %" bucket). @default advisor
+   */
+  readonly spotMarket?: 'advisor' | 'traces';
   /** @default quartermaster (the deployment as configured) */
   readonly strategy?: SpotPolicyName;
   readonly schedules?: Partial<TwinSchedules>;

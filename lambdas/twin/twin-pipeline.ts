@@ -19,7 +19,7 @@ import { EventHeap } from './event-heap.js';
 import { SimulatedClock } from './simulated-clock.js';
 import { SimulatedEc2 } from './simulated-ec2.js';
 import { SimulatedWorkload } from './simulated-workload.js';
-import { SpotCapacity } from './spot-capacity.js';
+import { advisorBucketsOf, SpotCapacity } from './spot-capacity.js';
 import { DEFAULT_TWIN_SCHEDULES, type TwinInput } from './twin-input.js';
 import { TWIN_STRATEGIES } from './twin-strategy.js';
 
@@ -48,7 +48,11 @@ export const createTwinPipeline = (input: TwinInput) => {
     clock,
     queues,
     priceBook: book,
-    capacity: new SpotCapacity(input.traces, input.startMs),
+    capacity: new SpotCapacity(
+      input.traces,
+      input.startMs,
+      input.spotMarket === 'traces' ? {} : { bucketOf: advisorBucketsOf(book) },
+    ),
     ...(input.quotas === undefined ? {} : { quotas: input.quotas }),
     ...input.ec2,
   });
@@ -87,8 +91,9 @@ export const createTwinPipeline = (input: TwinInput) => {
     clock,
     fleetFor,
     requeueRule: {
-      decisionIntervalHours: schedules.solveMinutes / 60,
-      policy: strategy.afterInterruption,
+      // The margin a deployment leaves: two reconcile runs, which look at spot jobs again.
+      decisionIntervalHours: (2 * schedules.reconcileMinutes) / 60,
+      ...(strategy.afterInterruption === undefined ? {} : { policy: strategy.afterInterruption }),
       ...(input.costModel === undefined ? {} : { changeoverHours: input.costModel.restartOverheadHours }),
     },
   };
@@ -120,6 +125,7 @@ export const createTwinPipeline = (input: TwinInput) => {
     messages,
     regions,
     stuckAfterMinutes: 15,
+    intervalMinutes: schedules.reconcileMinutes,
     maxRuntimeFactor: 2,
     overrunAction: 'alert',
     budgetTeams: [...(input.budgets?.teams.keys() ?? [])],

@@ -1,12 +1,7 @@
 import type { LaunchRequest, OfferChoice } from '../core/cloud-ports.js';
 import type { FallbackOptions } from '../core/planning/fallback-offers.js';
 import type { PriceBook } from '../core/pricing/offer.js';
-import {
-  greedySpotPolicy,
-  quartermasterPolicy,
-  type SpotPolicy,
-  type SpotPolicyName,
-} from '../core/spot/spot-policy.js';
+import { greedySpotPolicy, type SpotPolicy, type SpotPolicyName } from '../core/spot/spot-policy.js';
 
 /** What a strategy may ask of the simulated EC2 when it rewrites a launch. */
 export interface CapacityView {
@@ -26,8 +21,8 @@ export interface TwinStrategy {
   readonly planBook: (book: PriceBook) => PriceBook;
   /** The launch EC2 receives for the one the provision step sends. */
   readonly launch: (request: LaunchRequest, capacity: CapacityView) => LaunchRequest;
-  /** What decides spot or on-demand after an interruption (the requeue step's policy). */
-  readonly afterInterruption: SpotPolicy;
+  /** What decides spot or on-demand after an interruption. @default the deployment's safety rule */
+  readonly afterInterruption?: SpotPolicy;
   /** How the solve picks each launch's fallback offers. @default the deployment's */
   readonly fallbacks?: Omit<FallbackOptions, 'maxPriceRatio'>;
 }
@@ -66,8 +61,8 @@ const singlePool = (request: LaunchRequest): LaunchRequest =>
 
 /**
  * The strategies by name, all on the deployed loop:
- * - `quartermaster`: the deployment as configured (deadline-aware choice after an interruption,
- *   equivalent fallbacks within 10 % of the chosen price);
+ * - `quartermaster`: the deployment as configured (the deadline safety rule after an
+ *   interruption and at every reconcile, equivalent fallbacks within 10 % of the chosen price);
  * - `on-demand`: plans with on-demand offers only;
  * - `greedy-spot`: spot on the single cheapest pool, spot again after every interruption until the
  *   deadline forces on-demand;
@@ -79,13 +74,11 @@ export const TWIN_STRATEGIES: Readonly<Record<SpotPolicyName, TwinStrategy>> = {
     name: 'quartermaster',
     planBook: unchanged,
     launch: unchanged,
-    afterInterruption: quartermasterPolicy,
   },
   'on-demand': {
     name: 'on-demand',
     planBook: onDemandOnly,
     launch: unchanged,
-    afterInterruption: quartermasterPolicy,
   },
   'greedy-spot': {
     name: 'greedy-spot',

@@ -48,7 +48,7 @@ export const interruptJob = async (
   const nowMs = deps.clock.now().getTime();
   const onDemandOnly =
     detail.forceOnDemand === true || onDemandAfterInterruption(job, nowMs, deps.requeueRule);
-  const done = workDoneHours(job, nowMs);
+  const done = workDoneHours(job, nowMs, deps.requeueRule?.changeoverHours);
   await deps.ledger.transition({
     jobId: job.jobId,
     expectedVersion: interrupted.version,

@@ -8,13 +8,14 @@ import type { BudgetRecord, JobQueues, JobRecord } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
 import { promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
-import { type CapacityDeps, terminateAllocation } from './job-capacity.js';
+import { type CapacityDeps, interruptJob, terminateAllocation } from './job-capacity.js';
 import {
   type BudgetActionReport,
   type BudgetGuardDeps,
   guardBudgets,
   type TeamBudgetUse,
 } from './reconcile-budgets.js';
+import { mustRunOnDemandNext } from './requeue-rule.js';
 import { type MessageFactory, sendAll } from './send-messages.js';
 
 export interface ReconcileDeps extends CapacityDeps, BudgetGuardDeps {
@@ -28,6 +29,11 @@ export interface ReconcileDeps extends CapacityDeps, BudgetGuardDeps {
   readonly maxRuntimeFactor: number;
   /** What to do about overruns (time or budget): report them, or terminate the job. */
   readonly overrunAction: 'alert' | 'terminate';
+  /**
+   * Minutes between reconcile runs: a spot job whose slack would not last until the next run
+   * moves to on-demand now. @default 5 (the deployment's schedule)
+   */
+  readonly intervalMinutes?: number;
 }
 
 export interface ReconcileReport {
@@ -42,6 +48,11 @@ export interface ReconcileReport {
     readonly reason: string;
     readonly action: 'alert' | 'terminated';
   }[];
+  /**
+   * Spot jobs moved to on-demand because the time left to their deadline no longer covers their
+   * remaining work, a changeover and the time to the next run (ADR 0002's safety rule).
+   */
+  readonly deadlineMoves: readonly string[];
   /** Each team with a budget this period: its actual spend as a fraction of the limit. */
   readonly budgets: readonly TeamBudgetUse[];
   /** What the budget guard decided and did, in order. */
@@ -66,6 +77,9 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
  *   promoted; with no instance left it goes back to PENDING;
  * - RUNNING past expected hours × factor, or with its team's budget overspent: reported, or
  *   terminated and FAILED, per `overrunAction`;
+ * - RUNNING on spot with a deadline whose slack would not last to the next run: interrupted and
+ *   requeued on-demand only, keeping its checkpointed work (the deadline-aware policy's safety
+ *   rule, which the simulator applied at every tick and a deployment applies here);
  * - each team's budget: the guard (`budgetGuard`) alerts at its thresholds and, per policy, stops
  *   admitting or terminates the lowest-priority running job (see `guardBudgets`).
  * Each job is handled on its own: one failure is reported and the others proceed.
@@ -81,6 +95,7 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     released: [] as { jobId: string; reason: string }[],
     promoted: [] as string[],
     overruns: [] as { jobId: string; reason: string; action: 'alert' | 'terminated' }[],
+    deadlineMoves: [] as string[],
     budgets: [] as TeamBudgetUse[],
     budgetActions: [] as BudgetActionReport[],
     errors: [] as { subject: string; error: Error }[],
@@ -250,7 +265,24 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     });
   }
 
-  // Budgets, on the jobs still running after the overruns above.
+  // Deadlines: the safety rule for spot jobs, on the jobs still running after the overruns above.
+  // Two intervals of margin: the rule fires with between one and two intervals to spare, so the
+  // solve and the on-demand launch after it still fit before the last moment.
+  const rule = { ...deps.requeueRule, decisionIntervalHours: (2 * (deps.intervalMinutes ?? 5)) / 60 };
+  for (const job of await listAll(deps, 'RUNNING')) {
+    const held = job.allocation;
+    if (held === null || held.allocation.purchaseOption !== 'spot') continue;
+    if (!mustRunOnDemandNext(job, nowMs, rule)) continue;
+    await guard(job.jobId, async () => {
+      await interruptJob(deps, job, 'deadline: the slack left only covers on-demand', {
+        instanceId: job.runtime.instanceIds?.[0] ?? 'none',
+        forceOnDemand: true,
+      });
+      report.deadlineMoves.push(job.jobId);
+    });
+  }
+
+  // Budgets, on the jobs still running after the moves above.
   const guarded = await guardBudgets(deps, await listAll(deps, 'RUNNING'), period, nowMs, failRunning, guard);
   report.budgets.push(...guarded.budgets);
   report.budgetActions.push(...guarded.actions);

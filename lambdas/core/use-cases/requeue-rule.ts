@@ -1,50 +1,65 @@
 import type { JobRecord } from '../ports.js';
 import { DEFAULT_COST_MODEL } from '../pricing/cost-model.js';
-import {
-  mustCommitToOnDemand,
-  type PolicyState,
-  quartermasterPolicy,
-  type SpotPolicy,
-} from '../spot/spot-policy.js';
+import { mustCommitToOnDemand, type PolicyState, type SpotPolicy } from '../spot/spot-policy.js';
 
 const HOUR_MS = 3_600_000;
+const DEFAULT_DECISION_INTERVAL_HOURS = 10 / 60;
 
 export interface RequeueRuleOptions {
   /** Hours a fresh start costs (boot, restore from checkpoint). @default the cost model's restart overhead */
   readonly changeoverHours?: number;
-  /** Hours until the next decision can be taken (the solve schedule). @default 0.25 */
+  /**
+   * Hours of margin for the next decision: a job sent back to spot is looked at again by the
+   * reconcile run, which moves it with two of its intervals to spare. @default 1/6 (two runs of
+   * the deployment's 5-minute schedule)
+   */
   readonly decisionIntervalHours?: number;
   /**
-   * What decides spot or on-demand after an interruption. A deployment runs the deadline-aware
-   * policy; the simulator passes a baseline's to compare policies on the same loop.
-   * @default quartermasterPolicy
+   * What decides spot or on-demand after an interruption, instead of the hard safety rule a
+   * deployment applies (ADR 0002, "The policy on the deployed path", says why not the
+   * uniform-progress line). @default the safety rule (`mustCommitToOnDemand`)
    */
   readonly policy?: SpotPolicy;
 }
 
 /**
  * Work a job has checkpointed in the run it is in (since `startedAt`): whole checkpoint intervals
- * of the time it ran; without checkpoints none survives. Measured on the reference model (an
- * estimate; the request's hours are one too).
+ * of the time it worked, which starts after the restart overhead (boot, restore) every start pays;
+ * without checkpoints none survives. Measured on the reference model (an estimate; the request's
+ * hours are one too).
  */
-export const checkpointedThisRunHours = (job: JobRecord, nowMs: number): number => {
+export const checkpointedThisRunHours = (
+  job: JobRecord,
+  nowMs: number,
+  overheadHours: number = DEFAULT_COST_MODEL.restartOverheadHours,
+): number => {
   const started = job.runtime.startedAt === undefined ? Number.NaN : Date.parse(job.runtime.startedAt);
   const checkpoint = job.request.runtime.checkpointMinutes;
   if (Number.isNaN(started) || checkpoint === undefined) return 0;
-  const ranHours = Math.max(0, nowMs - started) / HOUR_MS;
-  return Math.floor((ranHours * 60) / checkpoint) * (checkpoint / 60);
+  const workedHours = Math.max(0, (nowMs - started) / HOUR_MS - overheadHours);
+  return Math.floor((workedHours * 60) / checkpoint) * (checkpoint / 60);
 };
 
 /** Work kept so far: earlier runs' checkpoints (in the ledger) plus this run's, at most all of it. */
-export const workDoneHours = (job: JobRecord, nowMs: number): number =>
+export const workDoneHours = (
+  job: JobRecord,
+  nowMs: number,
+  overheadHours: number = DEFAULT_COST_MODEL.restartOverheadHours,
+): number =>
   Math.min(
     job.request.runtime.estimatedHours,
-    (job.runtime.workDoneHours ?? 0) + checkpointedThisRunHours(job, nowMs),
+    (job.runtime.workDoneHours ?? 0) + checkpointedThisRunHours(job, nowMs, overheadHours),
   );
 
 /** Work a job still has to do after running since `startedAt`: what it checkpointed is kept, the rest is lost. */
-export const remainingWorkHours = (job: JobRecord, nowMs: number): number =>
-  Math.max(0, job.request.runtime.estimatedHours - workDoneHours(job, nowMs));
+export const remainingWorkHours = (
+  job: JobRecord,
+  nowMs: number,
+  overheadHours: number = DEFAULT_COST_MODEL.restartOverheadHours,
+): number => Math.max(0, job.request.runtime.estimatedHours - workDoneHours(job, nowMs, overheadHours));
+
+const changeoverOf = (options: RequeueRuleOptions): number =>
+  options.changeoverHours ?? DEFAULT_COST_MODEL.restartOverheadHours;
 
 const policyState = (
   job: JobRecord,
@@ -56,28 +71,29 @@ const policyState = (
   const elapsedHours = Math.max(0, nowMs - submitted) / HOUR_MS;
   return {
     tick: 0,
-    tickHours: options.decisionIntervalHours ?? 0.25,
+    tickHours: options.decisionIntervalHours ?? DEFAULT_DECISION_INTERVAL_HOURS,
     elapsedHours,
-    workDoneHours: workDoneHours(job, nowMs),
+    workDoneHours: workDoneHours(job, nowMs, changeoverOf(options)),
     workHours: job.request.runtime.estimatedHours,
     deadlineHours: (Date.parse(deadline) - submitted) / HOUR_MS,
-    changeoverHours: options.changeoverHours ?? DEFAULT_COST_MODEL.restartOverheadHours,
+    changeoverHours: changeoverOf(options),
     spotAvailable: false,
     currentlyOn: 'none',
     remainingChangeover: 0,
-    // The pool has just taken the instance back: the outage is one decision interval old.
-    spotStreakTicks: 1,
+    // No streak: the policy's wait for an outage to last (in solve intervals) has nothing to act on
+    // here, since this is the only decision the interruption gets; the job goes back to the solve,
+    // which places it on spot again at once unless this says on-demand. Treated as a lasting outage,
+    // a job behind the uniform-progress line runs on-demand next, as ADR 0002 states.
   };
 };
 
 /**
- * The choice after a spot interruption (docs/adr/0002): the deadline-aware policy (or the one in
- * `options.policy`), handed the job's
- * state from the ledger — work kept (checkpoints of every run so far), time since submission,
- * the deadline — and a pool that has just lost its capacity. On or ahead of the uniform-progress
- * line the job may try spot again (the solve still picks the cheaper); behind it, or when the
- * slack no longer covers the work, it runs on-demand next. Jobs without a deadline may always try
- * spot again.
+ * The choice after a spot interruption (docs/adr/0002): the job's state from the ledger — work
+ * kept (checkpoints of every run so far), time since submission, the deadline — against the hard
+ * safety rule: when the time left no longer covers the remaining work, a changeover and the margin
+ * to the next decision, it runs on-demand next; otherwise the next solve may pick spot again (it
+ * still picks the cheaper). `options.policy` replaces the rule (the simulator's baselines, or the
+ * uniform-progress policy for comparison). Jobs without a deadline may always try spot again.
  */
 export const onDemandAfterInterruption = (
   job: JobRecord,
@@ -86,8 +102,9 @@ export const onDemandAfterInterruption = (
 ): boolean => {
   const deadline = job.request.runtime.deadline;
   if (deadline === undefined) return false;
-  const policy = options.policy ?? quartermasterPolicy;
-  return policy.decide(policyState(job, nowMs, options, deadline)) === 'on-demand';
+  const state = policyState(job, nowMs, options, deadline);
+  if (options.policy === undefined) return mustCommitToOnDemand(state);
+  return options.policy.decide(state) === 'on-demand';
 };
 
 /**
@@ -106,12 +123,12 @@ export const mustRunOnDemandNext = (
   const deadlineHours = (Date.parse(deadline) - nowMs) / HOUR_MS;
   return mustCommitToOnDemand({
     tick: 0,
-    tickHours: options.decisionIntervalHours ?? 0.25,
+    tickHours: options.decisionIntervalHours ?? DEFAULT_DECISION_INTERVAL_HOURS,
     elapsedHours: 0,
     workDoneHours: 0,
-    workHours: remainingWorkHours(job, nowMs),
+    workHours: remainingWorkHours(job, nowMs, changeoverOf(options)),
     deadlineHours,
-    changeoverHours: options.changeoverHours ?? DEFAULT_COST_MODEL.restartOverheadHours,
+    changeoverHours: changeoverOf(options),
     spotAvailable: true,
     currentlyOn: 'spot',
     remainingChangeover: 0,

@@ -167,6 +167,7 @@ describe('reconcile handler', () => {
       released: 0,
       promoted: 0,
       overruns: 0,
+      deadlineMoves: 0,
       errors: 0,
     });
   });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadStaticPriceBook } from '../../../lambdas/adapters/static-price-book.js';
 import type { JobRequest } from '../../../lambdas/core/jobs/job-request.js';
 import type { JobEvent } from '../../../lambdas/core/ports.js';
 import { intervalCostUsd } from '../../../lambdas/core/use-cases/close-reservation.js';
@@ -60,7 +61,12 @@ describe('runTwin', () => {
     const [base] = await pick(['vision-sweep-lr-01']);
     if (base === undefined) throw new Error('example job missing');
     // Every pool: capacity for 80 minutes, then none for 30, from a hashed offset.
-    const result = await twin([spotJob(base)], { traces: [squareTrace(8, 3)], ec2: { rebalanceShare: 0 } });
+    // As recorded: the mechanism under test, not the advisor calibration (tested below).
+    const result = await twin([spotJob(base)], {
+      traces: [squareTrace(8, 3)],
+      spotMarket: 'traces',
+      ec2: { rebalanceShare: 0 },
+    });
     const [outcome] = result.jobs;
     expect(outcome?.state).toBe('SUCCEEDED');
     expect(outcome?.interruptions).toBeGreaterThan(0);
@@ -87,7 +93,7 @@ describe('runTwin', () => {
     if (base === undefined) throw new Error('example job missing');
     const never = { name: 'never', trace: { gapSeconds: 600, available: new Uint8Array(6) } };
     // One hour is enough to see it: a job without a deadline keeps waiting for spot.
-    const result = await twin([spotJob(base)], { traces: [never], horizonHours: 1 });
+    const result = await twin([spotJob(base)], { traces: [never], horizonHours: 1, spotMarket: 'traces' });
     const events = await result.ledger.listEvents('spot-sweep');
     const refused = events.find(
       (e) => e.type === 'REQUEUED' && String(detail(e)?.reason).startsWith('insufficient-capacity'),
@@ -135,6 +141,38 @@ describe('runTwin', () => {
       return { jobs: r.jobs, totals: r.totals, endedAt: r.endedAt, heads };
     };
     expect(await run()).toEqual(await run());
+  });
+
+  it("thins a calm pool's outages by its advisor bucket: fewer reclaims than the trace as recorded", async () => {
+    const [base] = await pick(['vision-sweep-lr-01']);
+    if (base === undefined) throw new Error('example job missing');
+    const job = { ...spotJob(base), runtime: { ...spotJob(base).runtime, estimatedHours: 24 } };
+    const run = (spotMarket: 'advisor' | 'traces') =>
+      twin([job], { traces: [squareTrace(8, 3)], spotMarket, ec2: { rebalanceShare: 0 } });
+    const recorded = await run('traces');
+    const advisor = await run('advisor');
+    const usage = await advisor.ledger.listUsageByJob(job.jobId);
+    const spot = usage.filter((u) => u.purchaseOption === 'spot');
+    // The bundled book prices spot per region, so a pool is the type in its region.
+    const buckets = loadStaticPriceBook()
+      .offers.filter(
+        (o) =>
+          o.purchaseOption === 'spot' &&
+          spot.some(
+            (u) =>
+              u.instanceType === o.instanceType &&
+              u.region === o.region &&
+              (o.availabilityZone === null || o.availabilityZone === u.availabilityZone),
+          ),
+      )
+      .map((o) => o.interruptionBucket);
+    // The job's spot pools are rated calmer than the traces' ">20 %", so the calibrated market
+    // reclaims less often.
+    expect(buckets.length).toBeGreaterThan(0);
+    expect(buckets.every((b) => b !== null && b < 4)).toBe(true);
+    expect(recorded.totals.reclaims).toBeGreaterThan(0);
+    expect(advisor.totals.reclaims).toBeLessThan(recorded.totals.reclaims);
+    expect(advisor.jobs[0]?.state).toBe('SUCCEEDED');
   });
 
   it('runs the on-demand baseline without spot', async () => {

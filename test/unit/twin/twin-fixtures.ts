@@ -5,7 +5,7 @@ import { HighsMilpSolver } from '../../../lambdas/adapters/highs-milp-solver.js'
 import { readSpotTraceFile } from '../../../lambdas/adapters/spot-trace-file.js';
 import type { JobRequest } from '../../../lambdas/core/jobs/job-request.js';
 import { parseJobsJsonl } from '../../../lambdas/core/jobs/jobs-jsonl.js';
-import type { NamedSpotTrace } from '../../../lambdas/core/simulation/fleet-simulation.js';
+import type { NamedSpotTrace } from '../../../lambdas/core/simulation/spot-pool-trace.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../../lambdas/core/ports.js';
+import { quartermasterPolicy } from '../../../lambdas/core/spot/spot-policy.js';
 import { handleEc2Event } from '../../../lambdas/core/use-cases/handle-ec2-event.js';
 import {
   mustRunOnDemandNext,
@@ -33,17 +34,21 @@ const record = (runtime: Partial<JobRecord['runtime']>, startedAtMs?: number): J
   }) as unknown as JobRecord;
 
 describe('the choice after an interruption', () => {
-  it('runs on-demand next when the job is behind its uniform-progress line, though the slack would allow spot', () => {
+  it('lets a job behind its uniform-progress line try spot again while the slack covers the work', () => {
     // 8 h in, 3 h of work kept: the line asks for 4 h. Slack left: 12 h for 7 h of work.
     const behind = record({ workDoneHours: 2 }, T0 + 6.5 * HOUR);
     const at = T0 + 8 * HOUR;
     expect(workDoneHours(behind, at)).toBe(3);
     expect(mustRunOnDemandNext(behind, at)).toBe(false);
-    expect(onDemandAfterInterruption(behind, at)).toBe(true);
+    // On-demand only would hold for all 7 h left: the deployed rule waits for the safety rule.
+    expect(onDemandAfterInterruption(behind, at)).toBe(false);
+    // The uniform-progress policy, given in its place, sends it on-demand.
+    expect(onDemandAfterInterruption(behind, at, { policy: quartermasterPolicy })).toBe(true);
   });
 
   it('may try spot again on or ahead of the line', () => {
-    const ahead = record({ workDoneHours: 3 }, T0 + 6 * HOUR);
+    // 2.5 h on the instance, 0.2 h of it the restart overhead: two hourly checkpoints this run.
+    const ahead = record({ workDoneHours: 3 }, T0 + 5.5 * HOUR);
     const at = T0 + 8 * HOUR;
     expect(workDoneHours(ahead, at)).toBe(5);
     expect(onDemandAfterInterruption(ahead, at)).toBe(false);
@@ -54,6 +59,13 @@ describe('the choice after an interruption', () => {
     expect(onDemandAfterInterruption(late, T0 + 19.5 * HOUR)).toBe(true);
     const noDeadline = { ...record({}), request: makeJob({ jobId: 'k', runtime: { estimatedHours: 10 } }) };
     expect(onDemandAfterInterruption(noDeadline as JobRecord, T0 + 19 * HOUR)).toBe(false);
+  });
+
+  it('counts checkpoints from the end of the restart overhead, when the work on an instance begins', () => {
+    // An hour on the instance is 48 minutes of work after the default 0.2 h overhead: no checkpoint yet.
+    expect(workDoneHours(record({}, T0), T0 + HOUR)).toBe(0);
+    expect(workDoneHours(record({}, T0), T0 + 1.2 * HOUR)).toBe(1);
+    expect(workDoneHours(record({}, T0), T0 + HOUR, 0)).toBe(1);
   });
 
   it('adds this run’s checkpoints to the work earlier runs kept, never beyond the whole job', () => {
@@ -95,7 +107,7 @@ describe('an interruption on the deployed path', () => {
     expect(JSON.stringify(events.find((e) => e.type === 'REQUEUED')?.data)).toContain('"workDoneHours":1');
   });
 
-  it('sends a job behind its line to on-demand after an interruption', async () => {
+  it('sends a job back to spot after an interruption while its slack allows, and on-demand once it does not', async () => {
     const w = await makeWorld();
     const deadline = new Date(Date.parse(w.clock.now().toISOString()) + 10 * HOUR).toISOString();
     await runningJob(w, 'job-1', {
@@ -103,6 +115,30 @@ describe('an interruption on the deployed path', () => {
     });
     // 50 minutes in, nothing checkpointed: the line asks for 20 minutes of work.
     w.clock.advance((50 / 60) * HOUR);
+    const [id] = (await w.ledger.getJob('job-1'))?.runtime.instanceIds ?? [];
+    const outcome = await handleEc2Event(w.capacity, {
+      kind: 'spot-interruption',
+      instanceId: id as string,
+      action: 'terminate',
+      time: w.clock.now().toISOString(),
+      region: REGION,
+    });
+    expect(outcome).toMatchObject({ kind: 'interrupted', onDemandOnly: false });
+    await runSolve(w.solveDeps);
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+  });
+
+  it('sends a job to on-demand after an interruption when its slack no longer covers the work', async () => {
+    const w = await makeWorld();
+    // 4 h of work, 5.5 h to the deadline: spot is allowed at the start (hourly checkpoints).
+    const deadline = new Date(Date.parse(w.clock.now().toISOString()) + 5.5 * HOUR).toISOString();
+    await runningJob(w, 'job-1', {
+      runtime: { estimatedHours: 4, interruptible: true, checkpointMinutes: 60, deadline },
+    });
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+    // 70 minutes in, 58 of them work, nothing checkpointed: 4 h of work, 0.2 h changeover and
+    // 10 minutes of margin do not fit in the 4 h 20 min left.
+    w.clock.advance((70 / 60) * HOUR);
     const [id] = (await w.ledger.getJob('job-1'))?.runtime.instanceIds ?? [];
     const outcome = await handleEc2Event(w.capacity, {
       kind: 'spot-interruption',

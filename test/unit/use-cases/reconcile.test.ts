@@ -77,6 +77,40 @@ describe('reconcile', () => {
     expect(await w.fleet.findManaged()).toHaveLength(0);
   });
 
+  it('moves a spot job to on-demand once its slack would not last to the next run, keeping its checkpoints', async () => {
+    const w = await makeWorld();
+    const submitted = w.clock.now().getTime();
+    // 2 h of work, hourly half-hour checkpoints, deadline 3 h out: spot is allowed at first.
+    const deadline = new Date(submitted + 3 * 60 * MINUTE).toISOString();
+    const { allocationId } = await runningJob(w, 'job-1', {
+      submittedAt: new Date(submitted).toISOString(),
+      runtime: { estimatedHours: 2, interruptible: true, checkpointMinutes: 30, deadline },
+    });
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.purchaseOption).toBe('spot');
+    // 60 min in: 48 min of work after the 0.2 h overhead, one checkpoint kept, 1.5 h left to do
+    // in 2 h, more than 1.5 h + 0.2 h changeover + two 5-minute runs of margin.
+    w.clock.advance(60 * MINUTE);
+    expect((await reconcile(deps(w))).deadlineMoves).toEqual([]);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('RUNNING');
+    // 70 min in: 1 h 50 min left, under 1 h 52 min: move now, while on-demand can still make it.
+    w.clock.advance(10 * MINUTE);
+    const report = await reconcile(deps(w));
+    expect(report.deadlineMoves).toEqual(['job-1']);
+    const job = await w.ledger.getJob('job-1');
+    expect(job?.state).toBe('PENDING');
+    expect(job?.runtime.onDemandOnly).toBe(true);
+    expect(job?.runtime.workDoneHours).toBe(0.5);
+    expect(await w.fleet.findByAllocation(allocationId)).toHaveLength(0);
+    const events = await w.ledger.listEvents('job-1');
+    const interrupted = events.find((e) => e.type === 'INTERRUPTED');
+    expect((interrupted?.data.detail as { reason?: string } | undefined)?.reason).toMatch(/^deadline:/);
+    // The next solve places it on-demand.
+    const { runSolve } = await import('../../../lambdas/core/use-cases/run-solve.js');
+    const solved = await runSolve(w.solveDeps);
+    expect(solved.allocated.map((a) => a.jobId)).toEqual(['job-1']);
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.purchaseOption).toBe('on-demand');
+  });
+
   it('leaves healthy jobs alone', async () => {
     const w = await makeWorld();
     await runningJob(w, 'job-1');
@@ -88,6 +122,7 @@ describe('reconcile', () => {
       resent: [],
       released: [],
       overruns: [],
+      deadlineMoves: [],
       errors: [],
     });
     await handleJobEvent(w.capacity, { type: 'complete', jobId: 'job-1', failed: false });

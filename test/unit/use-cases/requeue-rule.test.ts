@@ -23,10 +23,11 @@ describe('requeue rule', () => {
     expect(mustRunOnDemandNext(record({}), T0)).toBe(false);
   });
 
-  it('commits to on-demand once the time left barely covers the work, a restart and one decision interval', () => {
-    const deadline = new Date(T0 + 4.45 * HOUR).toISOString();
+  it('commits to on-demand once the time left barely covers the work, a restart and the margin to the next decision', () => {
+    // 4 h of work + 0.2 h changeover + 10 minutes (two 5-minute reconcile runs) = 4.37 h.
+    const deadline = new Date(T0 + 4.35 * HOUR).toISOString();
     expect(mustRunOnDemandNext(record({ deadline }), T0)).toBe(true);
-    const roomy = new Date(T0 + 4.5 * HOUR).toISOString();
+    const roomy = new Date(T0 + 4.4 * HOUR).toISOString();
     expect(mustRunOnDemandNext(record({ deadline: roomy }), T0)).toBe(false);
   });
 });
