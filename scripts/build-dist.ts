@@ -49,11 +49,11 @@ const RUNTIME_DATA = ['data/price-book.json', 'data/spot-traces'] as const;
 /** The CLI entry: the package's `bin.qm`. */
 export const CLI_ENTRY = join(DIST, 'bin', 'qm.js');
 /**
- * The CLI runs on the user's Node.js; the Lambda bundles target the runtime's own version
- * (BUNDLE_TARGET). 20.10, not 20: for an older target esbuild silently drops the
- * `with { type: 'json' }` of the price book's import, which Node then refuses to load.
+ * The CLI runs on the user's Node.js, `engines`' 22.12 or newer; the Lambda bundles target the
+ * runtime's own version (BUNDLE_TARGET). Never below 20.10: for an older target esbuild silently
+ * drops the `with { type: 'json' }` of the price book's import, which Node then refuses to load.
  */
-const CLI_TARGET = 'node20.10';
+const CLI_TARGET = 'node22.12';
 
 const walk = (dir: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {

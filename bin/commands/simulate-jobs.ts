@@ -1,4 +1,4 @@
-import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
@@ -26,6 +26,8 @@ import { exportLedgerPeriod } from '../../lambdas/core/use-cases/ledger-export-p
 import type { BudgetPolicy } from '../../lambdas/core/use-cases/run-solve.js';
 import { runTwin, type TwinResult } from '../../lambdas/twin/deployment-twin.js';
 import { summariseTwin, type TwinSummary } from '../../lambdas/twin/twin-summary.js';
+import { readInputText, STDIO_PATH } from '../cli/input-file.js';
+import { writeOutputText } from '../cli/output-file.js';
 
 /** A deployment's default monthly budget per team (lib/resolve-props.ts), for teams without one. */
 const DEFAULT_MONTHLY_BUDGET_USD = 100_000;
@@ -269,8 +271,9 @@ export const runSimulateJobs = async (
   io: SimulateJobsIo,
   fail: (message: string) => never,
 ): Promise<void> => {
-  const read = io.readText ?? ((path: string) => readFile(path, 'utf8'));
-  const writeText = io.writeText ?? ((path: string, text: string) => writeFile(path, text, 'utf8'));
+  // `-` reads standard input; files are written whole or not at all (bin/cli/output-file.ts).
+  const read = io.readText ?? ((path: string) => readInputText(path));
+  const writeText = io.writeText ?? ((path: string, text: string) => writeOutputText(path, text));
   if (!(JOBS_FORMATS as readonly string[]).includes(options.format)) {
     fail(`--format must be one of ${JOBS_FORMATS.join(', ')} with --jobs, got "${options.format}"`);
   }
@@ -347,7 +350,8 @@ export const runSimulateJobs = async (
   const now = io.now ?? (() => performance.now());
   // Progress goes to an interactive stderr only, and never alongside JSON that is being piped.
   const showProgress =
-    stderrIsTty && !(options.format === 'json' && !stdoutIsTty && options.out === undefined);
+    stderrIsTty &&
+    !(options.format === 'json' && !stdoutIsTty && (options.out === undefined || options.out === STDIO_PATH));
   const startedAt = now();
   let drewProgress = false;
   const policies = options.policies;
@@ -440,7 +444,7 @@ export const runSimulateJobs = async (
           })
         : formatTable(results, header);
   }
-  if (options.out !== undefined) {
+  if (options.out !== undefined && options.out !== STDIO_PATH) {
     try {
       await writeText(options.out, text);
     } catch (cause) {

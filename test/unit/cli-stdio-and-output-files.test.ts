@@ -114,3 +114,34 @@ describe('qm --out on error', () => {
     expect(readdirSync(dir)).toEqual(['focus.csv']);
   });
 });
+
+describe('qm simulate --jobs with - and --out', () => {
+  const jobs = readFileSync('examples/jobs.jsonl', 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .slice(0, 3)
+    .join('\n');
+  const flags = ['--policy', 'on-demand', '--start', '2026-11-26T12:00:00Z', '--format', 'json'];
+
+  it('simulates jobs read from standard input, writing the report whole to --out or to standard output', () => {
+    const dir = scratch();
+    const out = join(dir, 'sim.json');
+    const toFile = qm(['simulate', '--jobs', '-', ...flags, '--out', out], jobs);
+    expect(toFile.status).toBe(0);
+    const written = JSON.parse(readFileSync(out, 'utf8')) as { jobCount: number; jobsFile: string };
+    expect(written.jobCount).toBe(3);
+    expect(readdirSync(dir)).toEqual(['sim.json']);
+    const toStdout = qm(['simulate', '--jobs', '-', ...flags, '--out', '-'], jobs);
+    expect(toStdout.status).toBe(0);
+    expect(toStdout.stdout).toBe(readFileSync(out, 'utf8'));
+  }, 120_000);
+
+  it('leaves no file when --out cannot be written', () => {
+    const dir = scratch();
+    const out = join(dir, 'missing', 'sim.json');
+    const failed = qm(['simulate', '--jobs', '-', ...flags, '--out', out], jobs);
+    expect(failed.status).toBe(2);
+    expect(failed.stderr).toContain(`cannot write --out ${out}`);
+    expect(readdirSync(dir)).toEqual([]);
+  }, 120_000);
+});
