@@ -44,7 +44,7 @@ import {
   usdToMicros,
 } from '../core/ports.js';
 import type { PriceBook } from '../core/pricing/offer.js';
-import { plainCopy } from './plain-copy.js';
+import { frozenCopy, plainCopy } from './plain-copy.js';
 import { firstAfter, type IndexEntry, SortedIndex } from './sorted-index.js';
 
 /** Default and largest page sizes, the same as the DynamoDB adapter's. */
@@ -97,7 +97,7 @@ const decodeCursor = (cursor: string): string => {
 
 /**
  * Pages through an index bucket (already in sort-key order), with the key of the last item as the
- * cursor; only the page's records are looked up and copied.
+ * cursor; only the page's records are looked up (frozen, so handed out as stored).
  */
 const paginate = <T>(
   entries: readonly IndexEntry[],
@@ -107,7 +107,7 @@ const paginate = <T>(
   const limit = pageLimit(page);
   const start = page?.cursor === undefined ? 0 : firstAfter(entries, decodeCursor(page.cursor));
   const chosen = entries.slice(start, start + limit);
-  const items = chosen.map((entry) => copy(recordOf(entry.id)));
+  const items = chosen.map((entry) => recordOf(entry.id));
   const last = chosen.at(-1);
   return entries.length - start > limit && last !== undefined
     ? { items, cursor: encodeCursor(last.key) }
@@ -226,15 +226,24 @@ export class InMemoryLedger implements Ledger {
     return this.#clock.now().toISOString();
   }
 
-  /** Stores a job record and files it in the listings' indexes. */
-  #storeJob(job: JobRecord): void {
+  /**
+   * Stores a frozen copy of a job record and files it in the listings' indexes. Job and usage
+   * records are kept frozen so that reads return them as stored: a solve reads every pending and
+   * live job and the teams' recent usage, and copying each of them on every read dominated long
+   * simulations. A caller that wants another record builds a new one, as the ledger's types (all
+   * readonly) already require.
+   */
+  #storeJob(record: JobRecord): JobRecord {
+    const job = frozenCopy(record);
     this.#jobs.set(job.jobId, job);
     this.#jobsByState.put(job.jobId, job.state, stateOrder(job));
     this.#jobsByTeamPeriod.put(job.jobId, teamPeriodBucket(job.team, job.period), teamPeriodOrder(job));
+    return job;
   }
 
-  /** Stores a usage record and files it in the listings' indexes. */
-  #storeUsage(usage: UsageRecord): void {
+  /** Stores a frozen copy of a usage record and files it in the listings' indexes. */
+  #storeUsage(record: UsageRecord): UsageRecord {
+    const usage = frozenCopy(record);
     this.#usage.set(usage.instanceId, usage);
     this.#usageByJob.put(usage.instanceId, usage.jobId, usageOrder(usage));
     this.#usageByTeamPeriod.put(
@@ -242,6 +251,7 @@ export class InMemoryLedger implements Ledger {
       teamPeriodBucket(usage.team, usage.period),
       usageOrder(usage),
     );
+    return usage;
   }
 
   /** A record the indexes name: present, since records are never removed. */
@@ -253,17 +263,16 @@ export class InMemoryLedger implements Ledger {
     if (existing !== undefined) {
       const identical =
         canonicalJson(toJsonValue(existing.request)) === canonicalJson(toJsonValue(input.request));
-      return { outcome: 'duplicate', job: copy(existing), identical };
+      return { outcome: 'duplicate', job: existing, identical };
     }
     const { job, event } = receiveJob(input, this.#now());
-    this.#storeJob(job);
+    const stored = this.#storeJob(job);
     this.#events.set(job.jobId, [event]);
-    return { outcome: 'created', job: copy(job) };
+    return { outcome: 'created', job: stored };
   }
 
   async getJob(jobId: string): Promise<JobRecord | undefined> {
-    const job = this.#jobs.get(jobId);
-    return job === undefined ? undefined : copy(job);
+    return this.#jobs.get(jobId);
   }
 
   async listJobsByState(state: JobState, page?: PageRequest): Promise<Page<JobRecord>> {
@@ -282,9 +291,9 @@ export class InMemoryLedger implements Ledger {
   }
 
   #commit(job: JobRecord, event: JobEvent): JobRecord {
-    this.#storeJob(job);
+    const stored = this.#storeJob(job);
     this.#events.get(job.jobId)?.push(event);
-    return copy(job);
+    return stored;
   }
 
   async transition(input: TransitionInput): Promise<JobRecord> {
@@ -473,7 +482,7 @@ export class InMemoryLedger implements Ledger {
   async startUsage(start: UsageStart) {
     usdToMicros(start.unitPriceUsdPerHour, 'unitPriceUsdPerHour');
     const existing = this.#usage.get(start.instanceId);
-    if (existing !== undefined) return { outcome: 'already-started', usage: copy(existing) } as const;
+    if (existing !== undefined) return { outcome: 'already-started', usage: existing } as const;
     const { job, event } = applyUsageStart(this.#requireJob(start.jobId), start, this.#now());
     const usage: UsageRecord = {
       ...copy(start),
@@ -481,26 +490,25 @@ export class InMemoryLedger implements Ledger {
       stoppedAt: null,
       costUsd: null,
     };
-    this.#storeUsage(usage);
+    const stored = this.#storeUsage(usage);
     this.#commit(job, event);
-    return { outcome: 'started', usage: copy(usage) } as const;
+    return { outcome: 'started', usage: stored } as const;
   }
 
   async stopUsage(stop: UsageStop) {
     const usage = this.#usage.get(stop.instanceId);
     if (usage === undefined) throw new NotFoundError('usage interval of instance', stop.instanceId);
-    if (usage.stoppedAt !== null) return { outcome: 'already-stopped', usage: copy(usage) } as const;
+    if (usage.stoppedAt !== null) return { outcome: 'already-stopped', usage } as const;
     checkUsageStop(usage, stop);
     const { job, event } = applyUsageStop(this.#requireJob(usage.jobId), usage, stop, this.#now());
     const stopped: UsageRecord = { ...usage, stoppedAt: stop.stoppedAt, costUsd: stop.costUsd };
-    this.#storeUsage(stopped);
+    const stored = this.#storeUsage(stopped);
     this.#commit(job, event);
-    return { outcome: 'stopped', usage: copy(stopped) } as const;
+    return { outcome: 'stopped', usage: stored } as const;
   }
 
   async getUsage(instanceId: string): Promise<UsageRecord | undefined> {
-    const usage = this.#usage.get(instanceId);
-    return usage === undefined ? undefined : copy(usage);
+    return this.#usage.get(instanceId);
   }
 
   async listUsageByJob(jobId: string): Promise<readonly UsageRecord[]> {

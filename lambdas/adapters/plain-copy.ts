@@ -27,3 +27,32 @@ const copyObject = (value: object): unknown => {
   }
   return out;
 };
+
+/**
+ * `plainCopy`, with every object and array of the copy frozen: a store that keeps such a copy can
+ * hand the record itself to every reader, since no reader can change it. Meant for JSON-shaped
+ * records; a value of another kind is cloned as `plainCopy` clones it and frozen at its top only.
+ */
+export const frozenCopy = <T>(value: T): T => {
+  if (typeof value !== 'object' || value === null) return value;
+  return freezeObject(value) as T;
+};
+
+const freezeObject = (value: object): unknown => {
+  if (Array.isArray(value)) {
+    const out: unknown[] = new Array(value.length);
+    for (let i = 0; i < value.length; i++) {
+      if (!(i in value)) continue;
+      const item: unknown = value[i];
+      out[i] = typeof item === 'object' && item !== null ? freezeObject(item) : item;
+    }
+    return Object.freeze(out);
+  }
+  if (Object.getPrototypeOf(value) !== Object.prototype) return Object.freeze(structuredClone(value));
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const item: unknown = (value as Record<string, unknown>)[key];
+    out[key] = typeof item === 'object' && item !== null ? freezeObject(item) : item;
+  }
+  return Object.freeze(out);
+};
