@@ -74,6 +74,11 @@ export class SimulatedEc2 {
   readonly #o: SimulatedEc2Options;
   readonly #offers: ReadonlyMap<string, Offer>;
   readonly #instances = new Map<string, SimulatedInstance>();
+  /**
+   * The instances not yet terminated, in launch order: what the fleet lookups and quota sums scan,
+   * since a month's run leaves many more terminated instances than live ones.
+   */
+  readonly #unterminated = new Map<string, SimulatedInstance>();
   readonly #actions = new EventHeap<Action>();
   readonly #fleets = new Map<string, Fleet>();
   readonly #listeners: InstanceListener[] = [];
@@ -156,7 +161,7 @@ export class SimulatedEc2 {
 
   /** Instances not yet terminated, any region (for end-of-run checks). */
   liveInstances(): readonly SimulatedInstance[] {
-    return [...this.#instances.values()].filter((i) => i.state !== 'terminated');
+    return [...this.#unterminated.values()];
   }
 
   #now(): number {
@@ -165,7 +170,7 @@ export class SimulatedEc2 {
 
   #live(region: string, keep: (i: SimulatedInstance) => boolean): readonly ManagedInstance[] {
     const found: ManagedInstance[] = [];
-    for (const i of this.#instances.values())
+    for (const i of this.#unterminated.values())
       if (i.offer.region === region && LIVE.has(i.state) && keep(i)) found.push(this.#view(i));
     return found.sort((a, b) => (a.instanceId < b.instanceId ? -1 : 1));
   }
@@ -185,7 +190,7 @@ export class SimulatedEc2 {
 
   #vcpusHeld(region: string, cls: string): number {
     let sum = 0;
-    for (const i of this.#instances.values())
+    for (const i of this.#unterminated.values())
       if (
         LIVE.has(i.state) &&
         i.offer.region === region &&
@@ -270,6 +275,7 @@ export class SimulatedEc2 {
         state: 'pending',
       };
       this.#instances.set(instanceId, instance);
+      this.#unterminated.set(instanceId, instance);
       instanceIds.push(instanceId);
       await this.#send(STATE_CHANGE, instance, { state: 'pending' });
       const delay = (this.#o.launchDelaySeconds ?? 90) * 1000;
@@ -318,6 +324,7 @@ export class SimulatedEc2 {
     const previous = instance.state;
     if (previous === state) return;
     instance.state = state;
+    if (state === 'terminated') this.#unterminated.delete(instance.instanceId);
     for (const listener of this.#listeners) listener(instance, previous, this.#now());
     await this.#send(STATE_CHANGE, instance, { state });
   }

@@ -22,6 +22,8 @@ interface Segment {
 
 interface JobProgress {
   readonly request: JobRequest;
+  /** Position among the jobs added, so completions are reported in that order. */
+  readonly order: number;
   /** Work that survives a stop (reference hours): the last checkpoint of every run so far. */
   saved: number;
   segment: Segment | null;
@@ -41,6 +43,11 @@ interface JobProgress {
  */
 export class SimulatedWorkload {
   readonly #jobs = new Map<string, JobProgress>();
+  /**
+   * The jobs with a segment under way (their work not yet reported done): what the next-event and
+   * completion checks look at, instead of every job of the run at every step.
+   */
+  readonly #working = new Set<JobProgress>();
   readonly #queues: Pick<JobQueues, 'send'>;
   readonly #messages: MessageFactory;
   readonly #config: CostModelConfig;
@@ -56,8 +63,12 @@ export class SimulatedWorkload {
   }
 
   add(request: JobRequest): void {
+    const earlier = this.#jobs.get(request.jobId);
+    if (earlier !== undefined) this.#working.delete(earlier);
     this.#jobs.set(request.jobId, {
       request,
+      // A job added again keeps its first place, as the map keeps its key's.
+      order: earlier?.order ?? this.#jobs.size,
       saved: 0,
       segment: null,
       running: new Map(),
@@ -97,6 +108,7 @@ export class SimulatedWorkload {
     const overheadMs = this.#config.restartOverheadHours * HOUR_MS;
     const left = Math.max(0, p.request.runtime.estimatedHours - p.saved);
     p.starts += 1;
+    this.#working.add(p);
     p.segment = {
       allocationId: instance.allocationId,
       startMs: atMs,
@@ -116,6 +128,7 @@ export class SimulatedWorkload {
     const s = p.segment;
     if (s === null) return;
     p.segment = null;
+    this.#working.delete(p);
     const workedMs = Math.max(0, atMs - s.startMs - s.overheadMs);
     const progressed = (workedMs / HOUR_MS) * s.rate;
     const minutes = p.request.runtime.checkpointMinutes;
@@ -140,7 +153,7 @@ export class SimulatedWorkload {
   /** When the next running job finishes its work; `Infinity` when none runs. */
   nextEventMs(): number {
     let next = Number.POSITIVE_INFINITY;
-    for (const p of this.#jobs.values())
+    for (const p of this.#working)
       if (p.segment !== null && p.completedAtMs === null && p.segment.finishMs < next)
         next = p.segment.finishMs;
     return next;
@@ -148,12 +161,18 @@ export class SimulatedWorkload {
 
   /** Reports completion of every job whose work is done by `nowMs`. */
   async advance(nowMs: number): Promise<void> {
-    const done: string[] = [];
-    for (const p of this.#jobs.values()) {
+    const finished: JobProgress[] = [];
+    for (const p of this.#working) {
       if (p.segment === null || p.completedAtMs !== null || p.segment.finishMs > nowMs) continue;
-      p.completedAtMs = p.segment.finishMs;
+      finished.push(p);
+    }
+    finished.sort((a, b) => a.order - b.order);
+    const done: string[] = [];
+    for (const p of finished) {
+      p.completedAtMs = p.segment?.finishMs ?? null;
       p.saved = p.request.runtime.estimatedHours;
       p.segment = null;
+      this.#working.delete(p);
       done.push(p.request.jobId);
     }
     for (let i = 0; i < done.length; i += 10) {
