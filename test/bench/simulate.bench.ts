@@ -1,6 +1,6 @@
 /**
  * The deployment twin at month scale (`npm run bench:simulate [-- --jobs N] [-- --policies a,b]
- * [-- --idle-solve-skip-minutes M] [-- --seed S]`): a generated month of submissions
+ * [-- --idle-solve-skip-minutes M] [-- --seed S] [-- --progress]`): a generated month of submissions
  * (month-workload.ts, 30 days, default 10,000 jobs, seed 7) replayed by `qm simulate --jobs` as the
  * command runs it (bin/commands/simulate-jobs.ts: bundled price book and spot traces, HiGHS, the
  * workload's quotas and budgets, a solve every minute), the inputs handed over in memory instead
@@ -28,6 +28,7 @@ const flag = (name: string): string | undefined => {
 const JOBS = Number(flag('--jobs') ?? TARGET_JOBS);
 const SEED = Number(flag('--seed') ?? 7);
 const IDLE_SKIP = flag('--idle-solve-skip-minutes') ?? '0';
+const PROGRESS = process.argv.includes('--progress');
 const POLICIES = (flag('--policies') ?? 'quartermaster').split(',') as SpotPolicyName[];
 
 interface PolicyFigures {
@@ -73,8 +74,9 @@ const simulate = async (files: ReadonlyMap<string, string>, start: string, polic
         if (text === undefined) throw new Error(`no such input ${path}`);
         return text;
       },
-      stderrIsTty: false,
-      stdoutIsTty: false,
+      // The command's progress line (jobs ended so far) on stderr, when asked for.
+      stderrIsTty: PROGRESS,
+      stdoutIsTty: true,
     },
     (message) => {
       throw new Error(message);
