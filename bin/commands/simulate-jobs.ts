@@ -18,7 +18,7 @@ import {
   teamWeight,
 } from '../../lambdas/core/planning/plan-inputs.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
-import { simulationChartHtml } from '../../lambdas/core/reports/simulation-chart.js';
+import { simulationPageHtml } from '../../lambdas/core/reports/simulation-page.js';
 import { outageKeepShare } from '../../lambdas/core/simulation/spot-outage-calibration.js';
 import type { NamedSpotTrace } from '../../lambdas/core/simulation/spot-pool-trace.js';
 import type { SpotPolicyName } from '../../lambdas/core/spot/spot-policy.js';
@@ -432,7 +432,7 @@ export const runSimulateJobs = async (
     ];
     text =
       options.format === 'html'
-        ? simulationChartHtml({
+        ? simulationPageHtml({
             title: `qm simulate: ${options.jobs}`,
             notes: [
               ...header,
@@ -440,7 +440,8 @@ export const runSimulateJobs = async (
               LOOP_NOTE,
               TRACE_NOTE,
             ],
-            policies: results,
+            // The JSON's own figures, so the page and --format json cannot disagree.
+            policies: results.map(policyJson),
           })
         : formatTable(results, header);
   }

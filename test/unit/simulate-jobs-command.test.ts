@@ -201,7 +201,7 @@ describe('qm simulate --jobs', () => {
     const page = result.files.get('sim.html') ?? '';
     expect(page).toMatch(/^<!doctype html>/);
     expect(page).toContain('<svg');
-    expect(page).toContain('a&lt;b&gt;&amp;&quot;c&quot;.jsonl');
+    expect(page).toContain('a&#60;b&#62;&#38;&#34;c&#34;.jsonl');
     expect(page).not.toContain('a<b>');
     expect(page).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
     for (const policy of ['on-demand', 'greedy-spot', 'fleet-pco', 'quartermaster'])

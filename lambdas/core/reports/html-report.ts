@@ -1,4 +1,5 @@
 import type { CostReport, CostReportRow } from '../accounting/cost-report.js';
+import { figure, PAGE_CSP, PAGE_CSS } from './page-style.js';
 import {
   escapeHtml,
   horizontalBarChart,
@@ -34,47 +35,6 @@ const usdShort = new Intl.NumberFormat('en-US', {
 export const formatUsd = (usd: number): string => usdFormat.format(Math.round(usd * 100) / 100);
 const formatPct = (pct: number | null) => (pct === null ? '—' : `${pct.toFixed(1)} %`);
 const formatRatio = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
-
-const CSS = `
-:root{color-scheme:light;--ink:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#f6f8fa;--card:#fff;--accent:#0072B2}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;color:var(--ink);background:var(--bg)}
-header{background:#0b2540;color:#fff;padding:28px 32px 24px}
-header h1{margin:0 0 4px;font-size:26px;font-weight:650;letter-spacing:-.01em}
-header p{margin:0;color:#c9d6e3}
-main{max-width:1280px;margin:0 auto;padding:24px 32px 48px}
-h2{font-size:18px;margin:0 0 4px}
-.kpis{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:12px;margin:0 0 24px;padding:0;list-style:none}
-.kpi{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:14px 16px}
-.kpi .k{display:block;color:var(--muted);font-size:13px}
-.kpi .v{display:block;font-size:24px;font-weight:650;font-variant-numeric:tabular-nums;margin-top:2px}
-.kpi .s{display:block;color:var(--muted);font-size:12.5px}
-.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(480px,1fr));gap:16px}
-figure{margin:0 0 16px;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:16px 18px}
-figcaption{margin:0 0 10px}
-figcaption .sub{display:block;color:var(--muted);font-size:13px}
-.chart{display:block;width:100%;height:auto;font-family:inherit}
-.chart text{font-size:11.5px;fill:var(--ink)}
-.chart .tick{fill:var(--muted);font-size:10.5px}
-.chart .legend{font-size:11.5px}
-.chart .value{fill:var(--muted);font-size:11px}
-.chart .grid line{stroke:#e6e9ed;stroke-width:1}
-.chart .axis{stroke:#8c959f;stroke-width:1}
-.chart .reference line{stroke:#b42318;stroke-dasharray:4 3;stroke-width:1.2}
-.chart .reference text{fill:#b42318;font-size:10.5px}
-section{margin-top:8px}
-.table-wrap{overflow-x:auto;margin:0 0 20px;background:var(--card);border:1px solid var(--line);border-radius:8px}
-table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums;font-size:13px}
-caption{text-align:left;font-weight:650;font-size:16px;padding:12px 10px 8px}
-th,td{padding:6px 7px;border-bottom:1px solid #eaeef2;text-align:right;white-space:nowrap}
-th[scope=row],td.text,th.text{text-align:left}
-thead th{background:#f0f3f6;font-weight:600;color:#24292f;position:sticky;top:0}
-tfoot th,tfoot td{font-weight:650;background:#f6f8fa;border-top:2px solid var(--line)}
-.over{color:#b42318;font-weight:600}
-.note{color:var(--muted);font-size:13px;margin:4px 0 20px}
-footer{color:var(--muted);font-size:12.5px;margin-top:28px}
-@media print{body{background:#fff}header{background:#fff;color:#000}header p{color:#333}figure,table{break-inside:avoid}}
-`;
 
 const teamColors = (teams: readonly string[]): Map<string, string> =>
   new Map(teams.map((t, i) => [t, PALETTE[i % PALETTE.length] ?? '#444444']));
@@ -259,9 +219,6 @@ const teamsTable = (report: CostReport): string =>
     .map((t) => `<tr><th scope="row">${escapeHtml(t.team)}</th>${rowCells(t)}</tr>`)
     .join('')}</tbody></table></div>`;
 
-const figure = (id: string, caption: string, sub: string, svg: string) =>
-  `<figure aria-labelledby="${id}-caption"><figcaption id="${id}-caption"><h2>${escapeHtml(caption)}</h2><span class="sub">${escapeHtml(sub)}</span></figcaption>${svg}</figure>`;
-
 /**
  * Renders a cost report as a self-contained HTML page: headline figures, five charts (spend per
  * team over time, spot vs on-demand, savings against on-demand, budget burn, top jobs) and tables.
@@ -328,9 +285,9 @@ export const renderHtmlReport = (report: CostReport, options: HtmlReportOptions 
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
 <title>${escapeHtml(title)}</title>
-<style>${CSS}</style>
+<style>${PAGE_CSS}</style>
 </head>
 <body>
 <header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(subtitle)}</p></header>

@@ -31,15 +31,43 @@ export interface Series {
 
 const f1 = (x: number) => Math.round(x * 10) / 10;
 
+/** A round step of about `span / count`: 1, 2, 2.5 or 5 × 10^n. */
+const niceStep = (span: number, count: number): number => {
+  const raw = span / count;
+  const magnitude = 10 ** Math.floor(Math.log10(raw));
+  return ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+};
+
+/** Round tick values from `from` (itself a tick) to at least `max`. */
+const ticksFrom = (from: number, max: number, count: number): number[] => {
+  if (!(max > from)) return [from, from + 1];
+  const step = niceStep(max - from, count);
+  const ticks: number[] = [];
+  for (let v = from; v < max + step * 0.999; v += step) ticks.push(Math.round(v * 1e9) / 1e9);
+  return ticks;
+};
+
 /** Round tick values from 0 to at least `max`: steps of 1, 2, 2.5 or 5 × 10^n. */
 export const niceTicks = (max: number, count = 5): number[] => {
   if (!(max > 0)) return [0, 1];
-  const raw = max / count;
-  const magnitude = 10 ** Math.floor(Math.log10(raw));
-  const step = ([1, 2, 2.5, 5, 10].find((m) => m * magnitude >= raw) ?? 10) * magnitude;
+  const step = niceStep(max, count);
   const ticks: number[] = [];
   for (let v = 0; v < max + step * 0.999; v += step) ticks.push(Math.round(v * 1e9) / 1e9);
   return ticks;
+};
+
+/**
+ * Where a value axis should start so the differences between `values` are visible: 0 when they
+ * spread over more than a quarter of the largest, else a round value below the smallest by about
+ * half their spread. Bars that start there must say so (the charts print "axis starts at …").
+ */
+export const visibleAxisStart = (values: readonly number[]): number => {
+  const max = Math.max(...values);
+  const min = Math.min(...values);
+  if (!(max > 0) || min <= 0 || (max - min) / max > 0.25) return 0;
+  const spread = Math.max(max - min, max * 0.005);
+  const step = niceStep(spread * 2, 4);
+  return Math.max(0, Math.floor((min - spread * 0.5) / step) * step);
 };
 
 const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
@@ -163,6 +191,11 @@ export interface BarChartOptions extends Frame {
   readonly references?: readonly { readonly value: number; readonly label: string }[];
   /** Per-row colour of the first series (e.g. over budget in red). */
   readonly rowColors?: readonly string[];
+  /**
+   * Where the value axis starts (see `visibleAxisStart`); when above 0 the chart prints "axis
+   * starts at …" under it, and `desc` should say so too. @default 0
+   */
+  readonly axisFrom?: number;
 }
 
 /** Horizontal bars, one row per label, grouped when there are several series. */
@@ -175,16 +208,17 @@ export const horizontalBarChart = (o: BarChartOptions): string => {
     (showLegend ? 14 + legendHeight(o.series, width - left - right) + 6 : 8) + (o.references ? 14 : 0);
   const barH = o.series.length > 1 ? 11 : 16;
   const rowH = o.series.length * barH + 10;
-  const height = top + Math.max(1, o.labels.length) * rowH + 22;
+  const from = o.axisFrom ?? 0;
+  const height = top + Math.max(1, o.labels.length) * rowH + (from > 0 ? 36 : 22);
   const plotW = width - left - right;
   const maxValue = Math.max(
     0,
     ...o.series.flatMap((s) => s.values),
     ...(o.references ?? []).map((r) => r.value),
   );
-  const ticks = niceTicks(maxValue, 4);
+  const ticks = from > 0 ? ticksFrom(from, maxValue, 4) : niceTicks(maxValue, 4);
   const max = ticks.at(-1) ?? 1;
-  const x = (v: number) => left + (Math.max(0, v) / max) * plotW;
+  const x = (v: number) => left + ((Math.max(from, v) - from) / (max - from || 1)) * plotW;
   const parts: string[] = [open(o, width, height)];
   if (showLegend) parts.push(legend(o.series, left, 16, plotW));
   const plotBottom = top + o.labels.length * rowH;
@@ -194,6 +228,10 @@ export const horizontalBarChart = (o: BarChartOptions): string => {
       `<line x1="${f1(x(t))}" x2="${f1(x(t))}" y1="${top}" y2="${plotBottom}"/><text x="${f1(x(t))}" y="${plotBottom + 14}" text-anchor="middle" class="tick">${escapeHtml(o.format(t))}</text>`,
     );
   parts.push('</g>');
+  if (from > 0)
+    parts.push(
+      `<text x="${left}" y="${plotBottom + 30}" class="tick axis-note">axis starts at ${escapeHtml(o.format(from))}, not 0</text>`,
+    );
   o.labels.forEach((label, i) => {
     const rowTop = top + i * rowH + 5;
     parts.push(
