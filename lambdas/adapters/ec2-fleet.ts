@@ -273,7 +273,8 @@ export class Ec2Fleet implements Fleet {
       instanceId: instance.InstanceId,
       instanceType: instance.InstanceType ?? 'unknown',
       region: this.region,
-      availabilityZone: instance.Placement?.AvailabilityZone ?? null,
+      // The zone id when EC2 gives it (an account's zone names map to different ids), else the name.
+      availabilityZone: instance.Placement?.AvailabilityZoneId ?? instance.Placement?.AvailabilityZone ?? null,
       purchaseOption: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
       state,
       launchTime: instance.LaunchTime?.toISOString() ?? null,

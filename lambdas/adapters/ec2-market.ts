@@ -189,7 +189,9 @@ export class Ec2Market implements Market {
         }
         for (const entry of output.SpotPriceHistory ?? []) {
           const price = Number(entry.SpotPrice);
-          const { InstanceType: type, AvailabilityZone: zone, Timestamp: at } = entry;
+          // Zone ids are the identifier everywhere (plans, ledger); names differ per account.
+          const { InstanceType: type, Timestamp: at } = entry;
+          const zone = entry.AvailabilityZoneId ?? entry.AvailabilityZone;
           if (type === undefined || zone === undefined || at === undefined || !(price > 0)) continue;
           const key = `${type}|${zone}`;
           const timestamp = at.toISOString();

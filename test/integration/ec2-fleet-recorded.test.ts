@@ -262,8 +262,8 @@ describe('Ec2Fleet lookups and termination with recorded responses', () => {
     expect(
       found.map((i) => [i.instanceId, i.state, i.purchaseOption, i.availabilityZone, i.launchTime]),
     ).toEqual([
-      ['i-0c3a8e1f5d2b96a47', 'pending', 'spot', 'us-east-1b', '2026-11-26T20:41:07.000Z'],
-      ['i-0f4e2a9c1b7d35e60', 'running', 'spot', 'us-east-1b', '2026-11-26T20:41:07.000Z'],
+      ['i-0c3a8e1f5d2b96a47', 'pending', 'spot', 'use1-az2', '2026-11-26T20:41:07.000Z'],
+      ['i-0f4e2a9c1b7d35e60', 'running', 'spot', 'use1-az2', '2026-11-26T20:41:07.000Z'],
     ]);
     expect(client.inputsOf('DescribeInstancesCommand')[1]).toMatchObject({
       NextToken: 'eyJ2IjoiMiIsImMiOiJ0b2tlbi0xIn0=',

@@ -56,11 +56,11 @@ describe('Ec2Market.spotPrices with recorded responses', () => {
   it('keeps only the latest price per type and AZ across pages', async () => {
     const prices = await market({ ec2: ec2() }).spotPrices(REGION, ['p5.48xlarge', 'g6.xlarge', 'g5.xlarge']);
     expect(prices.map((p) => [p.instanceType, p.availabilityZone, p.priceUsdPerHour, p.timestamp])).toEqual([
-      ['g5.xlarge', 'us-east-1d', 0.4473, '2026-11-26T14:15:30.000Z'],
-      ['g6.xlarge', 'us-east-1a', 0.4022, '2026-11-26T21:02:17.000Z'],
-      ['g6.xlarge', 'us-east-1b', 0.347, '2026-11-26T16:44:09.000Z'],
-      ['p5.48xlarge', 'us-east-1b', 18.734, '2026-11-26T19:52:41.000Z'],
-      ['p5.48xlarge', 'us-east-1c', 18.1597, '2026-11-26T18:07:13.000Z'],
+      ['g5.xlarge', 'use1-az4', 0.4473, '2026-11-26T14:15:30.000Z'],
+      ['g6.xlarge', 'use1-az1', 0.4022, '2026-11-26T21:02:17.000Z'],
+      ['g6.xlarge', 'use1-az2', 0.347, '2026-11-26T16:44:09.000Z'],
+      ['p5.48xlarge', 'use1-az2', 18.734, '2026-11-26T19:52:41.000Z'],
+      ['p5.48xlarge', 'use1-az3', 18.1597, '2026-11-26T18:07:13.000Z'],
     ]);
     expect(prices.every((p) => p.region === REGION)).toBe(true);
   });
