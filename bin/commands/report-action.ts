@@ -3,6 +3,7 @@ import {
   buildCostReport,
   GROUP_BYS,
   type GroupBy,
+  isGroupBy,
   ReportOptionError,
 } from '../../lambdas/core/accounting/cost-report.js';
 import { recordsFromChains, type UnchainedRecords } from '../../lambdas/core/ledger/chain-records.js';
@@ -61,8 +62,8 @@ export const runReport = async (
   for (const flag of ['from', 'to'] as const)
     if (!DAY.test(opts[flag]) || Number.isNaN(Date.parse(`${opts[flag]}T00:00:00Z`)))
       fail(command, `--${flag} must be a date YYYY-MM-DD; got "${opts[flag]}"`);
-  if (!(GROUP_BYS as readonly string[]).includes(opts.groupBy))
-    fail(command, `--group-by must be one of ${GROUP_BYS.join(', ')}; got "${opts.groupBy}"`);
+  if (!isGroupBy(opts.groupBy))
+    fail(command, `--group-by must be one of ${GROUP_BYS.join(', ')} or tag:KEY; got "${opts.groupBy}"`);
   if (!(FORMATS as readonly string[]).includes(opts.format))
     fail(command, `--format must be one of ${FORMATS.join(', ')}; got "${opts.format}"`);
   const top = Number(opts.top);

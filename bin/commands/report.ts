@@ -19,7 +19,15 @@ export const REPORT_FORMATS = ['table', 'json', 'csv', 'focus', 'html'] as const
  * The cost report's `GROUP_BYS`, spelled out so that `qm --help` need not load the report code;
  * report-action.ts fails to compile if the two lists ever differ.
  */
-export const REPORT_GROUP_BYS = ['team', 'project', 'job', 'day', 'month'] as const;
+export const REPORT_GROUP_BYS = [
+  'team',
+  'project',
+  'job',
+  'day',
+  'month',
+  'region',
+  'instance-type',
+] as const;
 /** Exit code for bad input (files or flags), distinct from 1 for a failure. */
 export const REPORT_INPUT_ERROR_EXIT_CODE = 2;
 
@@ -52,7 +60,11 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
     )
     .requiredOption('--from <date>', 'first day, YYYY-MM-DD (UTC)')
     .requiredOption('--to <date>', 'last day, YYYY-MM-DD (UTC), inclusive')
-    .option('--group-by <key>', `rows per ${REPORT_GROUP_BYS.join(' | ')}`, 'team')
+    .option(
+      '--group-by <key>',
+      `rows per ${REPORT_GROUP_BYS.join(' | ')} | tag:KEY (a job tag, e.g. tag:cost-center)`,
+      'team',
+    )
     .option('--format <format>', `output: ${REPORT_FORMATS.join(' | ')}`, 'table')
     .option(
       '--out <file>',

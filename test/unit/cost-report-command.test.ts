@@ -163,7 +163,7 @@ describe('qm report', () => {
       ],
       [
         [...NOV, '--group-by', 'week'],
-        /--group-by must be one of team, project, job, day, month; got "week"/,
+        /--group-by must be one of team, project, job, day, month, region, instance-type or tag:KEY; got "week"/,
       ],
       [[...NOV, '--format', 'pdf'], /--format must be one of table, json, csv, focus, html; got "pdf"/],
       [[...NOV, '--top', '0'], /--top must be a whole number from 1 to 100/],

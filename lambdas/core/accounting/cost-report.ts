@@ -10,8 +10,19 @@ import { MS_PER_DAY, meterUsage, type Span, usdOf } from './metering.js';
  * total is exactly the sum of its rows and equals Σ usage hours × stored unit price to the cent.
  */
 
-export const GROUP_BYS = ['team', 'project', 'job', 'day', 'month'] as const;
-export type GroupBy = (typeof GROUP_BYS)[number];
+/** The fixed groupings; `tag:KEY` groups by the value of a job's tag (e.g. `tag:cost-center`). */
+export const GROUP_BYS = ['team', 'project', 'job', 'day', 'month', 'region', 'instance-type'] as const;
+export type GroupBy = (typeof GROUP_BYS)[number] | `tag:${string}`;
+
+/** A tag key as job requests allow one: 1–128 characters. */
+const TAG_GROUP = /^tag:.{1,128}$/s;
+
+/** Narrows a user-supplied grouping: one of `GROUP_BYS`, or `tag:KEY`. */
+export const isGroupBy = (value: string): value is GroupBy =>
+  (GROUP_BYS as readonly string[]).includes(value) || TAG_GROUP.test(value);
+
+/** The row key of a usage or job with no value for a `tag:KEY` grouping. */
+export const untaggedKey = (groupBy: `tag:${string}`): string => `(no ${groupBy.slice(4)})`;
 
 export interface CostReportOptions {
   /** First day, `YYYY-MM-DD` (UTC), inclusive. */
@@ -168,18 +179,37 @@ interface Group {
   readonly team: string | null;
 }
 
-const keyFor = (groupBy: GroupBy, team: string, project: string, jobId: string, atMs: number): string => {
+/** What a row key can be made of: a usage record, or a job with its allocation. */
+interface Keyed {
+  readonly team: string;
+  readonly project: string;
+  readonly jobId: string;
+  readonly region: string;
+  readonly instanceType: string;
+  readonly tags?: Readonly<Record<string, string>> | undefined;
+}
+
+const keyFor = (groupBy: GroupBy, r: Keyed, atMs: number): string => {
   switch (groupBy) {
     case 'team':
-      return team;
+      return r.team;
     case 'project':
-      return `${team}/${project}`;
+      return `${r.team}/${r.project}`;
     case 'job':
-      return jobId;
+      return r.jobId;
     case 'day':
       return new Date(atMs).toISOString().slice(0, 10);
     case 'month':
       return new Date(atMs).toISOString().slice(0, 7);
+    case 'region':
+      return r.region;
+    case 'instance-type':
+      return r.instanceType;
+    default: {
+      const key = groupBy.slice(4);
+      const value = r.tags !== undefined && Object.hasOwn(r.tags, key) ? r.tags[key] : undefined;
+      return value ?? untaggedKey(groupBy);
+    }
   }
 };
 
@@ -195,10 +225,10 @@ export const buildCostReport = async (
   options: CostReportOptions,
 ): Promise<CostReport> => {
   const window = reportWindow(options.from, options.to);
-  if (!(GROUP_BYS as readonly string[]).includes(options.groupBy))
+  if (!isGroupBy(options.groupBy))
     throw new ReportOptionError(
       'groupBy',
-      `must be one of ${GROUP_BYS.join(', ')}; got "${options.groupBy}"`,
+      `must be one of ${GROUP_BYS.join(', ')} or tag:KEY; got "${options.groupBy}"`,
     );
   const topN = options.topJobs ?? 10;
   const periods = new Set(periodsIn(window));
@@ -227,9 +257,9 @@ export const buildCostReport = async (
     }
     return t;
   };
-  // Day and month rows mix teams.
-  const rowTeam = (team: string): string | null =>
-    options.groupBy === 'day' || options.groupBy === 'month' ? null : team;
+  // Only team, project and job rows belong to one team; the other groupings mix teams.
+  const ownTeam = options.groupBy === 'team' || options.groupBy === 'project' || options.groupBy === 'job';
+  const rowTeam = (team: string): string | null => (ownTeam ? team : null);
 
   for await (const record of records) {
     switch (record.kind) {
@@ -244,7 +274,7 @@ export const buildCostReport = async (
           jobs.set(record.jobId, job);
         }
         for (const p of pieces) {
-          const key = keyFor(options.groupBy, record.team, record.project, record.jobId, p.startMs);
+          const key = keyFor(options.groupBy, record, p.startMs);
           const targets = [group(key, rowTeam(record.team)), teamSums(record.team), total];
           for (const s of targets) {
             s.actual += p.costMicros;
@@ -267,7 +297,11 @@ export const buildCostReport = async (
         const atMs = Date.parse(a.allocatedAt);
         if (atMs < window.startMs || atMs >= window.endMs) break;
         const estimate = usdToMicros(a.expectedCostUsd, `job ${record.jobId} allocation.expectedCostUsd`);
-        const key = keyFor(options.groupBy, record.team, record.project, record.jobId, atMs);
+        const key = keyFor(
+          options.groupBy,
+          { ...record, region: a.region, instanceType: a.instanceType, tags: record.tags },
+          atMs,
+        );
         for (const s of [group(key, rowTeam(record.team)), teamSums(record.team), total])
           s.estimate += estimate;
         break;

@@ -153,13 +153,19 @@ const topJobsChart = (report: CostReport): string =>
 const kpi = (key: string, label: string, value: string, sub: string, data: number | null) =>
   `<li class="kpi" data-kpi="${key}"${data === null ? '' : ` data-value="${data}"`}><span class="k">${escapeHtml(label)}</span><span class="v">${escapeHtml(value)}</span><span class="s">${escapeHtml(sub)}</span></li>`;
 
-const GROUP_LABEL: Record<CostReport['groupBy'], string> = {
+const GROUP_LABEL: Readonly<Record<string, string>> = {
   team: 'Team',
   project: 'Project',
   job: 'Job',
   day: 'Day',
   month: 'Month',
+  region: 'Region',
+  'instance-type': 'Instance type',
 };
+
+/** The grouping's column heading; a `tag:KEY` grouping is headed by its key (plain text, escape it). */
+const groupLabel = (groupBy: CostReport['groupBy']): string =>
+  GROUP_LABEL[groupBy] ?? `Tag ${groupBy.slice(4)}`;
 
 const rowCells = (r: Pick<CostReportRow, Exclude<keyof CostReportRow, 'key' | 'team'>>) =>
   [
@@ -193,9 +199,9 @@ const COLUMNS = [
 ];
 
 const rowsTable = (report: CostReport): string => {
-  const label = GROUP_LABEL[report.groupBy];
+  const label = groupLabel(report.groupBy);
   const withTeam = report.groupBy === 'project' || report.groupBy === 'job';
-  const head = `<tr><th scope="col" class="text">${label}</th>${withTeam ? '<th scope="col" class="text">Team</th>' : ''}${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join('')}</tr>`;
+  const head = `<tr><th scope="col" class="text">${escapeHtml(label)}</th>${withTeam ? '<th scope="col" class="text">Team</th>' : ''}${COLUMNS.map((c) => `<th scope="col">${c}</th>`).join('')}</tr>`;
   const body = report.rows
     .map(
       (r) =>
@@ -203,7 +209,7 @@ const rowsTable = (report: CostReport): string => {
     )
     .join('');
   const foot = `<tr><th scope="row">Total</th>${withTeam ? '<td></td>' : ''}${rowCells(report.totals)}</tr>`;
-  return `<div class="table-wrap"><table id="rows-table" data-rows="${report.rows.length}"><caption>Cost by ${label.toLowerCase()}, ${escapeHtml(report.from)} to ${escapeHtml(report.to)} (USD)</caption><thead>${head}</thead><tbody>${body}</tbody><tfoot>${foot}</tfoot></table></div>`;
+  return `<div class="table-wrap"><table id="rows-table" data-rows="${report.rows.length}"><caption>Cost by ${escapeHtml(label.toLowerCase())}, ${escapeHtml(report.from)} to ${escapeHtml(report.to)} (USD)</caption><thead>${head}</thead><tbody>${body}</tbody><tfoot>${foot}</tfoot></table></div>`;
 };
 
 const topJobsTable = (report: CostReport): string =>
