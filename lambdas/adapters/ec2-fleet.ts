@@ -274,7 +274,8 @@ export class Ec2Fleet implements Fleet {
       instanceType: instance.InstanceType ?? 'unknown',
       region: this.region,
       // The zone id when EC2 gives it (an account's zone names map to different ids), else the name.
-      availabilityZone: instance.Placement?.AvailabilityZoneId ?? instance.Placement?.AvailabilityZone ?? null,
+      availabilityZone:
+        instance.Placement?.AvailabilityZoneId ?? instance.Placement?.AvailabilityZone ?? null,
       purchaseOption: instance.InstanceLifecycle === 'spot' ? 'spot' : 'on-demand',
       state,
       launchTime: instance.LaunchTime?.toISOString() ?? null,
