@@ -62,6 +62,11 @@ export const runReport = async (
   for (const flag of ['from', 'to'] as const)
     if (!DAY.test(opts[flag]) || Number.isNaN(Date.parse(`${opts[flag]}T00:00:00Z`)))
       fail(command, `--${flag} must be a date YYYY-MM-DD; got "${opts[flag]}"`);
+  if (
+    opts.asOf !== undefined &&
+    (!/([zZ]|[+-]\d\d:\d\d)$/.test(opts.asOf) || Number.isNaN(Date.parse(opts.asOf)))
+  )
+    fail(command, `--as-of must be an ISO 8601 date-time with Z or an offset; got "${opts.asOf}"`);
   if (!isGroupBy(opts.groupBy))
     fail(command, `--group-by must be one of ${GROUP_BYS.join(', ')} or tag:KEY; got "${opts.groupBy}"`);
   if (!(FORMATS as readonly string[]).includes(opts.format))
@@ -104,6 +109,8 @@ export const runReport = async (
       to: opts.to,
       groupBy: opts.groupBy as GroupBy,
       topJobs: top,
+      // The forecast runs from now; a closed period's is its actual.
+      asOf: opts.asOf ?? (io.now ?? (() => new Date().toISOString()))(),
     });
     const left = unchained.usage + unchained.budget + unchained.job;
     if (opts.fromChain === true && left > 0)

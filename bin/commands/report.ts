@@ -36,6 +36,7 @@ export interface ReportOptions {
   from: string;
   to: string;
   groupBy: string;
+  asOf?: string;
   format: string;
   out?: string;
   billingAccountId?: string;
@@ -64,6 +65,10 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
       '--group-by <key>',
       `rows per ${REPORT_GROUP_BYS.join(' | ')} | tag:KEY (a job tag, e.g. tag:cost-center)`,
       'team',
+    )
+    .option(
+      '--as-of <iso>',
+      'the instant the ledger is known up to, for the run-rate forecast to --to (default: now)',
     )
     .option('--format <format>', `output: ${REPORT_FORMATS.join(' | ')}`, 'table')
     .option(

@@ -161,7 +161,7 @@ export const accountOf = (functionArn: string): string => functionArn.split(':')
 
 /**
  * The report Lambda behind an IAM-authenticated Function URL:
- * `GET ?from=YYYY-MM-DD&to=YYYY-MM-DD&groupBy=team|project|job|day|month&format=json|csv|focus|html`.
+ * `GET ?from=YYYY-MM-DD&to=YYYY-MM-DD&groupBy=team|project|job|day|month|region|instance-type&format=json|csv|focus|html`.
  * Bad parameters get a 400 naming the parameter; anything else a generic 500, logged once with
  * its cause.
  */

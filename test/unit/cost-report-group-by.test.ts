@@ -86,3 +86,63 @@ describe('cost report groupings by tag, region and instance type', () => {
     );
   });
 });
+
+describe('run-rate forecast', () => {
+  const usage = (startedAt: string, stoppedAt: string, team = 'vision'): LedgerRecord => ({
+    kind: 'usage',
+    instanceId: `i-${startedAt}`,
+    jobId: `j-${startedAt}`,
+    allocationId: 'a-1',
+    team,
+    project: 'p',
+    region: 'us-east-1',
+    availabilityZone: 'use1-az1',
+    instanceType: 'p5.48xlarge',
+    purchaseOption: 'on-demand',
+    unitPriceUsdPerHour: 20,
+    onDemandPriceUsdPerHour: 20,
+    startedAt,
+    stoppedAt,
+    interrupted: false,
+  });
+
+  it('carries half a month of spend on at its run rate and dates the budget running out (hand computed)', async () => {
+    const report = await buildCostReport(
+      [
+        { kind: 'budget', team: 'vision', period: '2026-11', limitUsd: 300 },
+        { kind: 'budget', team: 'nlp', period: '2026-11', limitUsd: 1000 },
+        // 10 h at 20 USD on the 3rd: 200 USD in the first 15 days.
+        usage('2026-11-03T00:00:00Z', '2026-11-03T10:00:00Z'),
+        usage('2026-11-05T00:00:00Z', '2026-11-05T03:00:00Z', 'nlp'),
+      ],
+      { ...NOV, groupBy: 'team', asOf: '2026-11-16T00:00:00Z' },
+    );
+    expect(report.asOf).toBe('2026-11-16T00:00:00.000Z');
+    const vision = report.forecast.find((f) => f.team === 'vision');
+    // 200 / 15 days = 13.33 a day; 15 days left: 400 by the 30th. 100 left lasts 7.5 days.
+    expect(vision?.runRateUsdPerDay).toBeCloseTo(200 / 15, 2);
+    expect(Math.abs((vision?.forecastUsd ?? 0) - 400) / 400).toBeLessThan(0.01);
+    expect(vision?.budgetRemainingUsd).toBe(100);
+    expect(vision?.budgetRunsOutOn).toBe('2026-11-23');
+    // nlp: 60 USD in 15 days, 120 by the end, well within 1,000.
+    const nlp = report.forecast.find((f) => f.team === 'nlp');
+    expect(nlp?.forecastUsd).toBe(120);
+    expect(nlp?.budgetRunsOutOn).toBeNull();
+  });
+
+  it('forecasts a closed period as its actual, and dates an overspent budget by the day spend reached it', async () => {
+    const records: LedgerRecord[] = [
+      { kind: 'budget', team: 'vision', period: '2026-11', limitUsd: 100 },
+      usage('2026-11-03T00:00:00Z', '2026-11-03T10:00:00Z'),
+    ];
+    const closed = await buildCostReport(records, { ...NOV, groupBy: 'team', asOf: '2026-12-02T08:00:00Z' });
+    expect(closed.forecast[0]?.forecastUsd).toBe(200);
+    expect(closed.forecast[0]?.budgetRunsOutOn).toBe('2026-11-03');
+    const open = await buildCostReport(records, { ...NOV, groupBy: 'team', asOf: '2026-11-10T00:00:00Z' });
+    expect(open.forecast[0]?.budgetRemainingUsd).toBe(-100);
+    expect(open.forecast[0]?.budgetRunsOutOn).toBe('2026-11-03');
+    await expect(buildCostReport(records, { ...NOV, groupBy: 'team', asOf: 'yesterday' })).rejects.toThrow(
+      /asOf: must be an ISO date-time/,
+    );
+  });
+});

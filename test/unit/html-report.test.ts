@@ -64,12 +64,27 @@ describe('HTML cost report', () => {
   it('gives every table a caption and scoped headers', async () => {
     const { html } = await render('project');
     const tables = html.match(/<table[\s\S]*?<\/table>/g) ?? [];
-    expect(tables).toHaveLength(3);
+    expect(tables).toHaveLength(4);
     for (const table of tables) {
       expect(table).toMatch(/^<table[^>]*><caption>[^<]+/);
       const heads = table.match(/<th[ >][^>]*>/g) ?? [];
       expect(heads.length).toBeGreaterThan(5);
       for (const th of heads) expect(th).toMatch(/scope="(col|row)"/);
+    }
+  });
+
+  it("prints each team's budget left, run rate, forecast and run-out day as the JSON states them", async () => {
+    const { report, html } = await render();
+    const table = /<table id="forecast-table">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(report.forecast.length).toBeGreaterThan(0);
+    const rows = table.split('<tr data-team=').slice(1);
+    expect(rows).toHaveLength(report.forecast.length);
+    for (const [i, f] of report.forecast.entries()) {
+      const row = rows[i] ?? '';
+      expect(row.startsWith(`"${escapeHtml(f.team)}"`)).toBe(true);
+      expect(row).toContain(formatUsd(f.forecastUsd));
+      expect(row).toContain(formatUsd(f.runRateUsdPerDay));
+      expect(row).toContain(f.budgetRunsOutOn ?? '—');
     }
   });
 

@@ -32,6 +32,29 @@ export interface CostReportOptions {
   readonly groupBy: GroupBy;
   /** Jobs in the top list. @default 10 */
   readonly topJobs?: number;
+  /**
+   * The instant the ledger is known up to (an ISO date-time), for the run-rate forecast: spend
+   * so far over the days elapsed since `from`, carried on to the end of `to`. At or after the
+   * window's end (a closed period) the forecast is the actual. @default the window's end
+   */
+  readonly asOf?: string;
+}
+
+/** Where each team's spend is heading by the end of the window, at its run rate so far. */
+export interface TeamForecast {
+  readonly team: string;
+  /** Spend per day so far: actual over the days elapsed in the window up to `asOf`. */
+  readonly runRateUsdPerDay: number;
+  /** Actual plus the run rate over the days left to the window's end. */
+  readonly forecastUsd: number;
+  /** Budget minus actual; negative when over; `null` without a budget. */
+  readonly budgetRemainingUsd: number | null;
+  /**
+   * The day (`YYYY-MM-DD`) the run rate reaches the budget, when that is inside the window (the
+   * day daily spend reached it, when already over); `null` without a budget, or when the forecast
+   * stays within it.
+   */
+  readonly budgetRunsOutOn: string | null;
 }
 
 /** Amounts shared by rows, totals and team lines. USD at micro-dollar precision. */
@@ -96,6 +119,10 @@ export interface CostReport {
   readonly totals: CostFigures & { readonly budgetUsd: number | null; readonly budgetUsedPct: number | null };
   /** Per team, for savings and budget charts. */
   readonly teams: readonly TeamLine[];
+  /** The instant the forecast counts from (`asOf`, at most the window's end). */
+  readonly asOf: string;
+  /** Per team: run rate, forecast to the window's end, budget left and when it runs out. */
+  readonly forecast: readonly TeamForecast[];
   /** Spend per team per day (days with spend only), for the spend-over-time chart. */
   readonly daily: readonly DailyTeamSpend[];
   readonly topJobs: readonly TopJob[];
@@ -231,6 +258,16 @@ export const buildCostReport = async (
       `must be one of ${GROUP_BYS.join(', ')} or tag:KEY; got "${options.groupBy}"`,
     );
   const topN = options.topJobs ?? 10;
+  let asOfMs = window.endMs;
+  if (options.asOf !== undefined) {
+    const ms = Date.parse(options.asOf);
+    if (Number.isNaN(ms) || !/([zZ]|[+-]\d\d:\d\d)$/.test(options.asOf))
+      throw new ReportOptionError(
+        'asOf',
+        `must be an ISO date-time with Z or an offset; got "${options.asOf}"`,
+      );
+    asOfMs = Math.min(window.endMs, Math.max(window.startMs, ms));
+  }
   const periods = new Set(periodsIn(window));
 
   const groups = new Map<string, Group>();
@@ -356,6 +393,39 @@ export const buildCostReport = async (
       interruptedUsd: usdOf(j.interrupted),
     }));
 
+  const teamLines = [...teams.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([team, s]) => ({ team, ...s.figures(), ...used(s.actual, teamBudget.get(team)) }));
+  /** The day a team's cumulative daily spend first reached `budgetUsd` (it already has). */
+  const crossedOn = (team: string, budgetUsd: number): string | null => {
+    const days = [...daily.entries()]
+      .filter(([key]) => key.endsWith(`\u0000${team}`))
+      .sort(([a], [b]) => (a < b ? -1 : 1));
+    let sum = 0;
+    for (const [key, micros] of days) {
+      sum += micros;
+      if (sum >= usdToMicros(budgetUsd, 'budgetUsd')) return key.slice(0, 10);
+    }
+    return null;
+  };
+  const elapsedDays = (asOfMs - window.startMs) / MS_PER_DAY;
+  const leftDays = (window.endMs - asOfMs) / MS_PER_DAY;
+  const forecast = teamLines.map((t): TeamForecast => {
+    const rate = elapsedDays > 0 ? t.actualUsd / elapsedDays : 0;
+    const remaining = t.budgetUsd === null ? null : t.budgetUsd - t.actualUsd;
+    let runsOut: string | null = null;
+    if (remaining !== null && remaining <= 0) runsOut = crossedOn(t.team, t.budgetUsd ?? 0);
+    else if (remaining !== null && rate > 0 && remaining / rate < leftDays)
+      runsOut = new Date(asOfMs + (remaining / rate) * MS_PER_DAY).toISOString().slice(0, 10);
+    return {
+      team: t.team,
+      runRateUsdPerDay: round2(rate),
+      forecastUsd: round2(t.actualUsd + rate * leftDays),
+      budgetRemainingUsd: remaining === null ? null : round2(remaining),
+      budgetRunsOutOn: runsOut,
+    };
+  });
+
   return {
     from: options.from,
     to: options.to,
@@ -363,9 +433,9 @@ export const buildCostReport = async (
     currency: 'USD',
     rows,
     totals: { ...total.figures(), ...used(total.actual, totalBudget) },
-    teams: [...teams.entries()]
-      .sort(([a], [b]) => (a < b ? -1 : 1))
-      .map(([team, s]) => ({ team, ...s.figures(), ...used(s.actual, teamBudget.get(team)) })),
+    teams: teamLines,
+    asOf: new Date(asOfMs).toISOString(),
+    forecast,
     daily: [...daily.entries()]
       .map(([key, micros]) => {
         const [day = '', team = ''] = key.split('\u0000');

@@ -225,6 +225,19 @@ const teamsTable = (report: CostReport): string =>
     .map((t) => `<tr><th scope="row">${escapeHtml(t.team)}</th>${rowCells(t)}</tr>`)
     .join('')}</tbody></table></div>`;
 
+/** Per team: budget left in dollars, the run rate and where it leads by the end of the window. */
+const forecastTable = (report: CostReport): string => {
+  const lines = new Map(report.teams.map((t) => [t.team, t]));
+  const rows = report.forecast
+    .map((f) => {
+      const t = lines.get(f.team);
+      const over = f.budgetRemainingUsd !== null && f.budgetRemainingUsd < 0;
+      return `<tr data-team="${escapeHtml(f.team)}"><th scope="row">${escapeHtml(f.team)}</th><td>${t?.budgetUsd == null ? '—' : formatUsd(t.budgetUsd)}</td><td>${formatUsd(t?.actualUsd ?? 0)}</td><td${over ? ' class="over"' : ''}>${f.budgetRemainingUsd === null ? '—' : formatUsd(f.budgetRemainingUsd)}</td><td>${formatUsd(f.runRateUsdPerDay)}</td><td>${formatUsd(f.forecastUsd)}</td><td class="text">${escapeHtml(f.budgetRunsOutOn ?? '—')}</td></tr>`;
+    })
+    .join('');
+  return `<div class="table-wrap"><table id="forecast-table"><caption>Budgets and forecast to ${escapeHtml(report.to)}, at the run rate to ${escapeHtml(report.asOf.slice(0, 16).replace('T', ' '))} UTC</caption><thead><tr><th scope="col" class="text">Team</th><th scope="col">Budget</th><th scope="col">Actual</th><th scope="col">Remaining</th><th scope="col">Per day</th><th scope="col">Forecast</th><th scope="col" class="text">Budget runs out</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+};
+
 /**
  * Renders a cost report as a self-contained HTML page: headline figures, five charts (spend per
  * team over time, spot vs on-demand, savings against on-demand, budget burn, top jobs) and tables.
@@ -311,6 +324,7 @@ ${figure('fig-top', 'Top jobs by cost', 'The most expensive jobs in the period',
 <section aria-label="Tables">
 ${rowsTable(report)}
 ${report.groupBy === 'team' ? '' : teamsTable(report)}
+${forecastTable(report)}
 ${topJobsTable(report)}
 </section>
 <p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches.</p>

@@ -105,8 +105,8 @@ describe('Report handler', () => {
     const cases: [Record<string, string>, string][] = [
       [{ from: '2026-02-30' }, 'from: must be a date YYYY-MM-DD; got "2026-02-30"'],
       [
-        { from: '2026-03-01', to: '2026-03-31', groupBy: 'region' },
-        'groupBy: must be one of team, project, job, day, month',
+        { from: '2026-03-01', to: '2026-03-31', groupBy: 'zone' },
+        'groupBy: must be one of team, project, job, day, month, region, instance-type',
       ],
       [
         { from: '2026-03-01', to: '2026-03-31', format: 'xlsx' },
