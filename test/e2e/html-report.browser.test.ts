@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerReportCommand } from '../../bin/commands/report.js';
 import type { CostReport } from '../../lambdas/core/accounting/cost-report.js';
 import { formatUsd } from '../../lambdas/core/reports/html-report.js';
-import { findChromium } from '../support/find-chromium.js';
+import { openBlockedPage } from '../support/blocked-page.js';
 
 /**
  * The HTML cost report of the example ledger, rendered in headless Chromium with every network
@@ -41,24 +41,12 @@ describe('HTML cost report in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let json: CostReport;
-  const attempted: string[] = [];
+  let attempted: string[] = [];
 
   beforeAll(async () => {
     json = JSON.parse(await runReport([...ARGS, '--format', 'json'])) as CostReport;
     const html = await runReport([...ARGS, '--format', 'html']);
-    const { executablePath } = await findChromium();
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route('**/*', async (route) => {
-      attempted.push(route.request().url());
-      await route.abort('blockedbyclient');
-    });
-    page = await context.newPage();
-    page.on('request', (request) => attempted.push(request.url()));
-    await page.setContent(html, { waitUntil: 'load' });
+    ({ browser, page, attempted } = await openBlockedPage(html));
   });
 
   afterAll(async () => {

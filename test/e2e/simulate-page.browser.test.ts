@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { Command, CommanderError } from 'commander';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerSimulateCommand } from '../../bin/commands/simulate.js';
 import type { SimulationPagePolicy } from '../../lambdas/core/reports/simulation-page.js';
-import { findChromium } from '../support/find-chromium.js';
+import { openBlockedPage } from '../support/blocked-page.js';
 
 /**
  * The `qm simulate --jobs --format html` page of a slice of the examples, rendered in headless
@@ -66,24 +66,12 @@ describe('the simulate page in Chromium', () => {
   let browser: Browser;
   let page: Page;
   let policies: readonly SimulationPagePolicy[];
-  const attempted: string[] = [];
+  let attempted: string[] = [];
 
   beforeAll(async () => {
     policies = (JSON.parse(await simulate('json')) as { policies: SimulationPagePolicy[] }).policies;
     const html = await simulate('html');
-    const { executablePath } = await findChromium();
-    browser = await chromium.launch({
-      executablePath,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    await context.route('**/*', async (route) => {
-      attempted.push(route.request().url());
-      await route.abort('blockedbyclient');
-    });
-    page = await context.newPage();
-    page.on('request', (request) => attempted.push(request.url()));
-    await page.setContent(html, { waitUntil: 'load' });
+    ({ browser, page, attempted } = await openBlockedPage(html));
   }, 240_000);
 
   afterAll(async () => {

@@ -396,15 +396,16 @@ export const buildCostReport = async (
   const teamLines = [...teams.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([team, s]) => ({ team, ...s.figures(), ...used(s.actual, teamBudget.get(team)) }));
-  /** The day a team's cumulative daily spend first reached `budgetUsd` (it already has). */
-  const crossedOn = (team: string, budgetUsd: number): string | null => {
+  /** The day a team's cumulative daily spend first reached its budget (it already has). */
+  const crossedOn = (team: string): string | null => {
+    const budget = teamBudget.get(team) ?? 0;
     const days = [...daily.entries()]
       .filter(([key]) => key.endsWith(`\u0000${team}`))
       .sort(([a], [b]) => (a < b ? -1 : 1));
     let sum = 0;
     for (const [key, micros] of days) {
       sum += micros;
-      if (sum >= usdToMicros(budgetUsd, 'budgetUsd')) return key.slice(0, 10);
+      if (sum >= budget) return key.slice(0, 10);
     }
     return null;
   };
@@ -414,7 +415,7 @@ export const buildCostReport = async (
     const rate = elapsedDays > 0 ? t.actualUsd / elapsedDays : 0;
     const remaining = t.budgetUsd === null ? null : t.budgetUsd - t.actualUsd;
     let runsOut: string | null = null;
-    if (remaining !== null && remaining <= 0) runsOut = crossedOn(t.team, t.budgetUsd ?? 0);
+    if (remaining !== null && remaining <= 0) runsOut = crossedOn(t.team);
     else if (remaining !== null && rate > 0 && remaining / rate < leftDays)
       runsOut = new Date(asOfMs + (remaining / rate) * MS_PER_DAY).toISOString().slice(0, 10);
     return {

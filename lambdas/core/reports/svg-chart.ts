@@ -48,13 +48,7 @@ const ticksFrom = (from: number, max: number, count: number): number[] => {
 };
 
 /** Round tick values from 0 to at least `max`: steps of 1, 2, 2.5 or 5 × 10^n. */
-export const niceTicks = (max: number, count = 5): number[] => {
-  if (!(max > 0)) return [0, 1];
-  const step = niceStep(max, count);
-  const ticks: number[] = [];
-  for (let v = 0; v < max + step * 0.999; v += step) ticks.push(Math.round(v * 1e9) / 1e9);
-  return ticks;
-};
+export const niceTicks = (max: number, count = 5): number[] => ticksFrom(0, max, count);
 
 /**
  * Where a value axis should start so the differences between `values` are visible: 0 when they
@@ -216,7 +210,7 @@ export const horizontalBarChart = (o: BarChartOptions): string => {
     ...o.series.flatMap((s) => s.values),
     ...(o.references ?? []).map((r) => r.value),
   );
-  const ticks = from > 0 ? ticksFrom(from, maxValue, 4) : niceTicks(maxValue, 4);
+  const ticks = ticksFrom(from, maxValue, 4);
   const max = ticks.at(-1) ?? 1;
   const x = (v: number) => left + ((Math.max(from, v) - from) / (max - from || 1)) * plotW;
   const parts: string[] = [open(o, width, height)];

@@ -269,7 +269,8 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
   // Two intervals of margin: the rule fires with between one and two intervals to spare, so the
   // solve and the on-demand launch after it still fit before the last moment.
   const rule = { ...deps.requeueRule, decisionIntervalHours: (2 * (deps.intervalMinutes ?? 5)) / 60 };
-  for (const job of await listAll(deps, 'RUNNING')) {
+  const stillRunning = await listAll(deps, 'RUNNING');
+  for (const job of stillRunning) {
     const held = job.allocation;
     if (held === null || held.allocation.purchaseOption !== 'spot') continue;
     if (!mustRunOnDemandNext(job, nowMs, rule)) continue;
@@ -282,8 +283,10 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     });
   }
 
-  // Budgets, on the jobs still running after the moves above.
-  const guarded = await guardBudgets(deps, await listAll(deps, 'RUNNING'), period, nowMs, failRunning, guard);
+  // Budgets, on the jobs still running after the moves above (nothing else wrote in between).
+  const moved = new Set(report.deadlineMoves);
+  const running = stillRunning.filter((j) => !moved.has(j.jobId));
+  const guarded = await guardBudgets(deps, running, period, nowMs, failRunning, guard);
   report.budgets.push(...guarded.budgets);
   report.budgetActions.push(...guarded.actions);
   return report;

@@ -74,6 +74,18 @@ describe('the choice after an interruption', () => {
   });
 });
 
+/** The spot interruption warning for job-1's first instance, now. */
+const interruptNow = async (w: Awaited<ReturnType<typeof makeWorld>>) => {
+  const [id] = (await w.ledger.getJob('job-1'))?.runtime.instanceIds ?? [];
+  return handleEc2Event(w.capacity, {
+    kind: 'spot-interruption',
+    instanceId: id as string,
+    action: 'terminate',
+    time: w.clock.now().toISOString(),
+    region: REGION,
+  });
+};
+
 describe('an interruption on the deployed path', () => {
   it('keeps the checkpointed work across attempts and plans only what is left', async () => {
     const w = await makeWorld();
@@ -115,14 +127,7 @@ describe('an interruption on the deployed path', () => {
     });
     // 50 minutes in, nothing checkpointed: the line asks for 20 minutes of work.
     w.clock.advance((50 / 60) * HOUR);
-    const [id] = (await w.ledger.getJob('job-1'))?.runtime.instanceIds ?? [];
-    const outcome = await handleEc2Event(w.capacity, {
-      kind: 'spot-interruption',
-      instanceId: id as string,
-      action: 'terminate',
-      time: w.clock.now().toISOString(),
-      region: REGION,
-    });
+    const outcome = await interruptNow(w);
     expect(outcome).toMatchObject({ kind: 'interrupted', onDemandOnly: false });
     await runSolve(w.solveDeps);
     expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
@@ -139,14 +144,7 @@ describe('an interruption on the deployed path', () => {
     // 70 minutes in, 58 of them work, nothing checkpointed: 4 h of work, 0.2 h changeover and
     // 10 minutes of margin do not fit in the 4 h 20 min left.
     w.clock.advance((70 / 60) * HOUR);
-    const [id] = (await w.ledger.getJob('job-1'))?.runtime.instanceIds ?? [];
-    const outcome = await handleEc2Event(w.capacity, {
-      kind: 'spot-interruption',
-      instanceId: id as string,
-      action: 'terminate',
-      time: w.clock.now().toISOString(),
-      region: REGION,
-    });
+    const outcome = await interruptNow(w);
     expect(outcome).toMatchObject({ kind: 'interrupted', onDemandOnly: true });
     await runSolve(w.solveDeps);
     expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(ON_DEMAND_OFFER);
