@@ -110,7 +110,7 @@ describe('qm report', () => {
     const { out } = await run([...NOV, '--format', 'csv', '--group-by', 'job'], { 'ledger.jsonl': HOSTILE });
     const lines = out.trim().split('\n');
     expect(lines[0]).toBe(
-      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,budgetUsd,budgetUsedPct',
+      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,budgetUsd,budgetUsedPct,previousActualUsd,changeUsd,changePct',
     );
     expect(lines[1]).toMatch(/^"'@job","'=cmd\|calc",4,10\.06,/);
     expect(lines.at(-1)).toMatch(/^TOTAL,,4,/);

@@ -97,6 +97,22 @@ describe('HTML cost report', () => {
     expect(html).toContain(`<tr><th scope="row">Total</th><td>${formatUsd(report.totals.actualUsd)}</td>`);
   });
 
+  it('shows the previous period, the change and the change % beside each row and the total', async () => {
+    const records = [...hostileMonth()];
+    const report = await buildCostReport(records, { from: '2026-11-16', to: '2026-11-30', groupBy: 'team' });
+    const html = renderHtmlReport(report);
+    expect(report.previousPeriod).toEqual({ from: '2026-11-01', to: '2026-11-15' });
+    expect(report.totals.previous.actualUsd).toBeGreaterThan(0);
+    const table = /<table id="rows-table"[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(table).toContain('<th scope="col">Previous period</th><th scope="col">Change</th>');
+    const foot = /<tfoot>[\s\S]*?<\/tfoot>/.exec(table)?.[0] ?? '';
+    const p = report.totals.previous;
+    expect(foot).toContain(
+      `<td>${formatUsd(p.actualUsd)}</td><td>${p.changeUsd > 0 ? '+' : ''}${formatUsd(p.changeUsd)}</td><td>${p.changePct !== null && p.changePct > 0 ? '+' : ''}${p.changePct?.toFixed(1)} %</td>`,
+    );
+    expect(html).toMatch(new RegExp(`data-kpi="previous" data-value="${p.actualUsd}"`));
+  });
+
   it('renders an empty period without dividing by zero', async () => {
     const report = await buildCostReport([], { from: '2026-12-01', to: '2026-12-31', groupBy: 'team' });
     const html = renderHtmlReport(report);

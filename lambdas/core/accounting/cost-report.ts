@@ -57,6 +57,16 @@ export interface TeamForecast {
   readonly budgetRunsOutOn: string | null;
 }
 
+/** Actual spend of the same-length period just before `from`, and how the window compares. */
+export interface PeriodComparison {
+  /** Actual spend in the previous period (USD). */
+  readonly actualUsd: number;
+  /** This window's actual minus the previous period's. */
+  readonly changeUsd: number;
+  /** The change as a percentage of the previous actual; `null` when there was none to compare with. */
+  readonly changePct: number | null;
+}
+
 /** Amounts shared by rows, totals and team lines. USD at micro-dollar precision. */
 export interface CostFigures {
   /** What was paid: hours × the unit price stored with each allocation. */
@@ -79,7 +89,18 @@ export interface CostFigures {
   readonly instanceHours: number;
 }
 
+/** Figures that also say how the previous period compares. */
+export interface ComparedFigures extends CostFigures {
+  readonly previous: PeriodComparison;
+}
+
 export interface CostReportRow extends CostFigures {
+  /**
+   * The same key in the previous period; `null` for day and month rows, whose keys name dates
+   * the previous period cannot have. Rows are the keys of this window: a key that spent only in
+   * the previous period has none, and its spend is counted in `totals.previous` (and its team's).
+   */
+  readonly previous: PeriodComparison | null;
   /** Team, `team/project`, job id, `YYYY-MM-DD` or `YYYY-MM`. */
   readonly key: string;
   /** The row's team when the grouping has one (team, project, job). */
@@ -90,7 +111,7 @@ export interface CostReportRow extends CostFigures {
   readonly budgetUsedPct: number | null;
 }
 
-export interface TeamLine extends CostFigures {
+export interface TeamLine extends ComparedFigures {
   readonly team: string;
   readonly budgetUsd: number | null;
   readonly budgetUsedPct: number | null;
@@ -116,7 +137,12 @@ export interface CostReport {
   readonly groupBy: GroupBy;
   readonly currency: 'USD';
   readonly rows: readonly CostReportRow[];
-  readonly totals: CostFigures & { readonly budgetUsd: number | null; readonly budgetUsedPct: number | null };
+  readonly totals: ComparedFigures & {
+    readonly budgetUsd: number | null;
+    readonly budgetUsedPct: number | null;
+  };
+  /** The previous period: as many days as the window, ending the day before `from`. */
+  readonly previousPeriod: { readonly from: string; readonly to: string };
   /** Per team, for savings and budget charts. */
   readonly teams: readonly TeamLine[];
   /** The instant the forecast counts from (`asOf`, at most the window's end). */
@@ -180,6 +206,16 @@ class Sums {
   onDemandBought = 0;
   estimate = 0;
   ms = 0;
+  /** Actual of the previous period, µ$. */
+  previous = 0;
+
+  comparison(previous = this.previous): PeriodComparison {
+    return {
+      actualUsd: usdOf(previous),
+      changeUsd: usdOf(this.actual - previous),
+      changePct: previous === 0 ? null : round2(((this.actual - previous) / previous) * 100),
+    };
+  }
 
   figures(): CostFigures {
     const savings = this.onDemandEquivalent - this.actual;
@@ -242,8 +278,9 @@ const keyFor = (groupBy: GroupBy, r: Keyed, atMs: number): string => {
 
 /**
  * Builds a cost report in one pass over the records (any order). Usage is metered per day at its
- * stored unit price and clipped to the window; estimates come from job allocations made in the
- * window; budgets from `budget` records of the months the window touches.
+ * stored unit price and clipped to the window; the same-length period before `from` is metered
+ * in the same pass for `previous`; estimates come from job allocations made in the window;
+ * budgets from `budget` records of the months the window touches.
  * @throws ReportOptionError for bad options, and whatever the record source throws (e.g. LedgerParseError)
  * @example const report = await buildCostReport(readLedgerFile(path), { from: '2026-11-01', to: '2026-11-30', groupBy: 'team' });
  */
@@ -269,12 +306,23 @@ export const buildCostReport = async (
     asOfMs = Math.min(window.endMs, Math.max(window.startMs, ms));
   }
   const periods = new Set(periodsIn(window));
+  // The previous period is metered in the same pass: one span from its start to the window's end,
+  // whose day pieces fall on one side of `from` or the other (both edges are UTC midnights).
+  const previousStartMs = 2 * window.startMs - window.endMs;
+  const metered: Span = { startMs: previousStartMs, endMs: window.endMs };
+  // Day and month keys name dates, so the previous period has none of this window's rows.
+  const rowsCompare = options.groupBy !== 'day' && options.groupBy !== 'month';
 
   const groups = new Map<string, Group>();
   const teams = new Map<string, Sums>();
   const daily = new Map<string, number>();
   const jobs = new Map<string, { team: string; project: string; actual: number; interrupted: number }>();
   const budgets = new Map<string, number>();
+  /**
+   * Previous-period actual per row key, µ$. Kept apart from `groups` so that a key which spent only
+   * before `from` gets no row of its own (its spend is in the totals' and its team's `previous`).
+   */
+  const previousOfKey = new Map<string, number>();
   const total = new Sums();
   let intervals = 0;
 
@@ -301,8 +349,16 @@ export const buildCostReport = async (
   for await (const record of records) {
     switch (record.kind) {
       case 'usage': {
-        const pieces = meterUsage(record, window, 'day');
+        const pieces = meterUsage(record, metered, 'day');
         if (pieces.length === 0) break;
+        const before = pieces.filter((p) => p.startMs < window.startMs);
+        for (const p of before) {
+          const key = keyFor(options.groupBy, record, p.startMs);
+          teamSums(record.team).previous += p.costMicros;
+          total.previous += p.costMicros;
+          if (rowsCompare) previousOfKey.set(key, (previousOfKey.get(key) ?? 0) + p.costMicros);
+        }
+        if (before.length === pieces.length) break;
         intervals += 1;
         const spot = record.purchaseOption === 'spot';
         let job = jobs.get(record.jobId);
@@ -310,7 +366,7 @@ export const buildCostReport = async (
           job = { team: record.team, project: record.project, actual: 0, interrupted: 0 };
           jobs.set(record.jobId, job);
         }
-        for (const p of pieces) {
+        for (const p of pieces.slice(before.length)) {
           const key = keyFor(options.groupBy, record, p.startMs);
           const targets = [group(key, rowTeam(record.team)), teamSums(record.team), total];
           for (const s of targets) {
@@ -378,7 +434,13 @@ export const buildCostReport = async (
   for (const team of teamBudget.keys()) teamSums(team);
   const rows: CostReportRow[] = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([key, g]) => ({ key, team: g.team, ...g.sums.figures(), ...budgetOfRow(key, g.sums) }));
+    .map(([key, g]) => ({
+      key,
+      team: g.team,
+      ...g.sums.figures(),
+      previous: rowsCompare ? g.sums.comparison(previousOfKey.get(key) ?? 0) : null,
+      ...budgetOfRow(key, g.sums),
+    }));
   const allBudgets = [...teamBudget.values()];
   const totalBudget = allBudgets.length === 0 ? undefined : allBudgets.reduce((a, b) => a + b, 0);
 
@@ -395,7 +457,12 @@ export const buildCostReport = async (
 
   const teamLines = [...teams.entries()]
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([team, s]) => ({ team, ...s.figures(), ...used(s.actual, teamBudget.get(team)) }));
+    .map(([team, s]) => ({
+      team,
+      ...s.figures(),
+      previous: s.comparison(),
+      ...used(s.actual, teamBudget.get(team)),
+    }));
   /** The day a team's cumulative daily spend first reached its budget (it already has). */
   const crossedOn = (team: string): string | null => {
     const budget = teamBudget.get(team) ?? 0;
@@ -433,7 +500,11 @@ export const buildCostReport = async (
     groupBy: options.groupBy,
     currency: 'USD',
     rows,
-    totals: { ...total.figures(), ...used(total.actual, totalBudget) },
+    totals: { ...total.figures(), previous: total.comparison(), ...used(total.actual, totalBudget) },
+    previousPeriod: {
+      from: new Date(previousStartMs).toISOString().slice(0, 10),
+      to: new Date(window.startMs - MS_PER_DAY).toISOString().slice(0, 10),
+    },
     teams: teamLines,
     asOf: new Date(asOfMs).toISOString(),
     forecast,

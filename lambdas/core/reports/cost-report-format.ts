@@ -1,4 +1,4 @@
-import type { CostReport, CostReportRow } from '../accounting/cost-report.js';
+import type { CostReport, CostReportRow, PeriodComparison } from '../accounting/cost-report.js';
 import { csvLine } from './csv.js';
 
 /** Text and CSV renderings of a cost report for `qm report`. */
@@ -27,7 +27,18 @@ const HEADERS = [
   'hours',
   'budget',
   'budget used',
+  'previous',
+  'change',
+  'change %',
 ];
+
+/** A signed amount: a rise reads `+1,234.00`, a fall `-1,234.00`. */
+const signedMoney = (usd: number): string => (usd > 0 ? `+${money(usd)}` : money(usd));
+const signedPct = (value: number | null): string =>
+  value === null ? '-' : `${value > 0 ? '+' : ''}${value.toFixed(1)} %`;
+
+const comparison = (c: PeriodComparison | null): string[] =>
+  c === null ? ['-', '-', '-'] : [money(c.actualUsd), signedMoney(c.changeUsd), signedPct(c.changePct)];
 
 const cells = (r: Omit<CostReportRow, 'key' | 'team'>): string[] => [
   money(r.actualUsd),
@@ -42,6 +53,7 @@ const cells = (r: Omit<CostReportRow, 'key' | 'team'>): string[] => [
   r.instanceHours.toFixed(1),
   r.budgetUsd === null ? '-' : money(r.budgetUsd),
   pct(r.budgetUsedPct),
+  ...comparison(r.previous),
 ];
 
 /** An aligned plain-text table: one line per group, then the total (USD, rounded to the cent). */
@@ -56,6 +68,7 @@ export const formatCostReportTable = (report: CostReport): string => {
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [
     `Cost report ${report.from} to ${report.to} (USD), by ${report.groupBy}: ${report.jobs} jobs, ${report.intervals} instance intervals`,
+    `Previous period ${report.previousPeriod.from} to ${report.previousPeriod.to}: ${money(report.totals.previous.actualUsd)} (change ${signedMoney(report.totals.previous.changeUsd)}, ${signedPct(report.totals.previous.changePct)})`,
     '',
     line(head),
     rule,
@@ -80,6 +93,9 @@ const CSV_HEADER = [
   'instanceHours',
   'budgetUsd',
   'budgetUsedPct',
+  'previousActualUsd',
+  'changeUsd',
+  'changePct',
 ] as const;
 
 const csvCells = (key: string, team: string | null, r: Omit<CostReportRow, 'key' | 'team'>) => [
@@ -97,6 +113,9 @@ const csvCells = (key: string, team: string | null, r: Omit<CostReportRow, 'key'
   r.instanceHours,
   r.budgetUsd,
   r.budgetUsedPct,
+  r.previous?.actualUsd,
+  r.previous?.changeUsd,
+  r.previous?.changePct,
 ];
 
 /** CSV lines: header, one per group, and a `TOTAL` line. Cells that look like formulas are escaped. */

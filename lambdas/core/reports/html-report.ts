@@ -1,4 +1,4 @@
-import type { CostReport, CostReportRow } from '../accounting/cost-report.js';
+import type { CostReport, CostReportRow, PeriodComparison } from '../accounting/cost-report.js';
 import { figure, PAGE_CSP, PAGE_CSS } from './page-style.js';
 import {
   escapeHtml,
@@ -182,7 +182,18 @@ const rowCells = (r: Pick<CostReportRow, Exclude<keyof CostReportRow, 'key' | 't
   ]
     .map((c) => `<td>${escapeHtml(c)}</td>`)
     .join('') +
-  `<td${(r.budgetUsedPct ?? 0) >= 100 ? ' class="over"' : ''}>${escapeHtml(r.budgetUsd === null ? '—' : `${formatPct(r.budgetUsedPct)} of ${usdShort.format(r.budgetUsd)}`)}</td>`;
+  `<td${(r.budgetUsedPct ?? 0) >= 100 ? ' class="over"' : ''}>${escapeHtml(r.budgetUsd === null ? '—' : `${formatPct(r.budgetUsedPct)} of ${usdShort.format(r.budgetUsd)}`)}</td>` +
+  comparisonCells(r.previous);
+
+/** A signed amount, so a rise and a fall read apart in print as well as on screen. */
+const signedUsd = (usd: number) => (usd > 0 ? `+${formatUsd(usd)}` : formatUsd(usd));
+const signedPct = (pct: number | null) => (pct === null ? '—' : `${pct > 0 ? '+' : ''}${pct.toFixed(1)} %`);
+
+/** Previous actual, change and change %; dashes where the row has no previous counterpart. */
+const comparisonCells = (c: PeriodComparison | null): string =>
+  (c === null ? ['—', '—', '—'] : [formatUsd(c.actualUsd), signedUsd(c.changeUsd), signedPct(c.changePct)])
+    .map((v) => `<td>${escapeHtml(v)}</td>`)
+    .join('');
 
 const COLUMNS = [
   'Actual',
@@ -196,6 +207,9 @@ const COLUMNS = [
   '<abbr title="Actual cost divided by the estimate at allocation">Actual / est.</abbr>',
   '<abbr title="Instance-hours">Hours</abbr>',
   'Budget used',
+  'Previous period',
+  'Change',
+  'Change %',
 ];
 
 const rowsTable = (report: CostReport): string => {
@@ -292,6 +306,13 @@ export const renderHtmlReport = (report: CostReport, options: HtmlReportOptions 
       t.estimateAccuracy,
     ),
     kpi(
+      'previous',
+      'Previous period',
+      formatUsd(t.previous.actualUsd),
+      `${report.previousPeriod.from} to ${report.previousPeriod.to}; change ${signedUsd(t.previous.changeUsd)} (${signedPct(t.previous.changePct)})`,
+      t.previous.actualUsd,
+    ),
+    kpi(
       'budget-used',
       'Budget used',
       formatPct(t.budgetUsedPct),
@@ -323,11 +344,11 @@ ${figure('fig-top', 'Top jobs by cost', 'The most expensive jobs in the period',
 </div>
 <section aria-label="Tables">
 ${rowsTable(report)}
-${report.groupBy === 'team' ? '' : teamsTable(report)}
+${report.groupBy === 'team' && report.rows.length === report.teams.length ? '' : teamsTable(report)}
 ${forecastTable(report)}
 ${topJobsTable(report)}
 </section>
-<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches.</p>
+<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(daysBetween(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger.</p>
 <footer>Quartermaster cost report · currency ${report.currency}</footer>
 </main>
 </body>
