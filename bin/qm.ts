@@ -7,6 +7,7 @@ import { registerCancelCommand } from './commands/cancel.js';
 import { registerCompleteCommand } from './commands/complete.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerPlanCommand } from './commands/plan.js';
+import { registerReconcileBillCommand } from './commands/reconcile-bill.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerSimulateCommand } from './commands/simulate.js';
 import { registerStatusCommand } from './commands/status.js';
@@ -48,6 +49,7 @@ export const buildProgram = (): Command => {
   registerReportCommand(program);
   registerAuditCommand(program);
   registerExplainCommand(program);
+  registerReconcileBillCommand(program);
   return program;
 };
 

@@ -20,6 +20,7 @@ const HELP_MODULES = [
   'bin/commands/explain.ts',
   'bin/commands/pipeline-target.ts',
   'bin/commands/plan.ts',
+  'bin/commands/reconcile-bill.ts',
   'bin/commands/report.ts',
   'bin/commands/simulate.ts',
   'bin/commands/status.ts',
@@ -67,7 +68,17 @@ describe('qm --help', () => {
     expect([...modules].sort()).toEqual([...HELP_MODULES].sort());
     expect([...packages].sort()).toEqual(['commander', 'node:fs']);
     // The action modules are in the graph, reached by import() alone.
-    for (const action of ['plan', 'report', 'audit', 'explain', 'submit', 'status', 'complete', 'cancel'])
+    for (const action of [
+      'plan',
+      'report',
+      'audit',
+      'explain',
+      'submit',
+      'status',
+      'complete',
+      'cancel',
+      'reconcile-bill',
+    ])
       expect(Object.keys(metafile.inputs)).toContain(`bin/commands/${action}-action.ts`);
     expect(Object.keys(metafile.inputs)).toContain('bin/commands/simulate-jobs.ts');
   });
