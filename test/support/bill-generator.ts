@@ -375,11 +375,12 @@ export const planBill = (
       for (const piece of intervalHours(interval, periodEnd, periodStart, periodEnd)) {
         const what = changes?.get(piece.hour);
         if (what === 'drop') continue;
-        const startMs = Math.max(piece.hour * MS_PER_HOUR, interval.startMs);
+        // Hourly lines span the clock hour; the usage amount says how much of it ran.
+        const startMs = piece.hour * MS_PER_HOUR;
         const base = {
           instanceId: u.instanceId,
           startMs,
-          endMs: startMs + piece.ms,
+          endMs: startMs + MS_PER_HOUR,
           region: u.region,
           instanceType: u.instanceType,
           accountId: u.accountId ?? '123456789012',
@@ -389,12 +390,11 @@ export const planBill = (
         const costUsd = piece.micros / 1_000_000;
         const hours = piece.ms / MS_PER_HOUR;
         if (what === 'spot-move') {
-          // The price moved half-way through the hour: two lines at two rates.
+          // The price moved half-way through the hour: two lines of the hour at two rates.
           const half = hours / 2;
           const p = u.unitPriceUsdPerHour;
           yield {
             ...base,
-            endMs: startMs + piece.ms / 2,
             hours: half,
             costUsd: round6(half * p),
             rateUsd: p,
@@ -402,7 +402,6 @@ export const planBill = (
           };
           yield {
             ...base,
-            startMs: startMs + piece.ms / 2,
             hours: half,
             costUsd: round6(half * p * SPOT_MOVE),
             rateUsd: round6(p * SPOT_MOVE),
