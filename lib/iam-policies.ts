@@ -60,6 +60,8 @@ export const EC2_DESCRIBE_ACTIONS = [
   'ec2:DescribeSpotPriceHistory',
   'ec2:DescribeInstanceTypes',
   'ec2:DescribeInstanceTypeOfferings',
+  // Placement scores rate zones, not resources: AWS allows only `Resource: *` for them too.
+  'ec2:GetSpotPlacementScores',
 ] as const;
 export type Ec2DescribeAction = (typeof EC2_DESCRIBE_ACTIONS)[number];
 /** The Price List Query API has no resources; AWS requires `Resource: *`. */

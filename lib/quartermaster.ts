@@ -126,7 +126,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     consumes: [],
     sendsTo: [],
     ec2: {
-      describe: ['ec2:DescribeSpotPriceHistory', 'ec2:DescribeInstanceTypes'],
+      describe: ['ec2:DescribeSpotPriceHistory', 'ec2:DescribeInstanceTypes', 'ec2:GetSpotPlacementScores'],
     },
   },
   reconcile: {

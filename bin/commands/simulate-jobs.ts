@@ -67,6 +67,8 @@ export interface SimulateJobsOptions {
   readonly idleSolveSkipMinutes: string;
   /** @default advisor */
   readonly spotMarket?: string;
+  /** Run the price refreshes on their schedules, as a deployment does. @default false */
+  readonly priceRefresh?: boolean;
   readonly format: string;
   readonly out?: string;
   readonly ledgerOut?: string;
@@ -371,6 +373,7 @@ export const runSimulateJobs = async (
       schedules: { solveMinutes },
       idleSolveSkipMinutes,
       spotMarket,
+      priceRefresh: options.priceRefresh === true,
       onProgress: (finished, total) => {
         if (!showProgress || now() - startedAt < PROGRESS_AFTER_MS) return;
         drewProgress = true;
@@ -410,6 +413,7 @@ export const runSimulateJobs = async (
       solveMinutes,
       idleSolveSkipMinutes,
       spotMarket,
+      priceRefresh: options.priceRefresh === true,
       priceBook: { id: priceBook.id, asOf: priceBook.asOf },
       quotas: options.quotas ?? null,
       budgets: options.budgets ?? null,

@@ -38,6 +38,7 @@ interface RawOptions {
   solveMinutes: string;
   idleSolveSkipMinutes: string;
   spotMarket: string;
+  priceRefresh?: boolean;
   out?: string;
   ledgerOut?: string;
 }
@@ -51,6 +52,7 @@ const JOBS_ONLY_FLAGS = [
   ['solveMinutes', '--solve-minutes'],
   ['idleSolveSkipMinutes', '--idle-solve-skip-minutes'],
   ['spotMarket', '--spot-market'],
+  ['priceRefresh', '--price-refresh'],
   ['out', '--out'],
   ['ledgerOut', '--ledger-out'],
 ] as const;
@@ -197,6 +199,11 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
         'Advisor bucket implies) | traces (every pool sees its trace as recorded)',
       'advisor',
     )
+    .option(
+      '--price-refresh',
+      "jobs mode: run the deployment's price refreshes on their schedules (spot every 15 min, " +
+        'on-demand daily) against the simulated market, whose placement scores follow spot capacity',
+    )
     .option('--out <file>', 'jobs mode: write the report to this file instead of stdout')
     .option(
       '--ledger-out <dir>',
@@ -243,6 +250,7 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
             solveMinutes: raw.solveMinutes,
             idleSolveSkipMinutes: raw.idleSolveSkipMinutes,
             spotMarket: raw.spotMarket,
+            ...(raw.priceRefresh === true ? { priceRefresh: true } : {}),
             format: raw.format,
             ...(raw.out !== undefined ? { out: raw.out } : {}),
             ...(raw.ledgerOut !== undefined ? { ledgerOut: raw.ledgerOut } : {}),

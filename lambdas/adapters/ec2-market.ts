@@ -3,6 +3,8 @@ import {
   type DescribeInstanceTypesCommandOutput,
   DescribeSpotPriceHistoryCommand,
   type DescribeSpotPriceHistoryCommandOutput,
+  GetSpotPlacementScoresCommand,
+  type GetSpotPlacementScoresCommandOutput,
   type InstanceTypeInfo,
 } from '@aws-sdk/client-ec2';
 import {
@@ -14,8 +16,11 @@ import {
   CloudApiError,
   type InstanceTypeSpec,
   type Market,
+  MIN_PLACEMENT_SCORE_TYPES,
   type OnDemandPriceObservation,
+  PlacementScoresUnavailableError,
   type QuotaLimit,
+  type SpotPlacementScore,
   type SpotPriceObservation,
 } from '../core/cloud-ports.js';
 import type { Clock } from '../core/ports.js';
@@ -46,6 +51,21 @@ const SPOT_TYPES_PER_CALL = 100;
 const GIB = 1024;
 
 const errorName = (err: unknown): string => (err instanceof Error ? err.name : 'Unknown');
+
+/**
+ * Errors that mean this account may not read placement scores (no IAM permission, an account not
+ * opted in, an SCP): the refresh goes on without scores rather than retrying.
+ */
+const NOT_ALLOWED = new Set([
+  'UnauthorizedOperation',
+  'AccessDenied',
+  'AccessDeniedException',
+  'AuthFailure',
+  'OptInRequired',
+]);
+
+const httpStatusOf = (err: unknown): number | undefined =>
+  (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
 
 /**
  * What an instance type's accelerators are, from DescribeInstanceTypes; `undefined` for types
@@ -258,5 +278,55 @@ export class Ec2Market implements Market {
 
   quotas(region: string): Promise<readonly QuotaLimit[]> {
     return this.options.quotas.acceleratorQuotas(region);
+  }
+
+  /**
+   * GetSpotPlacementScores for one instance of any of the types, per zone of the region
+   * (`SingleAvailabilityZone`): how likely a single-zone spot request is to succeed there now.
+   * Zones come back as ids, the identifier used everywhere else. Pages to the end.
+   */
+  async spotPlacementScores(
+    region: string,
+    instanceTypes: readonly string[],
+  ): Promise<readonly SpotPlacementScore[]> {
+    const types = [...new Set(instanceTypes)].sort();
+    if (types.length < MIN_PLACEMENT_SCORE_TYPES)
+      throw new TypeError(
+        `spotPlacementScores: ${types.length} instance types given; EC2 needs at least ${MIN_PLACEMENT_SCORE_TYPES}`,
+      );
+    const client = this.options.ec2For(region);
+    const scores: SpotPlacementScore[] = [];
+    let token: string | undefined;
+    do {
+      let output: GetSpotPlacementScoresCommandOutput;
+      try {
+        output = await client.send(
+          new GetSpotPlacementScoresCommand({
+            InstanceTypes: types,
+            TargetCapacity: 1,
+            TargetCapacityUnitType: 'units',
+            SingleAvailabilityZone: true,
+            RegionNames: [region],
+            MaxResults: 10,
+            ...(token === undefined ? {} : { NextToken: token }),
+          }),
+        );
+      } catch (err) {
+        const code = errorName(err);
+        if (NOT_ALLOWED.has(code) || httpStatusOf(err) === 403)
+          throw new PlacementScoresUnavailableError(region, code, `${types.length} types`, { cause: err });
+        throw new CloudApiError('GetSpotPlacementScores', region, code, `${types.length} types`, {
+          cause: err,
+        });
+      }
+      for (const entry of output.SpotPlacementScores ?? []) {
+        const { AvailabilityZoneId: zone, Score: score } = entry;
+        // Only this region's zones were asked for; a region-level answer has no zone to rank.
+        if (zone === undefined || score === undefined || (entry.Region ?? region) !== region) continue;
+        scores.push({ region, availabilityZone: zone, instanceTypes: types, score });
+      }
+      token = output.NextToken;
+    } while (token !== undefined && token !== '');
+    return scores.sort((a, b) => (a.availabilityZone < b.availabilityZone ? -1 : 1));
   }
 }

@@ -216,6 +216,23 @@ export interface OnDemandPriceObservation {
   readonly sku: string;
 }
 
+/**
+ * How likely a spot request for a set of instance types is to succeed in one zone right now, as
+ * GetSpotPlacementScores rates it: 1 (unlikely) to 10 (highly likely). EC2 scores a set of at
+ * least three types together, so the score belongs to the set, not to one type.
+ */
+export interface SpotPlacementScore {
+  readonly region: string;
+  /** Zone id (`use1-az4`), the identifier used everywhere else. */
+  readonly availabilityZone: string;
+  /** The set that was scored. */
+  readonly instanceTypes: readonly string[];
+  readonly score: number;
+}
+
+/** Least instance types per GetSpotPlacementScores request: fewer always score low. */
+export const MIN_PLACEMENT_SCORE_TYPES = 3;
+
 /** Live prices, specs and limits; every read is a network call, the refresh caches them. */
 export interface Market {
   /** Instance types with GPUs or other accelerators (Neuron, …) offered in the region. */
@@ -226,10 +243,32 @@ export interface Market {
   onDemandPrices(region: string): Promise<readonly OnDemandPriceObservation[]>;
   /** The accelerated-family vCPU quotas of the region. */
   quotas(region: string): Promise<readonly QuotaLimit[]>;
+  /**
+   * Per-zone spot placement scores of one set of types (at least `MIN_PLACEMENT_SCORE_TYPES`) for
+   * one instance. Optional: a market that cannot rate placements leaves it out.
+   * @throws PlacementScoresUnavailableError when the account may not call it (permissions, opt-in)
+   */
+  spotPlacementScores?(
+    region: string,
+    instanceTypes: readonly string[],
+  ): Promise<readonly SpotPlacementScore[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
+
+/** The account may not read spot placement scores (no permission, or the API refused the request). */
+export class PlacementScoresUnavailableError extends QuartermasterError {
+  override readonly name = 'PlacementScoresUnavailableError';
+  constructor(
+    readonly region: string,
+    readonly code: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`spot placement scores unavailable in ${region} (${code}): ${detail}`, options);
+  }
+}
 
 /** A cloud API call failed for a reason the domain has no meaning for; the SDK error is the cause. */
 export class CloudApiError extends QuartermasterError {

@@ -91,7 +91,16 @@ export class SimulatedEc2 {
   constructor(options: SimulatedEc2Options) {
     this.#o = options;
     this.#offers = new Map(options.priceBook.offers.map((o) => [o.id, o]));
-    this.market = new SimulatedMarket(options.priceBook, options.quotas, options.clock);
+    this.market = new SimulatedMarket(
+      options.priceBook,
+      options.quotas,
+      options.clock,
+      (instanceType, zone) =>
+        options.capacity.hasCapacity(
+          spotPoolId({ instanceType, availabilityZone: zone, region: '' }),
+          this.#now(),
+        ),
+    );
   }
 
   onStateChange(listener: InstanceListener): void {

@@ -3,6 +3,7 @@ import type {
   Market,
   OnDemandPriceObservation,
   QuotaLimit,
+  SpotPlacementScore,
   SpotPriceObservation,
 } from '../core/cloud-ports.js';
 import { QUOTA_CLASSES, type Quotas, quotaKey } from '../core/planning/plan-inputs.js';
@@ -13,16 +14,51 @@ import type { PriceBook } from '../core/pricing/offer.js';
  * The `Market` of the twin: it answers with the prices and specs of one price book (the bundled
  * one, normally) and the configured quotas, so a price refresh run on the twin's schedule reads
  * what the solve already plans with. Prices do not move: the twin varies capacity, not price.
+ * Placement scores, when a capacity view is given, say what share of a set's types has spot
+ * capacity in each zone now, on EC2's 1–10 scale: the signal the real scores carry.
  */
 export class SimulatedMarket implements Market {
   readonly #book: PriceBook;
   readonly #quotas: Quotas | undefined;
   readonly #clock: Clock;
+  readonly #hasSpotCapacity: ((instanceType: string, zone: string) => boolean) | undefined;
 
-  constructor(book: PriceBook, quotas: Quotas | undefined, clock: Clock) {
+  constructor(
+    book: PriceBook,
+    quotas: Quotas | undefined,
+    clock: Clock,
+    hasSpotCapacity?: (instanceType: string, zone: string) => boolean,
+  ) {
     this.#book = book;
     this.#quotas = quotas;
     this.#clock = clock;
+    this.#hasSpotCapacity = hasSpotCapacity;
+  }
+
+  async spotPlacementScores(
+    region: string,
+    instanceTypes: readonly string[],
+  ): Promise<readonly SpotPlacementScore[]> {
+    const has = this.#hasSpotCapacity;
+    if (has === undefined) return [];
+    const types = [...new Set(instanceTypes)].sort();
+    const zones = new Map<string, { offered: number; available: number }>();
+    for (const o of this.#book.offers) {
+      if (o.purchaseOption !== 'spot' || o.region !== region || o.availabilityZone === null) continue;
+      if (!types.includes(o.instanceType)) continue;
+      const zone = zones.get(o.availabilityZone) ?? { offered: 0, available: 0 };
+      zone.offered += 1;
+      if (has(o.instanceType, o.availabilityZone)) zone.available += 1;
+      zones.set(o.availabilityZone, zone);
+    }
+    return [...zones]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([availabilityZone, z]) => ({
+        region,
+        availabilityZone,
+        instanceTypes: types,
+        score: 1 + Math.round((9 * z.available) / z.offered),
+      }));
   }
 
   async describeGpuInstanceTypes(region: string): Promise<readonly InstanceTypeSpec[]> {

@@ -98,7 +98,7 @@ describe('Least-privilege function roles', () => {
 
   it('uses Resource * only for X-Ray and read-only APIs without resource-level permissions', () => {
     const allowedOnStar =
-      /^(xray:Put(TraceSegments|TelemetryRecords)|ec2:Describe\w+|pricing:GetProducts|servicequotas:Get(AWSDefault)?ServiceQuota)$/;
+      /^(xray:Put(TraceSegments|TelemetryRecords)|ec2:Describe\w+|ec2:GetSpotPlacementScores|pricing:GetProducts|servicequotas:Get(AWSDefault)?ServiceQuota)$/;
     for (const name of HANDLER_NAMES) {
       for (const s of of(name).filter((st) => st.Resource === '*')) {
         for (const action of actionsOf([s])) expect(action, name).toMatch(allowedOnStar);

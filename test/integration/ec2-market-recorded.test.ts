@@ -1,3 +1,4 @@
+import { EC2ServiceException } from '@aws-sdk/client-ec2';
 import { ServiceQuotasServiceException } from '@aws-sdk/client-service-quotas';
 import { describe, expect, it } from 'vitest';
 import type { Ec2Sender } from '../../lambdas/adapters/ec2-fleet.js';
@@ -8,7 +9,7 @@ import {
   ServiceQuotas,
   type ServiceQuotasSender,
 } from '../../lambdas/adapters/service-quotas.js';
-import { CloudApiError } from '../../lambdas/core/cloud-ports.js';
+import { CloudApiError, PlacementScoresUnavailableError } from '../../lambdas/core/cloud-ports.js';
 import { always, inOrder, RecordedClient, readAwsFixture } from '../fixtures/aws/recorded-client.js';
 import { FakeClock } from '../support/fake-clock.js';
 
@@ -202,5 +203,76 @@ describe('Ec2Market.quotas with recorded responses', () => {
     expect(error).toBeInstanceOf(CloudApiError);
     expect(error).toMatchObject({ code: 'AccessDeniedException', cause: denied });
     expect((error as Error).message).toContain('L-417A185B');
+  });
+});
+
+describe('Ec2Market.spotPlacementScores with recorded responses', () => {
+  const TYPES = ['g6.xlarge', 'g5.xlarge', 'g6e.xlarge', 'g5.xlarge'];
+  const scored = () =>
+    new RecordedClient({
+      GetSpotPlacementScoresCommand: inOrder(
+        readAwsFixture('ec2/get-spot-placement-scores-page-1.json'),
+        readAwsFixture('ec2/get-spot-placement-scores-page-2.json'),
+      ),
+    });
+  const failing = (name: string, status: number) =>
+    new RecordedClient({
+      GetSpotPlacementScoresCommand: always(
+        new EC2ServiceException({
+          name,
+          message: `recorded ${name}`,
+          $fault: status >= 500 ? 'server' : 'client',
+          $metadata: { httpStatusCode: status },
+        }),
+      ),
+    });
+
+  it('scores every zone of the region for one instance of the set, across pages', async () => {
+    const scores = await market({ ec2: scored() }).spotPlacementScores(REGION, TYPES);
+    expect(scores.map((s) => [s.availabilityZone, s.score])).toEqual([
+      ['use1-az1', 7],
+      ['use1-az2', 3],
+      ['use1-az4', 9],
+      ['use1-az6', 1],
+    ]);
+    expect(scores.every((s) => s.region === REGION)).toBe(true);
+    expect(scores[0]?.instanceTypes).toEqual(['g5.xlarge', 'g6.xlarge', 'g6e.xlarge']);
+  });
+
+  it('asks per zone, in this region, for the distinct types, and follows NextToken', async () => {
+    const client = scored();
+    await market({ ec2: client }).spotPlacementScores(REGION, TYPES);
+    const [first, second] = client.inputsOf('GetSpotPlacementScoresCommand');
+    expect(first).toMatchObject({
+      InstanceTypes: ['g5.xlarge', 'g6.xlarge', 'g6e.xlarge'],
+      TargetCapacity: 1,
+      TargetCapacityUnitType: 'units',
+      SingleAvailabilityZone: true,
+      RegionNames: [REGION],
+    });
+    expect(first?.NextToken).toBeUndefined();
+    expect(second?.NextToken).toBe('eyJ2IjoiMiIsImMiOiJ6eXRmN1p2V0ZyL0hVMWd3In0=');
+  });
+
+  it('says the account may not read scores when EC2 refuses the caller', async () => {
+    for (const name of ['UnauthorizedOperation', 'AccessDenied']) {
+      const call = market({ ec2: failing(name, 403) }).spotPlacementScores(REGION, TYPES);
+      await expect(call).rejects.toBeInstanceOf(PlacementScoresUnavailableError);
+      await expect(call).rejects.toThrow(new RegExp(`us-east-1 \\(${name}\\)`));
+    }
+  });
+
+  it('reports other failures as a cloud API error naming the call', async () => {
+    const call = market({ ec2: failing('InternalError', 500) }).spotPlacementScores(REGION, TYPES);
+    await expect(call).rejects.toBeInstanceOf(CloudApiError);
+    await expect(call).rejects.toThrow(/GetSpotPlacementScores in us-east-1 failed \(InternalError\)/);
+  });
+
+  it('refuses fewer than three types before calling EC2', async () => {
+    const client = scored();
+    await expect(
+      market({ ec2: client }).spotPlacementScores(REGION, ['g5.xlarge', 'g6.xlarge', 'g5.xlarge']),
+    ).rejects.toThrow(/2 instance types given; EC2 needs at least 3/);
+    expect(client.calls).toHaveLength(0);
   });
 });

@@ -15,12 +15,16 @@ export interface FallbackOptions {
 
 export const DEFAULT_MAX_FALLBACKS = 3;
 export const DEFAULT_FALLBACK_PRICE_SLACK = 0.1;
+/** Where a zone without a placement score ranks among scored ones: the middle of 1–10. */
+const UNSCORED = 5.5;
 
 /**
  * Offers EC2 may launch on instead of the chosen one when it has no capacity (ADR 0004): the same
  * instance type and purchase option in another availability zone of the same region, so the
- * quota pool, the vCPUs and the speed are those the plan counted, at most `priceSlack` dearer,
- * cheapest first. On-demand offers are region-wide (EC2 picks the zone), so they have none;
+ * quota pool, the vCPUs and the speed are those the plan counted, at most `priceSlack` dearer.
+ * Zones with a higher spot placement score come first (EC2 tries the overrides in order, and
+ * a fallback is needed because capacity ran out), then the cheaper; zones without a score rank
+ * as a middling 5.5. On-demand offers are region-wide (EC2 picks the zone), so they have none;
  * offers the solver may not use (marked unavailable) are left out.
  */
 export const fallbackOffersFor = (
@@ -49,7 +53,12 @@ export const fallbackOffersFor = (
         !unavailable.has(o.id) &&
         o.priceUsdPerHour <= cap + 1e-12,
     )
-    .sort((a, b) => a.priceUsdPerHour - b.priceUsdPerHour || a.id.localeCompare(b.id))
+    .sort(
+      (a, b) =>
+        (b.placementScore ?? UNSCORED) - (a.placementScore ?? UNSCORED) ||
+        a.priceUsdPerHour - b.priceUsdPerHour ||
+        a.id.localeCompare(b.id),
+    )
     .slice(0, max)
     .map((o) => ({
       offerId: o.id,

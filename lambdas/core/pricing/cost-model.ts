@@ -15,6 +15,14 @@ export interface CostModelConfig {
   readonly monthlyInterruptionRate: Readonly<Record<InterruptionBucket, number>>;
   /** Bucket assumed when the advisor has no figure: the worst, so an unknown pool is never favoured. */
   readonly unknownBucket: InterruptionBucket;
+  /**
+   * How far a zone's spot placement score moves the advisor's hazard: a score of 10 divides it by
+   * this, a score of 1 multiplies it by this, geometrically in between (5.5 leaves it). The advisor
+   * rates a type region-wide over the last month; the score rates a zone's capacity now, and a
+   * reclaim is capacity running out, so it ranks the zones of one type. Bounded, because EC2 says
+   * the score is no promise about interruptions. 1 ignores scores.
+   */
+  readonly placementScoreHazardRange: number;
 }
 
 /** Hours in an average month (8,760 / 12): turns the advisor's monthly rate into an hourly hazard. */
@@ -26,7 +34,24 @@ export const DEFAULT_COST_MODEL: CostModelConfig = Object.freeze({
   restartOverheadHours: 0.2,
   monthlyInterruptionRate: Object.freeze({ 0: 0.025, 1: 0.075, 2: 0.125, 3: 0.175, 4: 0.25 }),
   unknownBucket: 4,
+  placementScoreHazardRange: 2,
 });
+
+/** Middle of the 1–10 placement score scale: a score here leaves the advisor's hazard as it is. */
+const NEUTRAL_SCORE = 5.5;
+
+/**
+ * Interruptions per instance-hour of a spot offer: its advisor bucket's monthly rate spread over a
+ * month, moved by its zone's placement score when the book has one.
+ */
+export const hourlyHazardOf = (offer: Offer, config: CostModelConfig = DEFAULT_COST_MODEL): number => {
+  const monthly = config.monthlyInterruptionRate[offer.interruptionBucket ?? config.unknownBucket];
+  const score = offer.placementScore;
+  const range = config.placementScoreHazardRange ?? 1;
+  const factor =
+    score === undefined || range === 1 ? 1 : range ** ((NEUTRAL_SCORE - score) / (NEUTRAL_SCORE - 1));
+  return (monthly * factor) / HOURS_PER_MONTH;
+};
 
 /** Hours of useful work the job needs on the offer's accelerator (no interruptions). */
 export const baseHoursOn = (
@@ -51,9 +76,7 @@ export const expectedInterruptions = (
   config: CostModelConfig = DEFAULT_COST_MODEL,
 ): number => {
   if (offer.purchaseOption !== 'spot') return 0;
-  const bucket = offer.interruptionBucket ?? config.unknownBucket;
-  const hourlyHazard = config.monthlyInterruptionRate[bucket] / HOURS_PER_MONTH;
-  return hourlyHazard * nodes * hours;
+  return hourlyHazardOf(offer, config) * nodes * hours;
 };
 
 export interface JobCostEstimate {
@@ -159,7 +182,7 @@ export const priceOffers = (
 ): number => {
   const nodes = job.resources.nodes;
   const { estimatedHours, referenceGpuModel, checkpointMinutes } = job.runtime;
-  const { speed, restartOverheadHours: restart, monthlyInterruptionRate, unknownBucket } = config;
+  const { speed, restartOverheadHours: restart } = config;
   const referenceSpeed = speed[referenceGpuModel];
   // Work lost per interruption when the job checkpoints (see `lostHoursPerInterruption`).
   const checkpointLoss = checkpointMinutes !== undefined ? checkpointMinutes / 60 / 2 : null;
@@ -170,11 +193,7 @@ export const priceOffers = (
     const lost = checkpointLoss ?? baseHours / 2;
     const spot = offer.purchaseOption === 'spot';
     let interruptions = 0;
-    if (spot) {
-      const hourlyHazard =
-        monthlyInterruptionRate[offer.interruptionBucket ?? unknownBucket] / HOURS_PER_MONTH;
-      interruptions = hourlyHazard * nodes * baseHours;
-    }
+    if (spot) interruptions = hourlyHazardOf(offer, config) * nodes * baseHours;
     const expectedHours = baseHours + interruptions * (restart + lost);
     cost[i] = offer.priceUsdPerHour * nodes * expectedHours;
     hours[i] = expectedHours;

@@ -45,6 +45,12 @@ export interface Offer {
   readonly interruptionBucket: InterruptionBucket | null;
   /** True when a spot price was derived from the advisor's savings % rather than observed per AZ. */
   readonly spotPriceImplied: boolean;
+  /**
+   * Spot per-zone offers of a live book only: the zone's spot placement score (1–10) for the set
+   * of types of this quota family, as the refresh read it; absent where the account cannot read
+   * scores or the family has fewer than three types.
+   */
+  readonly placementScore?: number;
   /** Where the price came from, and when. */
   readonly source: string;
   readonly asOf: string;

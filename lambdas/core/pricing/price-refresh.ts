@@ -1,5 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { InstanceTypeSpec, OnDemandPriceObservation, SpotPriceObservation } from '../cloud-ports.js';
+import type {
+  InstanceTypeSpec,
+  OnDemandPriceObservation,
+  SpotPlacementScore,
+  SpotPriceObservation,
+} from '../cloud-ports.js';
 import type { InterruptionBucket, Offer, PriceBook, QuotaLimit } from './offer.js';
 import { buildPriceBookWithReport, type PriceBookBuildReport } from './price-book.js';
 import { type CatalogRow, type OnDemandRow, PriceBookInputError, type SpecRow } from './price-book-parse.js';
@@ -10,6 +15,8 @@ export interface FetchedMarketData {
   readonly spot: readonly SpotPriceObservation[];
   /** Accelerated instance types; the same type from several regions is one spec. */
   readonly specs: readonly InstanceTypeSpec[];
+  /** Per-zone spot placement scores of sets of types, where the account could read them. */
+  readonly placementScores?: readonly SpotPlacementScore[];
 }
 
 export interface RefreshInput {
@@ -100,6 +107,23 @@ const bucketsOf = (book: PriceBook): Map<string, InterruptionBucket> => {
     }
   }
   return buckets;
+};
+
+const poolKey = (o: { instanceType: string; region: string; availabilityZone: string | null }): string =>
+  `${o.instanceType}|${o.region}|${o.availabilityZone}`;
+
+/**
+ * Each scored zone's score for every type of the set it was scored for. A type scored in two sets
+ * (it should not be: the refresh scores each quota family once) keeps the lower score.
+ */
+const scoresByPool = (scores: readonly SpotPlacementScore[]): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const s of scores)
+    for (const instanceType of s.instanceTypes) {
+      const key = poolKey({ instanceType, region: s.region, availabilityZone: s.availabilityZone });
+      out.set(key, Math.min(out.get(key) ?? s.score, s.score));
+    }
+  return out;
 };
 
 /**
@@ -215,11 +239,16 @@ export const refreshPriceBook = (input: RefreshInput): RefreshResult => {
   }
 
   const buckets = bucketsOf(current);
-  const offers: Offer[] = built.book.offers.map((o) =>
-    o.purchaseOption === 'spot'
-      ? { ...o, interruptionBucket: buckets.get(`${o.instanceType}|${o.region}`) ?? null }
-      : o,
-  );
+  const scores = scoresByPool(input.fetched.placementScores ?? []);
+  const offers: Offer[] = built.book.offers.map((o) => {
+    if (o.purchaseOption !== 'spot') return o;
+    const score = o.availabilityZone === null ? undefined : scores.get(poolKey(o));
+    return {
+      ...o,
+      interruptionBucket: buckets.get(`${o.instanceType}|${o.region}`) ?? null,
+      ...(score === undefined ? {} : { placementScore: score }),
+    };
+  });
 
   for (const region of input.regions) {
     const inRegion = offers.filter((o) => o.region === region);

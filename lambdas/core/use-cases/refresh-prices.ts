@@ -1,17 +1,23 @@
-import type {
-  InstanceTypeSpec,
-  Market,
-  OnDemandPriceObservation,
-  QuotaLimit,
-  SpotPriceObservation,
+import {
+  type InstanceTypeSpec,
+  type Market,
+  MIN_PLACEMENT_SCORE_TYPES,
+  type OnDemandPriceObservation,
+  type QuotaLimit,
+  type SpotPlacementScore,
+  type SpotPriceObservation,
 } from '../cloud-ports.js';
 import type { Clock, PriceBookStore } from '../ports.js';
 import type { PriceBook } from '../pricing/offer.js';
 import { type RefreshRule, refreshPriceBook } from '../pricing/price-refresh.js';
+import { quotaFamilyOf } from '../pricing/quota-family.js';
 
 export interface RefreshPricesDeps {
   readonly ledger: Pick<PriceBookStore, 'getLatestPriceBook' | 'putPriceBook'>;
-  readonly market: Pick<Market, 'describeGpuInstanceTypes' | 'spotPrices' | 'onDemandPrices' | 'quotas'>;
+  readonly market: Pick<
+    Market,
+    'describeGpuInstanceTypes' | 'spotPrices' | 'onDemandPrices' | 'quotas' | 'spotPlacementScores'
+  >;
   readonly clock: Clock;
   readonly fallbackPriceBook: () => PriceBook;
   readonly regions: readonly string[];
@@ -34,7 +40,28 @@ export interface RefreshReads {
   readonly scope: RefreshScope;
   readonly onDemandPrices: boolean;
   readonly quotas: boolean;
+  /** Sets of types scored by GetSpotPlacementScores (0 where the market cannot score). */
+  readonly placementScoreSets: number;
 }
+
+/**
+ * The sets of spot types to score in a region: each quota family's types that have a spot price,
+ * when there are at least three (EC2 scores fewer as unlikely whatever the capacity). A family is
+ * one set because its types share the quota pool a fallback launch stays in.
+ */
+export const placementScoreSets = (spot: readonly SpotPriceObservation[]): string[][] => {
+  const byFamily = new Map<string, Set<string>>();
+  for (const p of spot) {
+    const family = quotaFamilyOf(p.instanceType);
+    const types = byFamily.get(family) ?? new Set<string>();
+    types.add(p.instanceType);
+    byFamily.set(family, types);
+  }
+  return [...byFamily.keys()]
+    .sort()
+    .map((family) => [...(byFamily.get(family) ?? [])].sort())
+    .filter((types) => types.length >= MIN_PLACEMENT_SCORE_TYPES);
+};
 
 export type RefreshPricesOutcome =
   | {
@@ -65,8 +92,9 @@ export const refreshPrices = async (
 ): Promise<RefreshPricesOutcome> => {
   const previous = await deps.ledger.getLatestPriceBook();
   const spotOnly = scope === 'spot' && previous !== undefined;
-  const reads: RefreshReads = { scope, onDemandPrices: !spotOnly, quotas: !spotOnly };
   const onDemand: OnDemandPriceObservation[] = [];
+  const placementScores: SpotPlacementScore[] = [];
+  let scoredSets = 0;
   const spot: SpotPriceObservation[] = [];
   const specs: InstanceTypeSpec[] = [];
   const quotas: QuotaLimit[] = [];
@@ -86,6 +114,19 @@ export const refreshPrices = async (
       fetchErrors.push(`${region}: ${err instanceof Error ? err.message : String(err)}`);
       continue;
     }
+    // Scores only rank zones: a region whose scores cannot be read is priced without them.
+    const score = deps.market.spotPlacementScores?.bind(deps.market);
+    if (score !== undefined)
+      for (const set of placementScoreSets(spot.filter((p) => p.region === region))) {
+        try {
+          placementScores.push(...(await score(region, set)));
+          scoredSets += 1;
+        } catch (err) {
+          fetchErrors.push(
+            `${region} placement scores (${set.join(', ')}): ${err instanceof Error ? err.message : String(err)}`,
+          );
+        }
+      }
     if (spotOnly) continue;
     try {
       quotas.push(...(await deps.market.quotas(region)));
@@ -94,11 +135,17 @@ export const refreshPrices = async (
       quotas.push(...(previous?.quotas ?? []).filter((q) => q.region === region));
     }
   }
+  const reads: RefreshReads = {
+    scope,
+    onDemandPrices: !spotOnly,
+    quotas: !spotOnly,
+    placementScoreSets: scoredSets,
+  };
   const kept = spotOnly ? (previous?.quotas ?? []) : quotas;
   const result = refreshPriceBook({
     previous,
     fallback: deps.fallbackPriceBook(),
-    fetched: { onDemand, spot, specs },
+    fetched: { onDemand, spot, specs, ...(placementScores.length === 0 ? {} : { placementScores }) },
     regions: deps.regions,
     asOf: deps.clock.now().toISOString(),
     ...(spotOnly ? { onDemandFrom: previous } : {}),
