@@ -11,7 +11,7 @@ import { reconcileBill } from '../../lambdas/core/accounting/bill-reconciliation
 import { parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 
 const FIXTURES = join(import.meta.dirname, '../fixtures/aws/bills');
-const collect = async <T>(items: AsyncIterable<T>): Promise<T[]> => {
+const collect = async <T>(items: AsyncIterable<T> | Iterable<T>): Promise<T[]> => {
   const out: T[] = [];
   for await (const item of items) out.push(item);
   return out;
