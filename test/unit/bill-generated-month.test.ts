@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openBillExport } from '../../lambdas/adapters/bill-export-file.js';
 import { reconcileBill } from '../../lambdas/core/accounting/bill-reconciliation.js';
+import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
 import {
   type LedgerUsage,
   ledgerTextLines,
@@ -84,5 +85,15 @@ describe('reconcile-bill on a generated bill for the example month', () => {
     expect(r.differences).toEqual([]);
     expect(r.totals.driftUsd).toBe(0);
     expect(r.jobs.every((j) => j.driftUsd === 0)).toBe(true);
+    // The ledger column is what qm report shows for the same whole days, to the micro-dollar.
+    const report = await buildCostReport(parseLedgerLines(text), {
+      from: '2026-11-01',
+      to: '2026-11-30',
+      groupBy: 'team',
+    });
+    expect(r.period).toEqual({ start: '2026-11-01T00:00:00Z', end: '2026-12-01T00:00:00Z' });
+    expect(r.totals.ledgerUsd).toBe(report.totals.actualUsd);
+    for (const team of report.teams)
+      expect(r.teams.find((t) => t.key === team.team)?.ledgerUsd).toBe(team.actualUsd);
   });
 });
