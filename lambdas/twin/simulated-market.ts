@@ -86,16 +86,23 @@ export class SimulatedMarket implements Market {
   ): Promise<readonly SpotPriceObservation[]> {
     const wanted = new Set(instanceTypes);
     const timestamp = this.#clock.now().toISOString();
-    return this.#book.offers
-      .filter((o) => o.purchaseOption === 'spot' && o.region === region && wanted.has(o.instanceType))
-      .map((o) => ({
-        instanceType: o.instanceType,
-        region,
-        // A region-wide spot price is reported for the region's first zone, as EC2 names one.
-        availabilityZone: o.availabilityZone ?? `${region}a`,
-        priceUsdPerHour: o.priceUsdPerHour,
-        timestamp,
-      }));
+    // EC2 reports observed prices per zone only; a price the book implied region-wide has none.
+    return this.#book.offers.flatMap((o) =>
+      o.purchaseOption === 'spot' &&
+      o.region === region &&
+      o.availabilityZone !== null &&
+      wanted.has(o.instanceType)
+        ? [
+            {
+              instanceType: o.instanceType,
+              region,
+              availabilityZone: o.availabilityZone,
+              priceUsdPerHour: o.priceUsdPerHour,
+              timestamp,
+            },
+          ]
+        : [],
+    );
   }
 
   async onDemandPrices(region: string): Promise<readonly OnDemandPriceObservation[]> {

@@ -37,6 +37,9 @@ const messages = twinMessages;
  * dependencies wired as the handlers wire them (lambdas/handlers/*.ts). `drain` delivers queued
  * messages to the same use-case calls the intake, provision and events handlers make.
  */
+/** Least share of the bundled book's offer keys a twin refresh must cover (see refreshDeps). */
+const TWIN_REFRESH_MIN_COVERAGE = 0.5;
+
 export const createTwinPipeline = (input: TwinInput) => {
   const strategy = TWIN_STRATEGIES[input.strategy ?? 'quartermaster'];
   const schedules = { ...DEFAULT_TWIN_SCHEDULES, ...input.schedules };
@@ -131,12 +134,21 @@ export const createTwinPipeline = (input: TwinInput) => {
     budgetTeams: [...(input.budgets?.teams.keys() ?? [])],
   };
 
+  // A deployment refreshes the regions it is configured for, and a refresh keeps the last book
+  // when a region comes back without spot prices: the twin refreshes the regions with both. The
+  // simulated market reports zone prices only, as EC2 does, so the bundled book's spot prices the
+  // advisor implied region-wide (a third of its spot keys) have no live counterpart: the coverage
+  // rule is relaxed to what such a book can meet, and every policy plans with the same live book.
+  const refreshRegions = regions.filter((r) =>
+    book.offers.some((o) => o.region === r && o.purchaseOption === 'spot' && o.availabilityZone !== null),
+  );
   const refreshDeps: RefreshPricesDeps = {
     ledger: ledgerStore,
     market: ec2.market,
     clock,
     fallbackPriceBook: () => book,
-    regions,
+    regions: refreshRegions,
+    minCoverage: TWIN_REFRESH_MIN_COVERAGE,
   };
 
   const errors: { at: string; queue: string; error: string }[] = [];
