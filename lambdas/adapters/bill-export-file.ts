@@ -110,7 +110,8 @@ async function* textChunks(
   if (tail !== '') yield tail;
 }
 
-const csvExport = async (path: string, input: Readable): Promise<BillExport> => {
+/** A CSV or gzip CSV bill from a stream (a file, standard input, an S3 object's body); `path` names it in messages. */
+export const openBillStream = async (path: string, input: Readable): Promise<BillExport> => {
   let container: BillContainer = 'csv';
   const records = csvRecords(
     textChunks(input, path, (c) => {
@@ -185,8 +186,15 @@ const fileBuffer = async (path: string) => {
   return { buffer, close: () => handle.close() };
 };
 
-const parquetExport = async (path: string): Promise<BillExport> => {
-  const { buffer, close } = await fileBuffer(path);
+/**
+ * A Parquet bill from random access to its bytes (a file here, ranged S3 reads in the deployment);
+ * `close` runs once its rows are read or the read fails.
+ */
+export const openParquetBill = async (
+  path: string,
+  buffer: AsyncBuffer,
+  close: () => Promise<void> = async () => undefined,
+): Promise<BillExport> => {
   let metadata: Awaited<ReturnType<typeof parquetMetadataAsync>>;
   try {
     metadata = await parquetMetadataAsync(buffer);
@@ -235,8 +243,11 @@ const parquetExport = async (path: string): Promise<BillExport> => {
  *   BillInputError naming the line (row) and column of what cannot be read
  */
 export const openBillExport = async (path: string, stdin: Readable = process.stdin): Promise<BillExport> => {
-  if (path === '-') return csvExport(path, stdin);
+  if (path === '-') return openBillStream(path, stdin);
   const head = await headOf(path);
-  if (head.toString('latin1') === PARQUET) return parquetExport(path);
-  return csvExport(path, createReadStream(path));
+  if (head.toString('latin1') === PARQUET) {
+    const { buffer, close } = await fileBuffer(path);
+    return openParquetBill(path, buffer, close);
+  }
+  return openBillStream(path, createReadStream(path));
 };
