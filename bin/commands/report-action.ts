@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
 import {
   buildCostReport,
   GROUP_BYS,
@@ -6,6 +7,7 @@ import {
   isGroupBy,
   ReportOptionError,
 } from '../../lambdas/core/accounting/cost-report.js';
+import type { AcceleratorsOf } from '../../lambdas/core/accounting/instance-accelerators.js';
 import { recordsFromChains, type UnchainedRecords } from '../../lambdas/core/ledger/chain-records.js';
 import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/reports/cost-report-format.js';
@@ -25,6 +27,18 @@ import {
 GROUP_BYS satisfies typeof REPORT_GROUP_BYS;
 
 type Format = (typeof FORMATS)[number];
+
+/**
+ * The accelerators of each instance type in the bundled price book: the ledger names instance
+ * types only, and the book is where the CLI knows their GPU model and count from.
+ */
+export const bundledAccelerators = (): AcceleratorsOf => {
+  const byType = new Map<string, { gpuModel: string; gpuCount: number }>();
+  for (const o of loadStaticPriceBook().offers)
+    if (!byType.has(o.instanceType))
+      byType.set(o.instanceType, { gpuModel: o.gpuModel, gpuCount: o.gpuCount });
+  return (instanceType) => byType.get(instanceType);
+};
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const fail = (command: Command, message: string): never => {
@@ -109,6 +123,7 @@ export const runReport = async (
       to: opts.to,
       groupBy: opts.groupBy as GroupBy,
       topJobs: top,
+      acceleratorsOf: bundledAccelerators(),
       // The forecast runs from now; a closed period's is its actual.
       asOf: opts.asOf ?? (io.now ?? (() => new Date().toISOString()))(),
     });

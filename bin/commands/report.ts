@@ -27,6 +27,7 @@ export const REPORT_GROUP_BYS = [
   'month',
   'region',
   'instance-type',
+  'gpu-model',
 ] as const;
 /** Exit code for bad input (files or flags), distinct from 1 for a failure. */
 export const REPORT_INPUT_ERROR_EXIT_CODE = 2;
@@ -53,7 +54,7 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
   program
     .command('report')
     .description(
-      'cost report from a ledger export: per team, project, job, day or month; FOCUS 1.2 CSV; HTML with charts',
+      'cost report from a ledger export: per team, project, job, day, month, region, instance type, GPU model or tag, with the previous period and a forecast; FOCUS 1.2 CSV; HTML with charts',
     )
     .requiredOption(
       '--ledger <file>',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { registerReportCommand } from '../../bin/commands/report.js';
+import { bundledAccelerators } from '../../bin/commands/report-action.js';
 import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
 import { parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
 
@@ -65,12 +66,13 @@ describe('qm report', () => {
   });
 
   it('prints JSON equal to the core report, for any grouping', async () => {
-    for (const groupBy of ['project', 'day']) {
+    for (const groupBy of ['project', 'day', 'gpu-model']) {
       const { out } = await run([...NOV, '--group-by', groupBy, '--format', 'json']);
       const expected = await buildCostReport(parseLedgerLines(EXAMPLE.split('\n')), {
         from: '2026-11-01',
         to: '2026-11-30',
         groupBy: groupBy as 'project',
+        acceleratorsOf: bundledAccelerators(),
       });
       expect(JSON.parse(out)).toEqual(JSON.parse(JSON.stringify(expected)));
     }
@@ -110,7 +112,7 @@ describe('qm report', () => {
     const { out } = await run([...NOV, '--format', 'csv', '--group-by', 'job'], { 'ledger.jsonl': HOSTILE });
     const lines = out.trim().split('\n');
     expect(lines[0]).toBe(
-      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,budgetUsd,budgetUsedPct,previousActualUsd,changeUsd,changePct',
+      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,gpuHours,usdPerGpuHour,budgetUsd,budgetUsedPct,previousActualUsd,changeUsd,changePct',
     );
     expect(lines[1]).toMatch(/^"'@job","'=cmd\|calc",4,10\.06,/);
     expect(lines.at(-1)).toMatch(/^TOTAL,,4,/);
@@ -163,7 +165,7 @@ describe('qm report', () => {
       ],
       [
         [...NOV, '--group-by', 'week'],
-        /--group-by must be one of team, project, job, day, month, region, instance-type or tag:KEY; got "week"/,
+        /--group-by must be one of team, project, job, day, month, region, instance-type, gpu-model or tag:KEY; got "week"/,
       ],
       [[...NOV, '--format', 'pdf'], /--format must be one of table, json, csv, focus, html; got "pdf"/],
       [[...NOV, '--top', '0'], /--top must be a whole number from 1 to 100/],

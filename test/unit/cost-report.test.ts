@@ -12,6 +12,8 @@ import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger/ledger
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 
 const micros = (usd: number) => Math.round(usd * 1_000_000);
+/** Every instance type as an 8-GPU H100 host: enough for the gpu-model grouping to run. */
+const acceleratorsOf = () => ({ gpuModel: 'H100', gpuCount: 8 });
 const NOV = { from: '2026-11-01', to: '2026-11-30' } as const;
 
 const usage = (over: Partial<LedgerUsage>): LedgerUsage => ({
@@ -169,7 +171,7 @@ describe('cost report', () => {
                 (d.priceMicros / 1e6),
             0,
           );
-          const report: CostReport = await buildCostReport(records, { ...NOV, groupBy });
+          const report: CostReport = await buildCostReport(records, { ...NOV, groupBy, acceleratorsOf });
           expect(Math.abs(report.totals.actualUsd - expected)).toBeLessThan(0.005);
           const sum = (k: 'actualUsd' | 'onDemandEquivalentUsd' | 'interruptedUsd' | 'spotUsd') =>
             report.rows.reduce((s, r) => s + micros(r[k]), 0);
@@ -190,7 +192,8 @@ describe('cost report', () => {
     const totals = await Promise.all(
       GROUP_BYS.map(
         async (groupBy) =>
-          (await buildCostReport(generateLedgerMonth({ jobs: 300 }), { ...NOV, groupBy })).totals,
+          (await buildCostReport(generateLedgerMonth({ jobs: 300 }), { ...NOV, groupBy, acceleratorsOf }))
+            .totals,
       ),
     );
     for (const t of totals) expect(t).toEqual(totals[0]);

@@ -113,6 +113,21 @@ describe('HTML cost report', () => {
     expect(html).toMatch(new RegExp(`data-kpi="previous" data-value="${p.actualUsd}"`));
   });
 
+  it('shows GPU-hours and USD per GPU-hour per row, in the total and as a headline figure', async () => {
+    const report = await buildCostReport(hostileMonth(), {
+      ...NOV,
+      groupBy: 'team',
+      acceleratorsOf: () => ({ gpuModel: 'H100', gpuCount: 8 }),
+    });
+    const html = renderHtmlReport(report);
+    const t = report.totals;
+    expect(t.gpuHours).toBeCloseTo(t.instanceHours * 8, 2);
+    expect(html).toContain('<th scope="col">GPU-hours</th><th scope="col">USD per GPU-hour</th>');
+    const foot = /<tfoot>[\s\S]*?<\/tfoot>/.exec(html)?.[0] ?? '';
+    expect(foot).toContain(`<td>$${t.usdPerGpuHour?.toFixed(4)}</td>`);
+    expect(html).toMatch(new RegExp(`data-kpi="usd-per-gpu-hour" data-value="${t.usdPerGpuHour}"`));
+  });
+
   it('renders an empty period without dividing by zero', async () => {
     const report = await buildCostReport([], { from: '2026-12-01', to: '2026-12-31', groupBy: 'team' });
     const html = renderHtmlReport(report);

@@ -1,6 +1,7 @@
 import { QuartermasterError } from '../errors.js';
 import type { LedgerRecord } from '../ledger/ledger-export.js';
 import { usdToMicros } from '../ports.js';
+import { type AcceleratorsOf, UNKNOWN_GPU_MODEL } from './instance-accelerators.js';
 import { MS_PER_DAY, meterUsage, type Span, usdOf } from './metering.js';
 
 /**
@@ -11,7 +12,16 @@ import { MS_PER_DAY, meterUsage, type Span, usdOf } from './metering.js';
  */
 
 /** The fixed groupings; `tag:KEY` groups by the value of a job's tag (e.g. `tag:cost-center`). */
-export const GROUP_BYS = ['team', 'project', 'job', 'day', 'month', 'region', 'instance-type'] as const;
+export const GROUP_BYS = [
+  'team',
+  'project',
+  'job',
+  'day',
+  'month',
+  'region',
+  'instance-type',
+  'gpu-model',
+] as const;
 export type GroupBy = (typeof GROUP_BYS)[number] | `tag:${string}`;
 
 /** A tag key as job requests allow one: 1–128 characters. */
@@ -38,6 +48,12 @@ export interface CostReportOptions {
    * window's end (a closed period) the forecast is the actual. @default the window's end
    */
   readonly asOf?: string;
+  /**
+   * The accelerators of each instance type, for GPU-hours, USD per GPU-hour and the `gpu-model`
+   * grouping. Without it GPU-hours and USD per GPU-hour are `null` and every `gpu-model` row is
+   * `(unknown model)`.
+   */
+  readonly acceleratorsOf?: AcceleratorsOf;
 }
 
 /** Where each team's spend is heading by the end of the window, at its run rate so far. */
@@ -87,6 +103,16 @@ export interface CostFigures {
   /** actual / estimate; `null` without an estimate. */
   readonly estimateAccuracy: number | null;
   readonly instanceHours: number;
+  /**
+   * Instance-hours × accelerators per instance, over usage on instance types the lookup knows;
+   * `null` when the report had no lookup.
+   */
+  readonly gpuHours: number | null;
+  /**
+   * Actual USD per GPU-hour: the actual of the usage counted in `gpuHours` over those hours;
+   * `null` without GPU-hours.
+   */
+  readonly usdPerGpuHour: number | null;
 }
 
 /** Figures that also say how the previous period compares. */
@@ -154,6 +180,11 @@ export interface CostReport {
   readonly topJobs: readonly TopJob[];
   /** Usage intervals that overlapped the window. */
   readonly intervals: number;
+  /**
+   * Instance types of the window's usage that the accelerator lookup did not know (their hours
+   * are in no GPU-hours, their rows under `(unknown model)`): every type, without a lookup.
+   */
+  readonly instanceTypesWithoutAccelerators: readonly string[];
   readonly jobs: number;
 }
 
@@ -208,6 +239,9 @@ class Sums {
   ms = 0;
   /** Actual of the previous period, µ$. */
   previous = 0;
+  /** Instance-milliseconds × accelerators per instance, and the µ$ of that usage. */
+  gpuMs = 0;
+  gpuCost = 0;
 
   comparison(previous = this.previous): PeriodComparison {
     return {
@@ -217,8 +251,10 @@ class Sums {
     };
   }
 
-  figures(): CostFigures {
+  /** `withGpus`: whether the report had an accelerator lookup (else GPU figures are unknown). */
+  figures(withGpus: boolean): CostFigures {
     const savings = this.onDemandEquivalent - this.actual;
+    const gpuHours = this.gpuMs / 3_600_000;
     return {
       actualUsd: usdOf(this.actual),
       onDemandEquivalentUsd: usdOf(this.onDemandEquivalent),
@@ -230,6 +266,8 @@ class Sums {
       estimateUsd: usdOf(this.estimate),
       estimateAccuracy: this.estimate === 0 ? null : round4(this.actual / this.estimate),
       instanceHours: round4(this.ms / 3_600_000),
+      gpuHours: withGpus ? round4(gpuHours) : null,
+      usdPerGpuHour: withGpus && this.gpuMs > 0 ? round4(usdOf(this.gpuCost) / gpuHours) : null,
     };
   }
 }
@@ -252,7 +290,7 @@ interface Keyed {
   readonly tags?: Readonly<Record<string, string>> | undefined;
 }
 
-const keyFor = (groupBy: GroupBy, r: Keyed, atMs: number): string => {
+const keyFor = (groupBy: GroupBy, r: Keyed, atMs: number, acceleratorsOf?: AcceleratorsOf): string => {
   switch (groupBy) {
     case 'team':
       return r.team;
@@ -268,6 +306,8 @@ const keyFor = (groupBy: GroupBy, r: Keyed, atMs: number): string => {
       return r.region;
     case 'instance-type':
       return r.instanceType;
+    case 'gpu-model':
+      return acceleratorsOf?.(r.instanceType)?.gpuModel ?? UNKNOWN_GPU_MODEL;
     default: {
       const key = groupBy.slice(4);
       const value = r.tags !== undefined && Object.hasOwn(r.tags, key) ? r.tags[key] : undefined;
@@ -295,6 +335,9 @@ export const buildCostReport = async (
       `must be one of ${GROUP_BYS.join(', ')} or tag:KEY; got "${options.groupBy}"`,
     );
   const topN = options.topJobs ?? 10;
+  const acceleratorsOf = options.acceleratorsOf;
+  const withGpus = acceleratorsOf !== undefined;
+  const unknownTypes = new Set<string>();
   let asOfMs = window.endMs;
   if (options.asOf !== undefined) {
     const ms = Date.parse(options.asOf);
@@ -353,7 +396,7 @@ export const buildCostReport = async (
         if (pieces.length === 0) break;
         const before = pieces.filter((p) => p.startMs < window.startMs);
         for (const p of before) {
-          const key = keyFor(options.groupBy, record, p.startMs);
+          const key = keyFor(options.groupBy, record, p.startMs, acceleratorsOf);
           teamSums(record.team).previous += p.costMicros;
           total.previous += p.costMicros;
           if (rowsCompare) previousOfKey.set(key, (previousOfKey.get(key) ?? 0) + p.costMicros);
@@ -361,13 +404,15 @@ export const buildCostReport = async (
         if (before.length === pieces.length) break;
         intervals += 1;
         const spot = record.purchaseOption === 'spot';
+        const gpus = acceleratorsOf?.(record.instanceType)?.gpuCount;
+        if (gpus === undefined) unknownTypes.add(record.instanceType);
         let job = jobs.get(record.jobId);
         if (job === undefined) {
           job = { team: record.team, project: record.project, actual: 0, interrupted: 0 };
           jobs.set(record.jobId, job);
         }
         for (const p of pieces.slice(before.length)) {
-          const key = keyFor(options.groupBy, record, p.startMs);
+          const key = keyFor(options.groupBy, record, p.startMs, acceleratorsOf);
           const targets = [group(key, rowTeam(record.team)), teamSums(record.team), total];
           for (const s of targets) {
             s.actual += p.costMicros;
@@ -376,6 +421,10 @@ export const buildCostReport = async (
             if (spot) s.spot += p.costMicros;
             else s.onDemandBought += p.costMicros;
             s.ms += p.endMs - p.startMs;
+            if (gpus !== undefined) {
+              s.gpuMs += (p.endMs - p.startMs) * gpus;
+              s.gpuCost += p.costMicros;
+            }
           }
           const dayKey = `${new Date(p.startMs).toISOString().slice(0, 10)}\u0000${record.team}`;
           daily.set(dayKey, (daily.get(dayKey) ?? 0) + p.costMicros);
@@ -394,6 +443,7 @@ export const buildCostReport = async (
           options.groupBy,
           { ...record, region: a.region, instanceType: a.instanceType, tags: record.tags },
           atMs,
+          acceleratorsOf,
         );
         for (const s of [group(key, rowTeam(record.team)), teamSums(record.team), total])
           s.estimate += estimate;
@@ -437,7 +487,7 @@ export const buildCostReport = async (
     .map(([key, g]) => ({
       key,
       team: g.team,
-      ...g.sums.figures(),
+      ...g.sums.figures(withGpus),
       previous: rowsCompare ? g.sums.comparison(previousOfKey.get(key) ?? 0) : null,
       ...budgetOfRow(key, g.sums),
     }));
@@ -459,7 +509,7 @@ export const buildCostReport = async (
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([team, s]) => ({
       team,
-      ...s.figures(),
+      ...s.figures(withGpus),
       previous: s.comparison(),
       ...used(s.actual, teamBudget.get(team)),
     }));
@@ -500,7 +550,7 @@ export const buildCostReport = async (
     groupBy: options.groupBy,
     currency: 'USD',
     rows,
-    totals: { ...total.figures(), previous: total.comparison(), ...used(total.actual, totalBudget) },
+    totals: { ...total.figures(withGpus), previous: total.comparison(), ...used(total.actual, totalBudget) },
     previousPeriod: {
       from: new Date(previousStartMs).toISOString().slice(0, 10),
       to: new Date(window.startMs - MS_PER_DAY).toISOString().slice(0, 10),
@@ -516,6 +566,7 @@ export const buildCostReport = async (
       .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.team < b.team ? -1 : 1)),
     topJobs,
     intervals,
+    instanceTypesWithoutAccelerators: [...unknownTypes].sort(),
     jobs: jobs.size,
   };
 };

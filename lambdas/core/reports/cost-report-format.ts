@@ -25,6 +25,8 @@ const HEADERS = [
   'estimate',
   'actual/est.',
   'hours',
+  'GPU-hours',
+  'USD/GPU-h',
   'budget',
   'budget used',
   'previous',
@@ -51,6 +53,8 @@ const cells = (r: Omit<CostReportRow, 'key' | 'team'>): string[] => [
   money(r.estimateUsd),
   ratio(r.estimateAccuracy),
   r.instanceHours.toFixed(1),
+  r.gpuHours === null ? '-' : r.gpuHours.toFixed(1),
+  r.usdPerGpuHour === null ? '-' : r.usdPerGpuHour.toFixed(4),
   r.budgetUsd === null ? '-' : money(r.budgetUsd),
   pct(r.budgetUsedPct),
   ...comparison(r.previous),
@@ -66,9 +70,13 @@ export const formatCostReportTable = (report: CostReport): string => {
   const line = (row: string[]) =>
     row.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const unknown = report.instanceTypesWithoutAccelerators;
   return [
     `Cost report ${report.from} to ${report.to} (USD), by ${report.groupBy}: ${report.jobs} jobs, ${report.intervals} instance intervals`,
     `Previous period ${report.previousPeriod.from} to ${report.previousPeriod.to}: ${money(report.totals.previous.actualUsd)} (change ${signedMoney(report.totals.previous.changeUsd)}, ${signedPct(report.totals.previous.changePct)})`,
+    ...(unknown.length === 0 || (report.totals.gpuHours === null && report.groupBy !== 'gpu-model')
+      ? []
+      : [`GPU-hours leave out instance types of unknown accelerators: ${unknown.map(printable).join(', ')}`]),
     '',
     line(head),
     rule,
@@ -91,6 +99,8 @@ const CSV_HEADER = [
   'estimateUsd',
   'estimateAccuracy',
   'instanceHours',
+  'gpuHours',
+  'usdPerGpuHour',
   'budgetUsd',
   'budgetUsedPct',
   'previousActualUsd',
@@ -111,6 +121,8 @@ const csvCells = (key: string, team: string | null, r: Omit<CostReportRow, 'key'
   r.estimateUsd,
   r.estimateAccuracy,
   r.instanceHours,
+  r.gpuHours,
+  r.usdPerGpuHour,
   r.budgetUsd,
   r.budgetUsedPct,
   r.previous?.actualUsd,

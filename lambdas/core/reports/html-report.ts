@@ -33,6 +33,9 @@ const usdShort = new Intl.NumberFormat('en-US', {
 
 /** `$12,345.67`: the report's money format, rounded to the cent. */
 export const formatUsd = (usd: number): string => usdFormat.format(Math.round(usd * 100) / 100);
+/** `$2.3209`: per-hour rates keep four decimals, as unit prices are stored. */
+const formatUsdPerHour = (usd: number): string =>
+  `$${usd.toLocaleString('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
 const formatPct = (pct: number | null) => (pct === null ? '—' : `${pct.toFixed(1)} %`);
 const formatRatio = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
 
@@ -161,6 +164,7 @@ const GROUP_LABEL: Readonly<Record<string, string>> = {
   month: 'Month',
   region: 'Region',
   'instance-type': 'Instance type',
+  'gpu-model': 'GPU model',
 };
 
 /** The grouping's column heading; a `tag:KEY` grouping is headed by its key (plain text, escape it). */
@@ -179,6 +183,8 @@ const rowCells = (r: Pick<CostReportRow, Exclude<keyof CostReportRow, 'key' | 't
     formatUsd(r.estimateUsd),
     formatRatio(r.estimateAccuracy),
     r.instanceHours.toLocaleString('en-US', { maximumFractionDigits: 1 }),
+    r.gpuHours === null ? '—' : r.gpuHours.toLocaleString('en-US', { maximumFractionDigits: 1 }),
+    r.usdPerGpuHour === null ? '—' : formatUsdPerHour(r.usdPerGpuHour),
   ]
     .map((c) => `<td>${escapeHtml(c)}</td>`)
     .join('') +
@@ -197,15 +203,17 @@ const comparisonCells = (c: PeriodComparison | null): string =>
 
 const COLUMNS = [
   'Actual',
-  '<abbr title="On-demand equivalent">On-demand eq.</abbr>',
+  'On-demand equivalent',
   'Savings',
   'Savings %',
   'Interrupted',
   'Spot',
   'On-demand',
   'Estimate',
-  '<abbr title="Actual cost divided by the estimate at allocation">Actual / est.</abbr>',
-  '<abbr title="Instance-hours">Hours</abbr>',
+  'Actual / estimate',
+  'Instance-hours',
+  'GPU-hours',
+  'USD per GPU-hour',
   'Budget used',
   'Previous period',
   'Change',
@@ -306,6 +314,15 @@ export const renderHtmlReport = (report: CostReport, options: HtmlReportOptions 
       t.estimateAccuracy,
     ),
     kpi(
+      'usd-per-gpu-hour',
+      'Per GPU-hour',
+      t.usdPerGpuHour === null ? '—' : formatUsdPerHour(t.usdPerGpuHour),
+      t.gpuHours === null
+        ? 'no accelerator data'
+        : `${t.gpuHours.toLocaleString('en-US', { maximumFractionDigits: 0 })} GPU-hours`,
+      t.usdPerGpuHour,
+    ),
+    kpi(
       'previous',
       'Previous period',
       formatUsd(t.previous.actualUsd),
@@ -348,7 +365,7 @@ ${report.groupBy === 'team' && report.rows.length === report.teams.length ? '' :
 ${forecastTable(report)}
 ${topJobsTable(report)}
 </section>
-<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(daysBetween(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger.</p>
+<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(daysBetween(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger. GPU-hours are instance-hours times the accelerators of the instance type${report.instanceTypesWithoutAccelerators.length === 0 || t.gpuHours === null ? '' : ` (instance types of unknown accelerators left out: ${escapeHtml(report.instanceTypesWithoutAccelerators.join(', '))})`}; USD per GPU-hour is the actual of those hours over them.</p>
 <footer>Quartermaster cost report · currency ${report.currency}</footer>
 </main>
 </body>
