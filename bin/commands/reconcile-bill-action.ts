@@ -25,11 +25,7 @@ const fail = (command: Command, message: string): never => {
 const FILE_CODES = ['ENOENT', 'EACCES', 'EISDIR', 'ENOTDIR'];
 
 /** The exit-2 message for what bad input caused; undefined for anything else. */
-const inputErrorMessage = (
-  error: unknown,
-  opts: ReconcileBillOptions,
-  stage: 'ledger' | 'bill',
-): string | undefined => {
+const inputErrorMessage = (error: unknown, opts: ReconcileBillOptions): string | undefined => {
   if (error instanceof LedgerParseError) return `invalid --ledger ${error.message}`;
   if (error instanceof BillInputError) return `invalid --bill ${error.message}`;
   if (error instanceof BillFileError) return `invalid --bill ${error.message}`;
@@ -37,7 +33,8 @@ const inputErrorMessage = (
   const code = (error as { code?: unknown } | null)?.code;
   if (typeof code === 'string' && FILE_CODES.includes(code)) {
     const path = (error as { path?: unknown }).path;
-    const flag = path === opts.bill || (path === undefined && stage === 'bill') ? 'bill' : 'ledger';
+    // The file system names the path it could not open (the bill is opened first).
+    const flag = path !== undefined && path === opts.bill ? 'bill' : 'ledger';
     return `cannot read --${flag} ${flag === 'bill' ? opts.bill : opts.ledger}: ${(error as Error).message}`;
   }
   return undefined;
@@ -54,16 +51,10 @@ export const runReconcileBill = async (
     fail(command, `--format must be one of ${FORMATS.join(', ')}; got "${opts.format}"`);
   const twice = stdinTwice({ '--ledger': opts.ledger, '--bill': opts.bill });
   if (twice !== undefined) fail(command, twice);
-  let stage: 'ledger' | 'bill' = 'bill';
   try {
     const bill = await openBillExport(opts.bill);
-    stage = 'ledger';
     const ledger = parseLedgerLines((io.readLines ?? readInputLines)(opts.ledger), opts.ledger);
-    const tracked = (async function* () {
-      yield* ledger;
-      stage = 'bill';
-    })();
-    const report = await reconcileBill(tracked, bill);
+    const report = await reconcileBill(ledger, bill);
     const emit = async (lines: Iterable<string>) => {
       if (opts.out !== undefined) await writeOutputLines(opts.out, lines);
       else for (const line of lines) write(`${line}\n`);
@@ -81,7 +72,7 @@ export const runReconcileBill = async (
       else write(html);
     }
   } catch (error) {
-    const message = inputErrorMessage(error, opts, stage);
+    const message = inputErrorMessage(error, opts);
     if (message === undefined) throw error;
     fail(command, message);
   }

@@ -23,7 +23,7 @@ export type BillFormat = 'cur2' | 'focus12';
 export type BillPricing = 'on-demand' | 'spot' | 'savings-plan' | 'reserved-instance';
 
 export interface BillLine {
-  /** Where the row is in the file (CSV: its first physical line; Parquet: 1-based row + 1 for a header-like count). */
+  /** Where the row is in the file: CSV, the physical line it starts on (1 is the header); Parquet, its 1-based row. */
   readonly line: number;
   /** The EC2 instance id (`i-…`), from an id or an instance ARN. */
   readonly instanceId: string;
