@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCostReport, type CostReport } from '../../lambdas/core/accounting/cost-report.js';
 import type { LedgerRecord } from '../../lambdas/core/ledger/ledger-export.js';
 import { formatUsd, renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
-import { escapeHtml, niceTicks } from '../../lambdas/core/reports/svg-chart.js';
+import { escapeHtml, niceTicks, STATUS_COLORS, STATUS_LEGEND } from '../../lambdas/core/reports/svg-chart.js';
 import { generateLedgerMonth } from '../support/ledger-export-fixtures.js';
 
 const HOSTILE = ['<script>alert(1)</script>', "=cmd|' /C calc'!A0", '"onmouseover="alert(2)', 'plain'];
@@ -42,8 +42,8 @@ describe('HTML cost report', () => {
     expect(urls.every((u) => u === 'http://www.w3.org/2000/svg')).toBe(true);
   });
 
-  it('draws the five charts, each an image named by its title and described by its description', async () => {
-    const { html } = await render();
+  it('draws five charts and one cumulative chart per team, each an image named by its title and described by its description', async () => {
+    const { html, report } = await render();
     const charts = [...html.matchAll(/<svg [^>]*data-chart="([^"]+)"[^>]*>/g)];
     expect(charts.map((m) => m[1])).toEqual([
       'spend-over-time',
@@ -51,6 +51,7 @@ describe('HTML cost report', () => {
       'budget-burn',
       'savings',
       'top-jobs',
+      ...report.teams.map((_, i) => `cumulative-${i}`),
     ]);
     for (const [tag, id] of charts) {
       expect(tag).toContain('role="img"');
@@ -144,6 +145,62 @@ describe('HTML cost report', () => {
     expect(renderHtmlReport(report)).toContain(
       '<title id="spend-over-time-title">Spend per team per month</title>',
     );
+  });
+});
+
+describe('cumulative spend against budget', () => {
+  it('runs actual to as-of, the forecast dashed to the end and the budget as a level, on a dated axis', async () => {
+    const report = await buildCostReport(hostileMonth(), {
+      ...NOV,
+      groupBy: 'team',
+      asOf: '2026-11-16T00:00:00Z',
+    });
+    const html = renderHtmlReport(report);
+    const i = report.teams.findIndex((t) => t.team === 'plain');
+    const svg = new RegExp(`<svg [^>]*data-chart="cumulative-${i}"[\\s\\S]*?</svg>`).exec(html)?.[0] ?? '';
+    const f = report.forecast.find((x) => x.team === 'plain');
+    expect(svg).toContain('<title id="cumulative-');
+    expect(svg).toContain('Cumulative spend against budget: plain');
+    expect(svg).toContain(formatUsd(f?.forecastUsd ?? -1));
+    // 15 days of record: a point at the start and one per day; the forecast is one dashed segment.
+    const actual = /<polyline [^>]*points="([^"]+)" data-line="plain: actual"/.exec(svg)?.[1] ?? '';
+    expect(actual.split(' ')).toHaveLength(16);
+    expect(svg).toMatch(/<polyline [^>]*stroke-dasharray="6 4" points="[^" ]+ [^" ]+" data-line="forecast/);
+    expect(svg).toContain('class="level"');
+    for (const label of ['Nov 1', 'Day (UTC)', 'USD']) expect(svg).toContain(`>${label}</text>`);
+  });
+
+  it('gives each team one colour in every chart, and budget status colours no team has', async () => {
+    const { html, report } = await render();
+    const teamColor = new Map<string, string>();
+    // Legend entries: a swatch then the team's name.
+    for (const m of html.matchAll(/fill="(#[0-9A-Fa-f]{6})"\/><text [^>]*class="legend">([^<]+)<\/text>/g)) {
+      const name = (m[2] ?? '').replace(/ actual$/, '');
+      if (!report.teams.some((t) => escapeHtml(t.team) === name)) continue;
+      const seen = teamColor.get(name);
+      if (seen !== undefined) expect(m[1]).toBe(seen);
+      teamColor.set(name, m[1] ?? '');
+    }
+    // Legends clip names past 22 characters; the others are all there, each its own colour.
+    const named = report.teams.filter((t) => t.team.length <= 22).length;
+    expect(teamColor.size).toBe(named);
+    expect(new Set(teamColor.values()).size).toBe(named);
+    const plainLine = /<polyline fill="none" stroke="(#[0-9A-Fa-f]{6})"[^>]*data-line="plain: actual"/.exec(
+      html,
+    );
+    expect(plainLine?.[1]).toBe(teamColor.get('plain'));
+    for (const c of Object.values(STATUS_COLORS)) expect([...teamColor.values()]).not.toContain(c);
+    // The budget-burn chart has the status scale as its legend.
+    const burn = /<svg [^>]*data-chart="budget-burn"[\s\S]*?<\/svg>/.exec(html)?.[0] ?? '';
+    for (const item of STATUS_LEGEND) expect(burn).toContain(`>${escapeHtml(item.name)}</text>`);
+  });
+
+  it('keeps meaning out of tooltips: no abbreviations, and the forecast status in words', async () => {
+    const { html } = await render();
+    expect(html).not.toContain('<abbr');
+    const table = /<table id="forecast-table">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    expect(table).toMatch(/\d+\.\d % \((under 80 %|80–100 %|at or over budget)\)/);
+    expect(html).toContain('@media print{');
   });
 });
 

@@ -1,13 +1,22 @@
 import type { CostReport, CostReportRow, PeriodComparison } from '../accounting/cost-report.js';
+import { cumulativeSpendCharts, windowDays } from './cumulative-spend-chart.js';
 import { figure, PAGE_CSP, PAGE_CSS } from './page-style.js';
 import {
+  colorMap,
+  dayLabel,
   escapeHtml,
   horizontalBarChart,
-  PALETTE,
+  monthLabel,
+  PURCHASE_COLORS,
   proportionBar,
   type Series,
+  STATUS_LEGEND,
   stackedColumnChart,
+  statusColor,
 } from './svg-chart.js';
+import { formatUsd, formatUsdShort } from './usd-format.js';
+
+export { formatUsd } from './usd-format.js';
 
 /**
  * The cost report as one self-contained HTML file: inline CSS and SVG only, and a content security
@@ -23,34 +32,19 @@ export interface HtmlReportOptions {
   readonly generatedAt?: string;
 }
 
-const usdFormat = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
-const usdShort = new Intl.NumberFormat('en-US', {
-  style: 'currency',
-  currency: 'USD',
-  notation: 'compact',
-  maximumFractionDigits: 1,
-});
-
-/** `$12,345.67`: the report's money format, rounded to the cent. */
-export const formatUsd = (usd: number): string => usdFormat.format(Math.round(usd * 100) / 100);
+const usdShort = { format: formatUsdShort };
 /** `$2.3209`: per-hour rates keep four decimals, as unit prices are stored. */
 const formatUsdPerHour = (usd: number): string =>
   `$${usd.toLocaleString('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
 const formatPct = (pct: number | null) => (pct === null ? '—' : `${pct.toFixed(1)} %`);
 const formatRatio = (r: number | null) => (r === null ? '—' : `${(r * 100).toFixed(1)} %`);
 
-const teamColors = (teams: readonly string[]): Map<string, string> =>
-  new Map(teams.map((t, i) => [t, PALETTE[i % PALETTE.length] ?? '#444444']));
+/** The team legend: every team of the report in its colour, the same in every chart. */
+const teamLegend = (report: CostReport, colors: ReadonlyMap<string, string>) =>
+  report.teams.map((t) => ({ name: t.team, color: colors.get(t.team) ?? '#444444' }));
 
-const daysBetween = (from: string, to: string): string[] => {
-  const out: string[] = [];
-  for (let ms = Date.parse(`${from}T00:00:00Z`); ms <= Date.parse(`${to}T00:00:00Z`); ms += 86_400_000)
-    out.push(new Date(ms).toISOString().slice(0, 10));
-  return out;
-};
-
-const spendOverTime = (report: CostReport, colors: Map<string, string>): string => {
-  const days = daysBetween(report.from, report.to);
+const spendOverTime = (report: CostReport, colors: ReadonlyMap<string, string>): string => {
+  const days = windowDays(report.from, report.to);
   // Long windows read better by month than as hundreds of slivers.
   const byMonth = days.length > 62;
   const buckets = byMonth ? [...new Set(days.map((d) => d.slice(0, 7)))] : days;
@@ -68,7 +62,8 @@ const spendOverTime = (report: CostReport, colors: Map<string, string>): string 
   const peak = buckets
     .map((b, i) => ({ b, v: series.reduce((s, x) => s + (x.values[i] ?? 0), 0) }))
     .reduce((a, c) => (c.v > a.v ? c : a), { b: '', v: 0 });
-  const labels = buckets.map((b) => (byMonth ? b : String(Number(b.slice(8)))));
+  const withYear = report.from.slice(0, 4) !== report.to.slice(0, 4);
+  const labels = buckets.map((b) => (byMonth ? monthLabel(b) : dayLabel(b, withYear)));
   return stackedColumnChart({
     id: 'spend-over-time',
     title: `Spend per team per ${byMonth ? 'month' : 'day'}`,
@@ -77,6 +72,8 @@ const spendOverTime = (report: CostReport, colors: Map<string, string>): string 
     categories: labels,
     series,
     format: (v) => usdShort.format(v),
+    xTitle: byMonth ? 'Month (UTC)' : 'Day (UTC)',
+    yTitle: 'USD',
   });
 };
 
@@ -89,14 +86,14 @@ const purchaseSplit = (report: CostReport): string => {
     title: 'Spot versus on-demand spend',
     desc: `Spot ${formatUsd(t.spotUsd)} (${share.toFixed(1)} %), on-demand ${formatUsd(t.onDemandUsd)} (${(t.actualUsd === 0 ? 0 : 100 - share).toFixed(1)} %).`,
     parts: [
-      { name: 'Spot', color: PALETTE[0], value: t.spotUsd },
-      { name: 'On-demand', color: PALETTE[1], value: t.onDemandUsd },
+      { name: 'Spot', color: PURCHASE_COLORS.spot, value: t.spotUsd },
+      { name: 'On-demand', color: PURCHASE_COLORS.onDemand, value: t.onDemandUsd },
     ],
     format: formatUsd,
   });
 };
 
-const savingsChart = (report: CostReport): string =>
+const savingsChart = (report: CostReport, colors: ReadonlyMap<string, string>): string =>
   horizontalBarChart({
     id: 'savings',
     width: 540,
@@ -104,12 +101,18 @@ const savingsChart = (report: CostReport): string =>
     desc: `Buying the same hours on demand would have cost ${formatUsd(report.totals.onDemandEquivalentUsd)}; actual spend was ${formatUsd(report.totals.actualUsd)}, saving ${formatUsd(report.totals.savingsUsd)} (${formatPct(report.totals.savingsPct)}). ${report.teams.map((t) => `${t.team}: ${formatUsd(t.actualUsd)} against ${formatUsd(t.onDemandEquivalentUsd)}, ${formatPct(t.savingsPct)} saved`).join('; ')}.`,
     labels: report.teams.map((t) => t.team),
     series: [
-      { name: 'Actual', color: PALETTE[0], values: report.teams.map((t) => t.actualUsd) },
+      { name: 'Actual', color: '#444444', values: report.teams.map((t) => t.actualUsd) },
       {
         name: 'On-demand equivalent',
-        color: '#9aa4ae',
+        color: PURCHASE_COLORS.onDemand,
         values: report.teams.map((t) => t.onDemandEquivalentUsd),
       },
+    ],
+    // The actual bar is in its team's colour; the on-demand price of the same hours in grey.
+    rowColors: report.teams.map((t) => colors.get(t.team) ?? '#444444'),
+    legend: [
+      ...teamLegend(report, colors).map((l) => ({ ...l, name: `${l.name} actual` })),
+      { name: 'on-demand equivalent', color: PURCHASE_COLORS.onDemand },
     ],
     annotations: report.teams.map((t) => `${formatPct(t.savingsPct)} saved`),
     format: (v) => usdShort.format(v),
@@ -126,10 +129,16 @@ const budgetChart = (report: CostReport): string => {
         ? 'No team has a budget for this period.'
         : `Share of each team's budget for ${report.from} to ${report.to} spent: ${teams.map((t) => `${t.team} ${formatPct(t.budgetUsedPct)} of ${formatUsd(t.budgetUsd ?? 0)}`).join(', ')}. Marks at 80 % and 100 %.`,
     labels: teams.map((t) => t.team),
-    series: [{ name: 'Budget used', color: PALETTE[2], values: teams.map((t) => t.budgetUsedPct ?? 0) }],
-    rowColors: teams.map((t) =>
-      (t.budgetUsedPct ?? 0) >= 100 ? '#b42318' : (t.budgetUsedPct ?? 0) >= 80 ? '#D55E00' : PALETTE[2],
-    ),
+    series: [
+      {
+        name: 'Budget used',
+        color: STATUS_LEGEND[0]?.color ?? '#444444',
+        values: teams.map((t) => t.budgetUsedPct ?? 0),
+      },
+    ],
+    // Status, not team: the colour says where the share falls on the legended scale.
+    rowColors: teams.map((t) => statusColor(t.budgetUsedPct ?? 0)),
+    legend: STATUS_LEGEND,
     annotations: teams.map((t) => `${formatPct(t.budgetUsedPct)} of ${usdShort.format(t.budgetUsd ?? 0)}`),
     references: [
       { value: 80, label: '80 %' },
@@ -139,7 +148,7 @@ const budgetChart = (report: CostReport): string => {
   });
 };
 
-const topJobsChart = (report: CostReport): string =>
+const topJobsChart = (report: CostReport, colors: ReadonlyMap<string, string>): string =>
   horizontalBarChart({
     id: 'top-jobs',
     width: 540,
@@ -148,7 +157,9 @@ const topJobsChart = (report: CostReport): string =>
       .map((j, i) => `${i + 1}. ${j.jobId} (${j.team}) ${formatUsd(j.actualUsd)}`)
       .join('; '),
     labels: report.topJobs.map((j) => j.jobId),
-    series: [{ name: 'Cost', color: PALETTE[4], values: report.topJobs.map((j) => j.actualUsd) }],
+    series: [{ name: 'Cost', color: '#444444', values: report.topJobs.map((j) => j.actualUsd) }],
+    rowColors: report.topJobs.map((j) => colors.get(j.team) ?? '#444444'),
+    legend: teamLegend(report, colors).filter((l) => report.topJobs.some((j) => j.team === l.name)),
     annotations: report.topJobs.map((j) => `${formatUsd(j.actualUsd)} · ${j.team}`),
     format: (v) => usdShort.format(v),
   });
@@ -248,26 +259,41 @@ const teamsTable = (report: CostReport): string =>
     .join('')}</tbody></table></div>`;
 
 /** Per team: budget left in dollars, the run rate and where it leads by the end of the window. */
+/** The status scale in words, so the table says in print what the charts' colours say. */
+const statusWord = (pct: number): string =>
+  pct >= 100 ? 'at or over budget' : pct >= 80 ? '80–100 %' : 'under 80 %';
+
+/** The forecast as a share of the budget, with its status in words and as a swatch. */
+const forecastShare = (forecastUsd: number, budgetUsd: number | null): string => {
+  if (budgetUsd === null || budgetUsd === 0) return '<td class="text">—</td>';
+  const pct = (forecastUsd / budgetUsd) * 100;
+  return `<td class="text"><span class="swatch" style="background:${statusColor(pct)}"></span>${escapeHtml(`${pct.toFixed(1)} % (${statusWord(pct)})`)}</td>`;
+};
+
 const forecastTable = (report: CostReport): string => {
   const lines = new Map(report.teams.map((t) => [t.team, t]));
   const rows = report.forecast
     .map((f) => {
       const t = lines.get(f.team);
       const over = f.budgetRemainingUsd !== null && f.budgetRemainingUsd < 0;
-      return `<tr data-team="${escapeHtml(f.team)}"><th scope="row">${escapeHtml(f.team)}</th><td>${t?.budgetUsd == null ? '—' : formatUsd(t.budgetUsd)}</td><td>${formatUsd(t?.actualUsd ?? 0)}</td><td${over ? ' class="over"' : ''}>${f.budgetRemainingUsd === null ? '—' : formatUsd(f.budgetRemainingUsd)}</td><td>${formatUsd(f.runRateUsdPerDay)}</td><td>${formatUsd(f.forecastUsd)}</td><td class="text">${escapeHtml(f.budgetRunsOutOn ?? '—')}</td></tr>`;
+      return `<tr data-team="${escapeHtml(f.team)}"><th scope="row">${escapeHtml(f.team)}</th><td>${t?.budgetUsd == null ? '—' : formatUsd(t.budgetUsd)}</td><td>${formatUsd(t?.actualUsd ?? 0)}</td><td${over ? ' class="over"' : ''}>${f.budgetRemainingUsd === null ? '—' : formatUsd(f.budgetRemainingUsd)}</td><td>${formatUsd(f.runRateUsdPerDay)}</td><td>${formatUsd(f.forecastUsd)}</td>${forecastShare(f.forecastUsd, t?.budgetUsd ?? null)}<td class="text">${escapeHtml(f.budgetRunsOutOn ?? '—')}</td></tr>`;
     })
     .join('');
-  return `<div class="table-wrap"><table id="forecast-table"><caption>Budgets and forecast to ${escapeHtml(report.to)}, at the run rate to ${escapeHtml(report.asOf.slice(0, 16).replace('T', ' '))} UTC</caption><thead><tr><th scope="col" class="text">Team</th><th scope="col">Budget</th><th scope="col">Actual</th><th scope="col">Remaining</th><th scope="col">Per day</th><th scope="col">Forecast</th><th scope="col" class="text">Budget runs out</th></tr></thead><tbody>${rows}</tbody></table></div>`;
+  return `<div class="table-wrap"><table id="forecast-table"><caption>Budgets and forecast to ${escapeHtml(report.to)}, at the run rate to ${escapeHtml(report.asOf.slice(0, 16).replace('T', ' '))} UTC</caption><thead><tr><th scope="col" class="text">Team</th><th scope="col">Budget</th><th scope="col">Actual</th><th scope="col">Remaining</th><th scope="col">Per day</th><th scope="col">Forecast</th><th scope="col" class="text">Forecast of budget</th><th scope="col" class="text">Budget runs out</th></tr></thead><tbody>${rows}</tbody></table></div>`;
 };
 
 /**
- * Renders a cost report as a self-contained HTML page: headline figures, five charts (spend per
- * team over time, spot vs on-demand, savings against on-demand, budget burn, top jobs) and tables.
+ * Renders a cost report as a self-contained HTML page: headline figures, charts (spend per team
+ * over time, spot vs on-demand, savings against on-demand, budget burn, top jobs, and per team
+ * cumulative spend against its budget with the forecast) and tables. Each team has one colour in
+ * every chart (from the sorted team names); budget status has its own legended scale.
  * @example writeFileSync('report.html', renderHtmlReport(report, { source: 'ledger.jsonl' }))
  */
 export const renderHtmlReport = (report: CostReport, options: HtmlReportOptions = {}): string => {
   const t = report.totals;
-  const colors = teamColors(report.teams.map((x) => x.team));
+  // Sorted team names fix the colours, so a team keeps its colour in every chart.
+  const colors = colorMap(report.teams.map((x) => x.team));
+  const cumulative = cumulativeSpendCharts(report, colors);
   const title = `GPU cost report, ${report.from} to ${report.to}`;
   const subtitle = [
     `Grouped by ${report.groupBy}`,
@@ -356,16 +382,19 @@ ${figure('fig-split', 'Spot versus on-demand', 'Share of actual spend by purchas
 ${figure('fig-budget', 'Budget burn', 'Spend as a share of each team\u2019s budget for the period', budgetChart(report))}
 </div>
 <div class="grid2">
-${figure('fig-savings', 'Savings against on-demand', 'Actual spend next to the same hours at on-demand prices', savingsChart(report))}
-${figure('fig-top', 'Top jobs by cost', 'The most expensive jobs in the period', topJobsChart(report))}
+${figure('fig-savings', 'Savings against on-demand', 'Actual spend next to the same hours at on-demand prices', savingsChart(report, colors))}
+${figure('fig-top', 'Top jobs by cost', 'The most expensive jobs in the period, in their team\u2019s colour', topJobsChart(report, colors))}
 </div>
+<section aria-label="Cumulative spend against budget" class="grid2">
+${cumulative.map((c) => figure(`fig-${c.id}`, c.title, c.summary, c.svg)).join('\n')}
+</section>
 <section aria-label="Tables">
 ${rowsTable(report)}
 ${report.groupBy === 'team' && report.rows.length === report.teams.length ? '' : teamsTable(report)}
 ${forecastTable(report)}
 ${topJobsTable(report)}
 </section>
-<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(daysBetween(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger. GPU-hours are instance-hours times the accelerators of the instance type${report.instanceTypesWithoutAccelerators.length === 0 || t.gpuHours === null ? '' : ` (instance types of unknown accelerators left out: ${escapeHtml(report.instanceTypesWithoutAccelerators.join(', '))})`}; USD per GPU-hour is the actual of those hours over them.</p>
+<p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(windowDays(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger. GPU-hours are instance-hours times the accelerators of the instance type${report.instanceTypesWithoutAccelerators.length === 0 || t.gpuHours === null ? '' : ` (instance types of unknown accelerators left out: ${escapeHtml(report.instanceTypesWithoutAccelerators.join(', '))})`}; USD per GPU-hour is the actual of those hours over them.</p>
 <footer>Quartermaster cost report · currency ${report.currency}</footer>
 </main>
 </body>

@@ -43,10 +43,29 @@ tfoot th,tfoot td{font-weight:650;background:#f6f8fa;border-top:2px solid var(--
 .over{color:#b42318;font-weight:600}
 .note{color:var(--muted);font-size:13px;margin:4px 0 20px}
 footer{color:var(--muted);font-size:12.5px;margin-top:28px}
-@media print{body{background:#fff}header{background:#fff;color:#000}header p{color:#333}figure,table{break-inside:avoid}}
+.swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:6px;vertical-align:baseline;print-color-adjust:exact;-webkit-print-color-adjust:exact}
+.chart .axis-title text{fill:var(--muted);font-size:11.5px}
+@page{size:A4 landscape;margin:12mm}
+@media print{
+body{background:#fff;font-size:11px}
+header{background:#fff;color:#000;padding:0 0 8px}header p{color:#333}
+main{max-width:none;padding:0}
+.kpis{grid-template-columns:repeat(4,1fr)}
+.grid2{display:grid;grid-template-columns:1fr 1fr}
+figure,tr,.kpi{break-inside:avoid}
+.chart{print-color-adjust:exact;-webkit-print-color-adjust:exact}
+.table-wrap{overflow:visible;border:0}
+table{font-size:9px;break-inside:auto}
+th,td{padding:3px 4px;white-space:normal}
+thead{display:table-header-group}
+thead th{position:static}
+}
 `;
 
-/** The Content-Security-Policy every page sets: inline styles only, no scripts, no requests. */
+/**
+ * The Content-Security-Policy every page sets: inline styles only (the stylesheet and the status
+ * swatches' colours), no scripts, no requests.
+ */
 export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:";
 
 /** A chart in its figure, named by a heading and a one-line subtitle. */

@@ -23,6 +23,62 @@ export const PALETTE = [
   '#444444',
 ] as const;
 
+/**
+ * Colours for categories people are told apart by (teams, policies). Drawn from Okabe–Ito and
+ * Tol's sets without their greens, yellows and reds, which `STATUS_COLORS` holds: a team is never
+ * mistaken for a status.
+ */
+export const CATEGORY_COLORS = ['#0072B2', '#CC79A7', '#56B4E9', '#332288', '#7A6A00', '#AA4499'] as const;
+
+/** Budget status, one scale for every chart: under 80 %, 80 up to 100 %, at or over the budget. */
+export const STATUS_COLORS = { under: '#3E9B3E', near: '#E8A600', over: '#B42318' } as const;
+
+/** The status scale as legend items, in the words the charts use. */
+export const STATUS_LEGEND: readonly LegendItem[] = [
+  { name: 'under 80 % of budget', color: STATUS_COLORS.under },
+  { name: '80–100 %', color: STATUS_COLORS.near },
+  { name: 'at or over budget', color: STATUS_COLORS.over },
+];
+
+/** Where a share of a budget falls on the status scale. */
+export const statusColor = (pctOfBudget: number): string =>
+  pctOfBudget >= 100 ? STATUS_COLORS.over : pctOfBudget >= 80 ? STATUS_COLORS.near : STATUS_COLORS.under;
+
+/** Purchase options (and the on-demand price of the same hours), apart from teams and statuses. */
+export const PURCHASE_COLORS = { spot: '#2F3E4E', onDemand: '#A3ADB8' } as const;
+
+/**
+ * One colour per name, fixed by the sorted list of names: the same team has the same colour in
+ * every chart of a page, whichever charts it appears in. Past six names the colours repeat (the
+ * legends still name each one).
+ */
+export const colorMap = (names: readonly string[]): ReadonlyMap<string, string> =>
+  new Map(
+    [...new Set(names)]
+      .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+      .map((n, i) => [n, CATEGORY_COLORS[i % CATEGORY_COLORS.length] ?? '#444444']),
+  );
+
+/** One legend entry: a swatch box, a solid line or a dashed line in `color`. */
+export interface LegendItem {
+  readonly name: string;
+  readonly color: string;
+  readonly mark?: 'box' | 'line' | 'dashed';
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `2026-11-04` as `Nov 4` (with `, 2026` when `withYear`): how time axes name days. */
+export const dayLabel = (day: string, withYear = false): string => {
+  const month = MONTHS[Number(day.slice(5, 7)) - 1] ?? day.slice(5, 7);
+  const label = `${month} ${Number(day.slice(8, 10))}`;
+  return withYear ? `${label}, ${day.slice(0, 4)}` : label;
+};
+
+/** `2026-11` as `Nov 2026`. */
+export const monthLabel = (month: string): string =>
+  `${MONTHS[Number(month.slice(5, 7)) - 1] ?? month.slice(5, 7)} ${month.slice(0, 4)}`;
+
 export interface Series {
   readonly name: string;
   readonly color: string;
@@ -77,12 +133,12 @@ interface Frame {
 const open = (f: Frame, width: number, height: number) =>
   `<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="${f.id}-title" aria-describedby="${f.id}-desc" viewBox="0 0 ${width} ${height}" width="100%" preserveAspectRatio="xMinYMin meet" class="chart" data-chart="${f.id}"><title id="${f.id}-title">${escapeHtml(f.title)}</title><desc id="${f.id}-desc">${escapeHtml(f.desc)}</desc>`;
 
-const legend = (
-  series: readonly { name: string; color: string }[],
-  x: number,
-  y: number,
-  width: number,
-): string => {
+const swatch = (item: LegendItem, x: number, y: number): string =>
+  item.mark === 'line' || item.mark === 'dashed'
+    ? `<line x1="${x}" x2="${x + 14}" y1="${y - 4}" y2="${y - 4}" stroke="${item.color}" stroke-width="2.5"${item.mark === 'dashed' ? ' stroke-dasharray="4 3"' : ''}/>`
+    : `<rect x="${x}" y="${y - 9}" width="11" height="11" rx="2" fill="${item.color}"/>`;
+
+const legend = (series: readonly LegendItem[], x: number, y: number, width: number): string => {
   let cx = x;
   let cy = y;
   const items: string[] = [];
@@ -94,7 +150,7 @@ const legend = (
       cy += 18;
     }
     items.push(
-      `<rect x="${cx}" y="${cy - 9}" width="11" height="11" rx="2" fill="${s.color}"/><text x="${cx + 16}" y="${cy}" class="legend">${escapeHtml(label)}</text>`,
+      `${swatch(s, cx, cy)}<text x="${cx + 18}" y="${cy}" class="legend">${escapeHtml(label)}</text>`,
     );
     cx += w;
   }
@@ -115,7 +171,18 @@ const legendHeight = (series: readonly { name: string }[], width: number): numbe
   return rows * 18;
 };
 
-export interface ColumnChartOptions extends Frame {
+/** Axis titles, printed beside the axes (both are in the chart's `desc` too). */
+interface AxisTitles {
+  /** Under the x axis, e.g. `Day (UTC)`. */
+  readonly xTitle?: string;
+  /** Beside the y axis, e.g. `USD`. */
+  readonly yTitle?: string;
+}
+
+const axisTitles = (o: AxisTitles, left: number, plotW: number, top: number, plotH: number, bottom: number) =>
+  `<g class="axis-title" aria-hidden="true">${o.xTitle === undefined ? '' : `<text x="${f1(left + plotW / 2)}" y="${top + plotH + bottom - 4}" text-anchor="middle">${escapeHtml(o.xTitle)}</text>`}${o.yTitle === undefined ? '' : `<text transform="translate(14 ${f1(top + plotH / 2)}) rotate(-90)" text-anchor="middle">${escapeHtml(o.yTitle)}</text>`}</g>`;
+
+export interface ColumnChartOptions extends Frame, AxisTitles {
   /** Category labels along the x axis (e.g. days). */
   readonly categories: readonly string[];
   /** Stacked bottom to top in this order. */
@@ -128,11 +195,11 @@ export interface ColumnChartOptions extends Frame {
 /** Stacked columns: one column per category, one segment per series. */
 export const stackedColumnChart = (o: ColumnChartOptions): string => {
   const width = o.width ?? 640;
-  const left = 64;
+  const left = o.yTitle === undefined ? 64 : 76;
   const right = 12;
   const top = 12 + legendHeight(o.series, width - left - right);
   const plotH = 240;
-  const bottom = 28;
+  const bottom = o.xTitle === undefined ? 28 : 46;
   const height = top + plotH + bottom;
   const n = Math.max(1, o.categories.length);
   const totals = o.categories.map((_, i) => o.series.reduce((s, x) => s + (x.values[i] ?? 0), 0));
@@ -169,7 +236,84 @@ export const stackedColumnChart = (o: ColumnChartOptions): string => {
       );
   });
   parts.push(
-    `</g><line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" class="axis"/></svg>`,
+    `</g><line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" class="axis"/>${axisTitles(o, left, plotW, top, plotH, bottom)}</svg>`,
+  );
+  return parts.join('');
+};
+
+/** A line through `[x, y]` points; `dashed` for a projection rather than a record. */
+export interface LineSeries {
+  readonly name: string;
+  readonly color: string;
+  readonly points: readonly (readonly [number, number])[];
+  readonly dashed?: boolean;
+}
+
+export interface LineChartOptions extends Frame, AxisTitles {
+  /** The x axis runs from 0 to `xMax` (e.g. days since the window's start). */
+  readonly xMax: number;
+  /** Labelled marks along the x axis, e.g. `{ at: 3, label: 'Nov 4' }`. */
+  readonly xTicks: readonly { readonly at: number; readonly label: string }[];
+  readonly lines: readonly LineSeries[];
+  /** Horizontal lines across the plot (a budget), named in the legend. */
+  readonly levels?: readonly { readonly name: string; readonly value: number; readonly color: string }[];
+  readonly format: (value: number) => string;
+  /** Plot height. @default 180 */
+  readonly plotHeight?: number;
+}
+
+/** Lines over a continuous x axis from 0, with horizontal levels; the legend names every line and level. */
+export const lineChart = (o: LineChartOptions): string => {
+  const width = o.width ?? 540;
+  const left = o.yTitle === undefined ? 58 : 72;
+  const right = 16;
+  const plotW = width - left - right;
+  const items: LegendItem[] = [
+    ...o.lines.map((l) => ({
+      name: l.name,
+      color: l.color,
+      mark: l.dashed ? ('dashed' as const) : ('line' as const),
+    })),
+    ...(o.levels ?? []).map((l) => ({ name: l.name, color: l.color, mark: 'line' as const })),
+  ];
+  const top = 14 + legendHeight(items, plotW) + 4;
+  const plotH = o.plotHeight ?? 180;
+  const bottom = o.xTitle === undefined ? 24 : 42;
+  const height = top + plotH + bottom;
+  const peak = Math.max(
+    0,
+    ...o.lines.flatMap((l) => l.points.map((p) => p[1])),
+    ...(o.levels ?? []).map((l) => l.value),
+  );
+  const ticks = niceTicks(peak, 4);
+  const max = ticks.at(-1) ?? 1;
+  const x = (v: number) => left + (Math.min(Math.max(v, 0), o.xMax) / (o.xMax || 1)) * plotW;
+  const y = (v: number) => top + plotH - (v / max) * plotH;
+  const parts: string[] = [
+    open(o, width, height),
+    legend(items, left, 14, plotW),
+    '<g class="grid" aria-hidden="true">',
+  ];
+  for (const t of ticks)
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${f1(y(t))}" y2="${f1(y(t))}"/><text x="${left - 6}" y="${f1(y(t) + 4)}" text-anchor="end" class="tick">${escapeHtml(o.format(t))}</text>`,
+    );
+  for (const t of o.xTicks)
+    parts.push(
+      `<text x="${f1(x(t.at))}" y="${top + plotH + 15}" text-anchor="middle" class="tick">${escapeHtml(t.label)}</text>`,
+    );
+  parts.push('</g>');
+  for (const l of o.levels ?? [])
+    parts.push(
+      `<line x1="${left}" x2="${width - right}" y1="${f1(y(l.value))}" y2="${f1(y(l.value))}" stroke="${l.color}" stroke-width="1.5" class="level" aria-hidden="true"/>`,
+    );
+  for (const l of o.lines)
+    if (l.points.length > 0)
+      parts.push(
+        `<polyline fill="none" stroke="${l.color}" stroke-width="2.2"${l.dashed ? ' stroke-dasharray="6 4"' : ''} points="${l.points.map(([px, py]) => `${f1(x(px))},${f1(y(py))}`).join(' ')}" data-line="${escapeHtml(l.name)}" aria-hidden="true"/>`,
+      );
+  parts.push(
+    `<line x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}" class="axis"/><line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" class="axis"/>${axisTitles(o, left, plotW, top, plotH, bottom)}</svg>`,
   );
   return parts.join('');
 };
@@ -190,6 +334,11 @@ export interface BarChartOptions extends Frame {
    * starts at …" under it, and `desc` should say so too. @default 0
    */
   readonly axisFrom?: number;
+  /**
+   * The legend, when the series' own names would not say what the colours mean (bars coloured
+   * per row). @default the series, when there are several
+   */
+  readonly legend?: readonly LegendItem[];
 }
 
 /** Horizontal bars, one row per label, grouped when there are several series. */
@@ -197,9 +346,9 @@ export const horizontalBarChart = (o: BarChartOptions): string => {
   const width = o.width ?? 640;
   const left = 150;
   const right = 128;
-  const showLegend = o.series.length > 1;
-  const top =
-    (showLegend ? 14 + legendHeight(o.series, width - left - right) + 6 : 8) + (o.references ? 14 : 0);
+  const items: readonly LegendItem[] = o.legend ?? (o.series.length > 1 ? o.series : []);
+  const showLegend = items.length > 0;
+  const top = (showLegend ? 14 + legendHeight(items, width - left - right) + 6 : 8) + (o.references ? 14 : 0);
   const barH = o.series.length > 1 ? 11 : 16;
   const rowH = o.series.length * barH + 10;
   const from = o.axisFrom ?? 0;
@@ -214,7 +363,7 @@ export const horizontalBarChart = (o: BarChartOptions): string => {
   const max = ticks.at(-1) ?? 1;
   const x = (v: number) => left + ((Math.max(from, v) - from) / (max - from || 1)) * plotW;
   const parts: string[] = [open(o, width, height)];
-  if (showLegend) parts.push(legend(o.series, left, 16, plotW));
+  if (showLegend) parts.push(legend(items, left, 16, plotW));
   const plotBottom = top + o.labels.length * rowH;
   parts.push('<g class="grid" aria-hidden="true">');
   for (const t of ticks)
