@@ -15,7 +15,17 @@ import { openBlockedPage } from '../support/blocked-page.js';
  */
 
 const LEDGER = 'examples/ledger-month.jsonl';
-const ARGS = ['--ledger', LEDGER, '--from', '2026-11-01', '--to', '2026-11-30'];
+// Known to the 20th, so each team's cumulative chart has a forecast to draw to the 30th.
+const ARGS = [
+  '--ledger',
+  LEDGER,
+  '--from',
+  '2026-11-01',
+  '--to',
+  '2026-11-30',
+  '--as-of',
+  '2026-11-20T00:00:00Z',
+];
 
 const runReport = async (args: string[]): Promise<string> => {
   let out = '';
@@ -57,13 +67,14 @@ describe('HTML cost report in Chromium', () => {
     expect(attempted).toEqual([]);
   });
 
-  it('draws the five charts, each announced as an image with a name and a description', async () => {
+  it('draws every chart, each announced as an image with a name and a description', async () => {
     const names = [
       'Spend per team per day',
       'Spot versus on-demand spend',
       'Budget burn per team',
       'Actual spend against the on-demand equivalent, per team',
       `Top ${json.topJobs.length} jobs by cost`,
+      ...json.teams.map((t) => `Cumulative spend against budget: ${t.team}`),
     ];
     for (const name of names) {
       const chart = page.getByRole('img', { name, exact: true });
@@ -77,8 +88,82 @@ describe('HTML cost report in Chromium', () => {
     }
     const bars = await page.locator('[data-chart="spend-over-time"] rect').count();
     expect(bars).toBeGreaterThan(30);
-    const topBars = await page.locator('[data-chart="top-jobs"] rect').count();
+    // Bars (each with its figure as a title), not the legend's swatches.
+    const topBars = await page.locator('[data-chart="top-jobs"] rect > title').count();
     expect(topBars).toBe(json.topJobs.length);
+  });
+
+  it("draws each team's cumulative spend to as-of, its forecast dashed and its budget, as the JSON states them", async () => {
+    for (const t of json.teams) {
+      const chart = page.getByRole('img', {
+        name: `Cumulative spend against budget: ${t.team}`,
+        exact: true,
+      });
+      const description =
+        (await page.locator(`[id="${await chart.getAttribute('aria-describedby')}"]`).textContent()) ?? '';
+      const f = json.forecast.find((x) => x.team === t.team);
+      expect(description).toContain(`${t.team} spent ${formatUsd(t.actualUsd)}`);
+      expect(description).toContain(`at that rate ${formatUsd(f?.forecastUsd ?? -1)} by 2026-11-30`);
+      expect(description).toContain(formatUsd(t.budgetUsd ?? -1));
+      await expect(chart.locator('polyline[stroke-dasharray]').count()).resolves.toBe(1);
+      await expect(chart.locator('line.level').count()).resolves.toBe(1);
+      // A dated time axis with both titles, as printed text rather than a tooltip.
+      const text = await chart.locator('text').allTextContents();
+      for (const label of ['Nov 1', 'Day (UTC)', 'USD', 'budget $']) expect(text.join('|')).toContain(label);
+    }
+    const daily = await page.locator('[data-chart="spend-over-time"] text').allTextContents();
+    expect(daily).toEqual(expect.arrayContaining(['Nov 1', 'Nov 4', 'Day (UTC)', 'USD']));
+  });
+
+  it('gives each team one colour in every chart and keeps the status scale apart, with legends', async () => {
+    const legendColor = async (chart: string, name: string) =>
+      page
+        .locator(`[data-chart="${chart}"] text.legend`, { hasText: new RegExp(`^${name}$`) })
+        .evaluate(
+          (el) =>
+            el.previousElementSibling?.getAttribute('fill') ??
+            el.previousElementSibling?.getAttribute('stroke'),
+        );
+    const teamColors = new Set<string>();
+    for (const [i, t] of json.teams.entries()) {
+      const color = await legendColor('spend-over-time', t.team);
+      teamColors.add(color ?? '');
+      await expect(legendColor('savings', `${t.team} actual`)).resolves.toBe(color);
+      await expect(legendColor(`cumulative-${i}`, `${t.team}: actual`)).resolves.toBe(color);
+    }
+    expect(teamColors.size).toBe(json.teams.length);
+    const status = await page.locator('[data-chart="budget-burn"] text.legend').allTextContents();
+    expect(status).toEqual(['under 80 % of budget', '80–100 %', 'at or over budget']);
+    for (const name of status) expect(teamColors).not.toContain(await legendColor('budget-burn', name));
+  });
+
+  it('shows the previous period and USD per GPU-hour equal to the JSON report', async () => {
+    const table = page.getByRole('table', { name: /Cost by team/ });
+    const header = await table.locator('thead th').allTextContents();
+    const col = (name: string) => header.indexOf(name) - 1;
+    const foot = await table.locator('tfoot td').allTextContents();
+    expect(foot[col('Previous period')]).toBe(formatUsd(json.totals.previous.actualUsd));
+    expect(foot[col('GPU-hours')]).toBe(
+      json.totals.gpuHours?.toLocaleString('en-US', { maximumFractionDigits: 1 }),
+    );
+    expect(foot[col('USD per GPU-hour')]).toBe(`$${json.totals.usdPerGpuHour?.toFixed(4)}`);
+    const value = await page.locator('[data-kpi="usd-per-gpu-hour"]').getAttribute('data-value');
+    expect(Number(value)).toBe(json.totals.usdPerGpuHour);
+  });
+
+  it('prints every table whole: no column cut off on a landscape page', async () => {
+    await page.emulateMedia({ media: 'print' });
+    try {
+      const clipped = await page
+        .locator('.table-wrap')
+        .evaluateAll((wraps) => wraps.filter((w) => w.scrollWidth > w.clientWidth + 1).length);
+      expect(clipped).toBe(0);
+      mkdirSync('test-results', { recursive: true });
+      const pdf = await page.pdf({ path: 'test-results/html-report.pdf', landscape: true });
+      expect(pdf.byteLength).toBeGreaterThan(50_000);
+    } finally {
+      await page.emulateMedia({ media: 'screen' });
+    }
   });
 
   it('shows headline figures equal to the JSON report', async () => {
