@@ -65,7 +65,7 @@ describe('HTML cost report', () => {
   it('gives every table a caption and scoped headers', async () => {
     const { html } = await render('project');
     const tables = html.match(/<table[\s\S]*?<\/table>/g) ?? [];
-    expect(tables).toHaveLength(4);
+    expect(tables).toHaveLength(5);
     for (const table of tables) {
       expect(table).toMatch(/^<table[^>]*><caption>[^<]+/);
       const heads = table.match(/<th[ >][^>]*>/g) ?? [];
@@ -195,8 +195,14 @@ describe('cumulative spend against budget', () => {
     for (const item of STATUS_LEGEND) expect(burn).toContain(`>${escapeHtml(item.name)}</text>`);
   });
 
-  it('keeps meaning out of tooltips: no abbreviations, and the forecast status in words', async () => {
-    const { html } = await render();
+  it('keeps meaning out of tooltips: no abbreviations, the forecast status in words, every daily bar in a table', async () => {
+    const { html, report } = await render();
+    const daily = /<table id="daily-table">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
+    const days = new Set(report.daily.map((d) => d.day));
+    expect(daily.split('<tr><th scope="row">').length - 1).toBe(days.size);
+    const first = report.daily[0];
+    expect(daily).toContain(`<th scope="row">${first?.day}</th>`);
+    expect(daily).toContain(formatUsd(first?.actualUsd ?? -1));
     expect(html).not.toContain('<abbr');
     const table = /<table id="forecast-table">[\s\S]*?<\/table>/.exec(html)?.[0] ?? '';
     expect(table).toMatch(/\d+\.\d % \((under 80 %|80–100 %|at or over budget)\)/);

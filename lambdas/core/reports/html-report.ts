@@ -259,6 +259,31 @@ const teamsTable = (report: CostReport): string =>
     .join('')}</tbody></table></div>`;
 
 /** Per team: budget left in dollars, the run rate and where it leads by the end of the window. */
+/**
+ * Spend per team per day (per month past 62 days), the figures of the daily chart, so none of
+ * them is only in a bar's tooltip.
+ */
+const dailyTable = (report: CostReport): string => {
+  const byMonth = windowDays(report.from, report.to).length > 62;
+  const teams = report.teams.map((t) => t.team);
+  const sums = new Map<string, Map<string, number>>();
+  for (const d of report.daily) {
+    const key = byMonth ? d.day.slice(0, 7) : d.day;
+    const row = sums.get(key) ?? new Map<string, number>();
+    row.set(d.team, (row.get(d.team) ?? 0) + d.actualUsd);
+    sums.set(key, row);
+  }
+  const body = [...sums.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([key, row]) => {
+      const total = [...row.values()].reduce((a, b) => a + b, 0);
+      return `<tr><th scope="row">${escapeHtml(key)}</th>${teams.map((t) => `<td>${row.has(t) ? formatUsd(row.get(t) ?? 0) : '—'}</td>`).join('')}<td>${formatUsd(total)}</td></tr>`;
+    })
+    .join('');
+  const unit = byMonth ? 'month' : 'day';
+  return `<div class="table-wrap"><table id="daily-table"><caption>Spend per team per ${unit} (UTC, USD; ${unit}s with spend)</caption><thead><tr><th scope="col" class="text">${byMonth ? 'Month' : 'Day'}</th>${teams.map((t) => `<th scope="col">${escapeHtml(t)}</th>`).join('')}<th scope="col">All teams</th></tr></thead><tbody>${body}</tbody></table></div>`;
+};
+
 /** The status scale in words, so the table says in print what the charts' colours say. */
 const statusWord = (pct: number): string =>
   pct >= 100 ? 'at or over budget' : pct >= 80 ? '80–100 %' : 'under 80 %';
@@ -393,6 +418,7 @@ ${rowsTable(report)}
 ${report.groupBy === 'team' && report.rows.length === report.teams.length ? '' : teamsTable(report)}
 ${forecastTable(report)}
 ${topJobsTable(report)}
+${dailyTable(report)}
 </section>
 <p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(windowDays(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger. GPU-hours are instance-hours times the accelerators of the instance type${report.instanceTypesWithoutAccelerators.length === 0 || t.gpuHours === null ? '' : ` (instance types of unknown accelerators left out: ${escapeHtml(report.instanceTypesWithoutAccelerators.join(', '))})`}; USD per GPU-hour is the actual of those hours over them.</p>
 <footer>Quartermaster cost report · currency ${report.currency}</footer>
