@@ -152,13 +152,25 @@ describe('billLineOf (CUR 2.0)', () => {
         { line_item_usage_end_date: '2026-11-03T13:00:00Z' },
         /line_item_usage_end_date: ends at or before the usage start/,
       ],
-      [{ resource_tags: '{"a":' }, /resource_tags: must be a JSON object of tag keys and values/],
     ];
     for (const [over, message] of cases) {
       const read = () => billLineOf('cur2', cur(over), 9, 'b.csv');
       expect(read).toThrow(BillInputError);
       expect(read).toThrow(message);
     }
+  });
+});
+
+describe('billLineOf tags', () => {
+  it('reads tags when asked for, naming the line and column of a tag column that is not a map', () => {
+    const line = billLineOf('cur2', cur({ resource_tags: '{"a":' }), 9, 'b.csv');
+    expect(line?.instanceId).toBe('i-0123456789abcdef0');
+    expect(() => line?.tags).toThrow(
+      /^b\.csv:9: resource_tags: must be a JSON object of tag keys and values/,
+    );
+    expect(() => billLineOf('cur2', cur({ resource_tags: '["x"]' }), 9, 'b.csv')?.tags).toThrow(
+      'b.csv:9: resource_tags: must be a map of tag keys to values',
+    );
   });
 });
 

@@ -40,7 +40,10 @@ export interface BillLine {
   readonly pricing: BillPricing;
   /** The Savings Plan or reservation ARN covering the line, when there is one. */
   readonly commitmentId: string | null;
-  /** Resource tags with their keys as AWS wrote them (`user_…` prefixes kept). */
+  /**
+   * Resource tags with their keys as AWS wrote them (`user_…` prefixes kept), read on first use.
+   * @throws BillInputError on that use when the tag column cannot be read
+   */
   readonly tags: Readonly<Record<string, string>>;
   readonly instanceType: string | null;
   readonly accountId: string | null;
@@ -182,6 +185,10 @@ const text = (values: BillRowValues, column: string): string => {
 const SPACE_INSTANT = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)$/;
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
+/** Instants already parsed, by their text (a memo: the same text always gives the same instant). */
+const INSTANTS = new Map<string, number>();
+const MAX_INSTANTS = 100_000;
+
 const bad = (source: string, line: number, column: string, detail: string): never => {
   throw new BillInputError(source, line, column, detail);
 };
@@ -206,11 +213,16 @@ const instantMs = (
   if (typeof value === 'bigint') return Number(value);
   const raw = text(values, column);
   if (raw === '') return required ? bad(source, line, column, 'is empty; expected a date-time') : null;
+  const known = INSTANTS.get(raw);
+  if (known !== undefined) return known;
   const space = SPACE_INSTANT.exec(raw);
   const iso = space === null ? raw : `${space[1]}T${space[2]}Z`;
   const ms = ISO_INSTANT.test(iso) ? Date.parse(iso) : Number.NaN;
   if (Number.isNaN(ms))
     bad(source, line, column, `must be an ISO 8601 date-time (e.g. 2026-11-03T14:00:00Z); got ${shown(raw)}`);
+  // A month of hourly lines has a few thousand distinct instants: each is parsed once.
+  if (INSTANTS.size >= MAX_INSTANTS) INSTANTS.clear();
+  INSTANTS.set(raw, ms);
   return ms;
 };
 
@@ -260,6 +272,18 @@ const tagsOf = (
   return tags;
 };
 
+/**
+ * Tags are read when asked for: only lines of instances the ledger does not know need them (to
+ * tell a leak from another workload), and parsing a JSON map on every line is most of the cost.
+ */
+const lazyTags = (values: BillRowValues, column: string, line: number, source: string) => {
+  let tags: Record<string, string> | undefined;
+  return (): Record<string, string> => {
+    tags ??= tagsOf(values, column, line, source);
+    return tags;
+  };
+};
+
 const instanceIdOf = (resourceId: string): string | null => {
   if (INSTANCE_ID.test(resourceId)) return resourceId;
   return INSTANCE_ARN.exec(resourceId)?.[1] ?? null;
@@ -289,6 +313,7 @@ const curLine = (values: BillRowValues, line: number, source: string): BillLine 
   const startMs = instantMs(values, 'line_item_usage_start_date', line, source, true) as number;
   const endMs = instantMs(values, 'line_item_usage_end_date', line, source, true) as number;
   checkHour(startMs, endMs, line, source, 'line_item_usage_end_date');
+  const tags = lazyTags(values, 'resource_tags', line, source);
   const hours = amount(values, 'line_item_usage_amount', line, source, true) as number;
   let pricing: BillPricing;
   let cost: number;
@@ -316,7 +341,9 @@ const curLine = (values: BillRowValues, line: number, source: string): BillLine 
     onDemandRateUsdPerHour: amount(values, 'pricing_public_on_demand_rate', line, source, false),
     pricing,
     commitmentId,
-    tags: tagsOf(values, 'resource_tags', line, source),
+    get tags() {
+      return tags();
+    },
     instanceType: text(values, 'product_instance_type') || usage[2] || null,
     accountId: text(values, 'line_item_usage_account_id') || null,
     periodStartMs: instantMs(values, 'bill_billing_period_start_date', line, source, false),
@@ -338,6 +365,7 @@ const focusLine = (values: BillRowValues, line: number, source: string): BillLin
   const startMs = instantMs(values, 'ChargePeriodStart', line, source, true) as number;
   const endMs = instantMs(values, 'ChargePeriodEnd', line, source, true) as number;
   checkHour(startMs, endMs, line, source, 'ChargePeriodEnd');
+  const tags = lazyTags(values, 'Tags', line, source);
   const hours = amount(values, 'ConsumedQuantity', line, source, true) as number;
   const cost = amount(values, 'EffectiveCost', line, source, true) as number;
   const category = text(values, 'PricingCategory');
@@ -361,7 +389,9 @@ const focusLine = (values: BillRowValues, line: number, source: string): BillLin
     onDemandRateUsdPerHour: amount(values, 'ListUnitPrice', line, source, false),
     pricing,
     commitmentId: commitment === '' ? null : commitment,
-    tags: tagsOf(values, 'Tags', line, source),
+    get tags() {
+      return tags();
+    },
     instanceType: usage?.[2] ?? null,
     accountId: text(values, 'SubAccountId') || null,
     periodStartMs: instantMs(values, 'BillingPeriodStart', line, source, false),
