@@ -32,7 +32,6 @@ export interface HtmlReportOptions {
   readonly generatedAt?: string;
 }
 
-const usdShort = { format: formatUsdShort };
 /** `$2.3209`: per-hour rates keep four decimals, as unit prices are stored. */
 const formatUsdPerHour = (usd: number): string =>
   `$${usd.toLocaleString('en-US', { minimumFractionDigits: 4, maximumFractionDigits: 4 })}`;
@@ -71,7 +70,7 @@ const spendOverTime = (report: CostReport, colors: ReadonlyMap<string, string>):
     width: 1120,
     categories: labels,
     series,
-    format: (v) => usdShort.format(v),
+    format: (v) => formatUsdShort(v),
     xTitle: byMonth ? 'Month (UTC)' : 'Day (UTC)',
     yTitle: 'USD',
   });
@@ -115,7 +114,7 @@ const savingsChart = (report: CostReport, colors: ReadonlyMap<string, string>): 
       { name: 'on-demand equivalent', color: PURCHASE_COLORS.onDemand },
     ],
     annotations: report.teams.map((t) => `${formatPct(t.savingsPct)} saved`),
-    format: (v) => usdShort.format(v),
+    format: (v) => formatUsdShort(v),
   });
 
 const budgetChart = (report: CostReport): string => {
@@ -139,7 +138,7 @@ const budgetChart = (report: CostReport): string => {
     // Status, not team: the colour says where the share falls on the legended scale.
     rowColors: teams.map((t) => statusColor(t.budgetUsedPct ?? 0)),
     legend: STATUS_LEGEND,
-    annotations: teams.map((t) => `${formatPct(t.budgetUsedPct)} of ${usdShort.format(t.budgetUsd ?? 0)}`),
+    annotations: teams.map((t) => `${formatPct(t.budgetUsedPct)} of ${formatUsdShort(t.budgetUsd ?? 0)}`),
     references: [
       { value: 80, label: '80 %' },
       { value: 100, label: '100 %' },
@@ -161,7 +160,7 @@ const topJobsChart = (report: CostReport, colors: ReadonlyMap<string, string>): 
     rowColors: report.topJobs.map((j) => colors.get(j.team) ?? '#444444'),
     legend: teamLegend(report, colors).filter((l) => report.topJobs.some((j) => j.team === l.name)),
     annotations: report.topJobs.map((j) => `${formatUsd(j.actualUsd)} · ${j.team}`),
-    format: (v) => usdShort.format(v),
+    format: (v) => formatUsdShort(v),
   });
 
 const kpi = (key: string, label: string, value: string, sub: string, data: number | null) =>
@@ -199,7 +198,7 @@ const rowCells = (r: Pick<CostReportRow, Exclude<keyof CostReportRow, 'key' | 't
   ]
     .map((c) => `<td>${escapeHtml(c)}</td>`)
     .join('') +
-  `<td${(r.budgetUsedPct ?? 0) >= 100 ? ' class="over"' : ''}>${escapeHtml(r.budgetUsd === null ? '—' : `${formatPct(r.budgetUsedPct)} of ${usdShort.format(r.budgetUsd)}`)}</td>` +
+  `<td${(r.budgetUsedPct ?? 0) >= 100 ? ' class="over"' : ''}>${escapeHtml(r.budgetUsd === null ? '—' : `${formatPct(r.budgetUsedPct)} of ${formatUsdShort(r.budgetUsd)}`)}</td>` +
   comparisonCells(r.previous);
 
 /** A signed amount, so a rise and a fall read apart in print as well as on screen. */
