@@ -396,10 +396,11 @@ export const buildCostReport = async (
         if (pieces.length === 0) break;
         const before = pieces.filter((p) => p.startMs < window.startMs);
         for (const p of before) {
-          const key = keyFor(options.groupBy, record, p.startMs, acceleratorsOf);
           teamSums(record.team).previous += p.costMicros;
           total.previous += p.costMicros;
-          if (rowsCompare) previousOfKey.set(key, (previousOfKey.get(key) ?? 0) + p.costMicros);
+          if (!rowsCompare) continue;
+          const key = keyFor(options.groupBy, record, p.startMs, acceleratorsOf);
+          previousOfKey.set(key, (previousOfKey.get(key) ?? 0) + p.costMicros);
         }
         if (before.length === pieces.length) break;
         intervals += 1;
