@@ -1,5 +1,5 @@
 import type { CostReport } from '../accounting/cost-report.js';
-import { dayLabel, type LineSeries, lineChart, statusColor } from './svg-chart.js';
+import { dayLabel, type LineSeries, lineChart } from './svg-chart.js';
 import { formatUsd, formatUsdShort } from './usd-format.js';
 
 /**
@@ -38,8 +38,6 @@ export interface TeamCumulativeChart {
   readonly title: string;
   /** One line for the figure's subtitle: what the forecast means against the budget. */
   readonly summary: string;
-  /** Status colour of the forecast against the budget; `null` without a budget. */
-  readonly status: string | null;
   readonly svg: string;
 }
 
@@ -111,7 +109,6 @@ export const cumulativeSpendCharts = (
       id,
       title,
       summary: `${ends}; ${against}`,
-      status: share === null ? null : statusColor(share),
       svg,
     };
   });
