@@ -4,8 +4,9 @@ import {
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
-import type { Clock, Ledger } from '../core/ports.js';
+import type { ChainHead, ChainHeadSource, ChainInterval, Clock, Ledger } from '../core/ports.js';
 import { DynamoDbBudgets } from './dynamodb-budgets.js';
+import { scanChainHeads } from './dynamodb-chain-heads.js';
 import { DynamoDbJobs } from './dynamodb-jobs.js';
 import { DynamoDbLaunchClaims } from './dynamodb-launch-claims.js';
 import { DynamoDbPriceBooks } from './dynamodb-price-books.js';
@@ -31,13 +32,14 @@ export interface DynamoDbLedgerOptions {
  * domain errors; anything unexpected is rethrown with the operation as context and the SDK error
  * as `cause`.
  */
-export class DynamoDbLedger implements Ledger {
+export class DynamoDbLedger implements Ledger, ChainHeadSource {
   readonly #jobs: DynamoDbJobs;
   readonly #rejections: DynamoDbRejections;
   readonly #launchClaims: DynamoDbLaunchClaims;
   readonly #budgets: DynamoDbBudgets;
   readonly #usage: DynamoDbUsage;
   readonly #priceBooks: DynamoDbPriceBooks;
+  readonly #table: DynamoTable;
 
   constructor(options: DynamoDbLedgerOptions) {
     if (options.tableName.length === 0) throw new TypeError('DynamoDbLedger: tableName must not be empty');
@@ -54,6 +56,7 @@ export class DynamoDbLedger implements Ledger {
       eventsTable: options.eventsTableName,
       clock: options.clock,
     });
+    this.#table = table;
     this.#budgets = new DynamoDbBudgets(table);
     this.#jobs = new DynamoDbJobs(table, this.#budgets);
     this.#rejections = new DynamoDbRejections(table);
@@ -198,6 +201,10 @@ export class DynamoDbLedger implements Ledger {
     ...args: Parameters<DynamoDbPriceBooks['listUnavailableOffers']>
   ): ReturnType<DynamoDbPriceBooks['listUnavailableOffers']> {
     return this.#priceBooks.listUnavailableOffers(...args);
+  }
+
+  listChainHeads(interval: ChainInterval): Promise<readonly ChainHead[]> {
+    return this.#table.guard('listChainHeads', interval.until, () => scanChainHeads(this.#table, interval));
   }
 }
 

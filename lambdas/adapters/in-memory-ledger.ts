@@ -1,3 +1,4 @@
+import { chainHeadsIn } from '../core/audit/chain-heads-in.js';
 import { BudgetExceededError, NotFoundError, VersionConflictError } from '../core/errors.js';
 import type { JobState } from '../core/jobs/job-state.js';
 import { boundRejection } from '../core/ledger/bounded-rejection.js';
@@ -18,6 +19,9 @@ import {
   type AllocateInput,
   type BudgetRecord,
   type BudgetReservation,
+  type ChainHead,
+  type ChainHeadSource,
+  type ChainInterval,
   type Clock,
   type CloseReservationResult,
   isPeriod,
@@ -198,7 +202,7 @@ export const leaseUntil = (input: LaunchClaimInput): string =>
  * Behaves like `DynamoDbLedger` (both pass test/support/ledger-contract.ts). Every method's
  * checks and writes happen without an intervening await, so concurrent calls are atomic.
  */
-export class InMemoryLedger implements Ledger {
+export class InMemoryLedger implements Ledger, ChainHeadSource {
   readonly #clock: Clock;
   readonly #jobs = new Map<string, JobRecord>();
   readonly #events = new Map<string, JobEvent[]>();
@@ -415,6 +419,11 @@ export class InMemoryLedger implements Ledger {
       this.#now(),
     );
     return toBudgetRecord(input.team, input.period, stored);
+  }
+
+  async listChainHeads(interval: ChainInterval): Promise<readonly ChainHead[]> {
+    const chains = [...this.#events.values(), ...this.#budgetEvents.values()];
+    return chainHeadsIn(chains.flat(), interval);
   }
 
   async listBudgetEvents(team: string, period: Period): Promise<readonly JobEvent[]> {

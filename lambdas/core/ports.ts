@@ -378,6 +378,33 @@ export interface PriceBookStore {
   listUnavailableOffers(at: string): Promise<readonly UnavailableOffer[]>;
 }
 
+/**
+ * A chain's head as of an instant: the event with the highest seq among the chain's events in an
+ * interval. Job chains and budget chains (`budget/<team>/<period>`) alike.
+ */
+export interface ChainHead {
+  readonly chainId: string;
+  /** The head event's seq, which is the number of events the chain had then. */
+  readonly eventCount: number;
+  readonly headHash: string;
+  readonly lastEventAt: string;
+}
+
+/** An interval of the ledger's time: after `after` (the beginning when null), up to `until`. */
+export interface ChainInterval {
+  readonly after: string | null;
+  readonly until: string;
+}
+
+/** What a signed digest needs from the ledger (issue 13 part 2): the heads an interval moved. */
+export interface ChainHeadSource {
+  /**
+   * Every chain with an event whose `at` lies in the interval, with the highest-seq such event as
+   * its head, ordered by chain id.
+   */
+  listChainHeads(interval: ChainInterval): Promise<readonly ChainHead[]>;
+}
+
 /** The whole ledger: what the DynamoDB table and the in-memory twin both provide. */
 export interface Ledger extends JobLedger, BudgetLedger, UsageLedger, PriceBookStore {}
 

@@ -14,13 +14,13 @@ import {
   rejectionBytes,
 } from '../../lambdas/core/ledger/bounded-rejection.js';
 import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
-import type { JobRecord, Ledger, Rejection } from '../../lambdas/core/ports.js';
+import type { ChainHeadSource, JobRecord, Ledger, Rejection } from '../../lambdas/core/ports.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import { FakeClock } from './fake-clock.js';
 import { allocationFor, jobRequest, priceBook } from './ledger-fixtures.js';
 
 /** Builds a fresh, empty ledger reading time from `clock`. */
-export type MakeLedger = (clock: FakeClock) => Ledger | Promise<Ledger>;
+export type MakeLedger = (clock: FakeClock) => (Ledger & ChainHeadSource) | Promise<Ledger & ChainHeadSource>;
 
 const caught = async (promise: Promise<unknown>): Promise<unknown> => {
   try {
@@ -53,7 +53,7 @@ const usage = (instanceId: string, jobId: string, startedAt: string, team = 'vis
 export const describeLedgerContract = (name: string, makeLedger: MakeLedger): void => {
   describe(`${name} (ledger contract)`, () => {
     let clock: FakeClock;
-    let ledger: Ledger;
+    let ledger: Ledger & ChainHeadSource;
 
     beforeEach(async () => {
       clock = new FakeClock();
@@ -758,6 +758,43 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
           eventCount: 7,
           headHash: events.at(-1)?.hash,
         });
+      });
+    });
+
+    describe('chain heads for signed digests (issue 13 part 2)', () => {
+      it('lists the head of every job and budget chain with an event in the interval, as of its end', async () => {
+        const start = clock.now().toISOString();
+        await ledger.putBudget({ team: 'vision', period: '2026-03', limitUsd: 500 });
+        const one = await created('job-1');
+        clock.advance(60_000);
+        const middle = clock.now().toISOString();
+        clock.advance(60_000);
+        await created('job-2');
+        await ledger.allocate(allocationFor(one, 60, 500));
+        const end = clock.now().toISOString();
+        clock.advance(60_000);
+        await ledger.transition({ jobId: 'job-2', expectedVersion: 1, to: 'CANCELLED' });
+
+        const jobOne = await ledger.listEvents('job-1');
+        const jobTwo = await ledger.listEvents('job-2');
+        const budget = await ledger.listBudgetEvents('vision', '2026-03');
+        const head = (events: readonly { seq: number; hash: string; at: string; jobId: string }[]) => {
+          const last = events.at(-1) as { seq: number; hash: string; at: string; jobId: string };
+          return { chainId: last.jobId, eventCount: last.seq, headHash: last.hash, lastEventAt: last.at };
+        };
+        expect(await ledger.listChainHeads({ after: middle, until: end })).toEqual([
+          head(budget),
+          head(jobOne),
+          head(jobTwo.slice(0, 1)),
+        ]);
+        expect(await ledger.listChainHeads({ after: null, until: middle })).toEqual([
+          head(budget.slice(0, 1)),
+          head(jobOne.slice(0, 1)),
+        ]);
+        expect(await ledger.listChainHeads({ after: end, until: clock.now().toISOString() })).toEqual([
+          head(jobTwo),
+        ]);
+        expect(await ledger.listChainHeads({ after: start, until: middle })).toEqual([]);
       });
     });
 
