@@ -14,6 +14,7 @@ export const HANDLER_NAMES = [
   'reconcile',
   'report',
   'monthly-export',
+  'bill-reconcile',
 ] as const;
 
 export type HandlerName = (typeof HANDLER_NAMES)[number];

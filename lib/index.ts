@@ -6,6 +6,7 @@ export type { HandlerName } from './bundle-settings.js';
 export { FEATURE_FLAGS } from './feature-flags.js';
 export { EC2_EVENT_DETAIL_TYPES, Quartermaster } from './quartermaster.js';
 export type {
+  BillExportConfig,
   BudgetGuardConfig,
   BudgetGuardPolicy,
   QuartermasterProps,

@@ -95,6 +95,32 @@ export interface BudgetGuardConfig {
   readonly thresholds?: readonly number[];
 }
 
+/**
+ * The AWS bill the ledger is reconciled against each month: an hourly AWS Data Exports export
+ * (CUR 2.0 or FOCUS 1.2; CSV, gzip or Parquet) delivered to a bucket in this account.
+ */
+export interface BillExportConfig {
+  /** The bucket the export delivers to. */
+  readonly bucketName: string;
+  /**
+   * The export's S3 prefix in the bucket; its data files are below it, under
+   * `…/data/BILLING_PERIOD=yyyy-mm/`.
+   * @default '' (the whole bucket)
+   */
+  readonly prefix?: string;
+  /**
+   * Day of the month (UTC, 1–28) last month is reconciled on. An export keeps updating a month for
+   * some days after it ends.
+   * @default 5
+   */
+  readonly day?: number;
+  /**
+   * The KMS key the bucket's objects are encrypted with, when it is a customer managed key.
+   * @default - none (SSE-S3)
+   */
+  readonly kmsKeyArn?: string;
+}
+
 /** Properties of the {@link Quartermaster} construct. Every optional one documents its default. */
 export interface QuartermasterProps {
   /**
@@ -149,6 +175,13 @@ export interface QuartermasterProps {
   readonly jobTagKeys?: readonly string[];
   /** @default - see {@link SchedulesConfig} */
   readonly schedules?: SchedulesConfig;
+  /**
+   * The AWS Data Exports bill to reconcile the ledger against monthly (`qm reconcile-bill` in the
+   * deployment), written to the export bucket as `exports/<yyyy-mm>/bill-reconciliation.json` and
+   * `.html`.
+   * @default - no monthly bill reconciliation (the function is deployed, but nothing runs it)
+   */
+  readonly billExport?: BillExportConfig;
   /** @default RetentionDays.THREE_MONTHS */
   readonly logRetention?: RetentionDays;
   /**

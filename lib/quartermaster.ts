@@ -155,6 +155,15 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     consumes: [],
     sendsTo: [],
   },
+  // Streams a month of hourly bill lines past an index of the month's usage.
+  'bill-reconcile': {
+    timeout: Duration.minutes(15),
+    memorySize: 2048,
+    table: 'read',
+    events: 'read',
+    consumes: [],
+    sendsTo: [],
+  },
 };
 
 const pascal = (name: string): string =>
@@ -411,7 +420,7 @@ export class Quartermaster extends Construct {
       env[ENV.queueUrl[key]] = this.queues[key].queueUrl;
     }
     if (config.provisioningRegions !== undefined) env[ENV.regions] = config.provisioningRegions.join(',');
-    if (['solve', 'events', 'reconcile', 'report', 'monthly-export'].includes(name)) {
+    if (['solve', 'events', 'reconcile', 'report', 'monthly-export', 'bill-reconcile'].includes(name)) {
       env[ENV.defaultMonthlyBudgetUsd] = String(config.defaultMonthlyBudgetUsd);
       env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
     }
@@ -427,7 +436,12 @@ export class Quartermaster extends Construct {
       env[ENV.launchTemplate] = JSON.stringify(config.worker.launchTemplate);
       env[ENV.subnetIds] = config.worker.subnetIds.join(',');
     }
-    if (name === 'monthly-export') env.QM_EXPORT_BUCKET = this.exportBucket.bucketName;
+    if (name === 'monthly-export' || name === 'bill-reconcile')
+      env.QM_EXPORT_BUCKET = this.exportBucket.bucketName;
+    if (name === 'bill-reconcile' && config.billExport !== undefined) {
+      env.QM_BILL_EXPORT_BUCKET = config.billExport.bucketName;
+      env.QM_BILL_EXPORT_PREFIX = config.billExport.prefix;
+    }
     return env;
   }
 
@@ -498,7 +512,43 @@ export class Quartermaster extends Construct {
           'Instance IDs are not known in advance; TerminateInstances is conditioned on ec2:ResourceTag/quartermaster:managed-by = quartermaster.',
         );
       }
-      if (name === 'monthly-export') {
+      if (name === 'bill-reconcile' && config.billExport !== undefined) {
+        const bill = config.billExport;
+        const bucketArn = Stack.of(this).formatArn({
+          service: 's3',
+          region: '',
+          account: '',
+          resource: bill.bucketName,
+        });
+        const read = [
+          new PolicyStatement({
+            sid: 'ListBillExport',
+            actions: ['s3:ListBucket'],
+            resources: [bucketArn],
+            conditions: { StringLike: { 's3:prefix': [`${bill.prefix}*`] } },
+          }),
+          new PolicyStatement({
+            sid: 'ReadBillExport',
+            actions: ['s3:GetObject'],
+            resources: [`${bucketArn}/${bill.prefix}*`],
+          }),
+        ];
+        for (const statement of read) role.addToPrincipalPolicy(statement);
+        acknowledgeWildcardResources(
+          role,
+          read,
+          "GetObject only, below the bill export's prefix, whose keys AWS Data Exports names by billing period and part.",
+        );
+        if (bill.kmsKeyArn !== undefined)
+          role.addToPrincipalPolicy(
+            new PolicyStatement({
+              sid: 'BillExportKey',
+              actions: ['kms:Decrypt'],
+              resources: [bill.kmsKeyArn],
+            }),
+          );
+      }
+      if (name === 'monthly-export' || name === 'bill-reconcile') {
         const write = new PolicyStatement({
           sid: 'WriteExports',
           actions: [S3_PUT_OBJECT],
@@ -578,5 +628,11 @@ export class Quartermaster extends Construct {
       schedule: Schedule.cron({ minute: '0', hour: '3', day: String(config.schedules.monthlyExportDay) }),
       targets: [new LambdaFunction(this.functions['monthly-export'], { retryAttempts: 2 })],
     });
+    if (config.billExport !== undefined)
+      new Rule(this, 'BillReconcileSchedule', {
+        description: `${config.namePrefix}: reconcile last month's AWS bill against the ledger`,
+        schedule: Schedule.cron({ minute: '0', hour: '4', day: String(config.billExport.day) }),
+        targets: [new LambdaFunction(this.functions['bill-reconcile'], { retryAttempts: 2 })],
+      });
   }
 }

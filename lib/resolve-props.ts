@@ -47,6 +47,14 @@ export interface ResolvedConfig {
     readonly reconcile: Duration;
     readonly monthlyExportDay: number;
   };
+  readonly billExport:
+    | {
+        readonly bucketName: string;
+        readonly prefix: string;
+        readonly day: number;
+        readonly kmsKeyArn: string | undefined;
+      }
+    | undefined;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly eventSourcesEnabled: boolean;
@@ -60,6 +68,8 @@ const SUBNET = /^subnet-[0-9a-f]{8,17}$/;
 const SECURITY_GROUP = /^sg-[0-9a-f]{8,17}$/;
 const ROLE_ARN = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/;
 const TAG_KEY = /^[\p{L}\p{N}\p{Zs}_.:/=+\-@]{1,128}$/u;
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+const KMS_KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/;
 /** Lambda caps all environment variables of a function at 4 KB together. */
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
 
@@ -273,6 +283,24 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
       `schedules.monthlyExportDay: ${show(schedules.monthlyExportDay)} must be a whole day of the month from 1 to 28`,
     );
   }
+  const bill = props.billExport;
+  const billExport =
+    bill === undefined
+      ? undefined
+      : {
+          bucketName: bill.bucketName,
+          prefix: bill.prefix ?? '',
+          day: bill.day ?? 5,
+          kmsKeyArn: bill.kmsKeyArn,
+        };
+  if (billExport !== undefined) {
+    if (!BUCKET.test(billExport.bucketName))
+      problems.push(`billExport.bucketName: ${show(billExport.bucketName)} is not an S3 bucket name`);
+    if (!(Number.isInteger(billExport.day) && billExport.day >= 1 && billExport.day <= 28))
+      problems.push(`billExport.day: ${show(billExport.day)} must be a whole day of the month from 1 to 28`);
+    if (billExport.kmsKeyArn !== undefined && !KMS_KEY_ARN.test(billExport.kmsKeyArn))
+      problems.push(`billExport.kmsKeyArn: ${show(billExport.kmsKeyArn)} is not a KMS key ARN`);
+  }
   const teams = (props.teams ?? []).map(
     (t): ResolvedTeam => ({
       name: t.name,
@@ -308,6 +336,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
     },
     usageHalfLifeHours,
     schedules,
+    billExport,
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     eventSourcesEnabled: props.eventSourcesEnabled ?? true,

@@ -20,6 +20,7 @@ const CLIENTS: Readonly<Record<HandlerName, readonly string[]>> = {
   reconcile: ['client-dynamodb', 'client-ec2', 'client-sqs'],
   report: ['client-dynamodb'],
   'monthly-export': ['client-dynamodb', 'client-s3'],
+  'bill-reconcile': ['client-dynamodb', 'client-s3'],
 };
 
 const packagesOf = (metafile: Metafile): Set<string> =>
