@@ -58,7 +58,7 @@ const parse = (buf: string, firstLine: number): Parsed => {
   let openField: number | null = null;
   let error: CsvSyntaxError | null = null;
   const n = buf.length;
-  records: while (pos < n) {
+  scan: while (pos < n) {
     const start = pos;
     const startLine = line;
     const c0 = buf.charCodeAt(pos);
@@ -83,7 +83,7 @@ const parse = (buf: string, firstLine: number): Parsed => {
             pos = start;
             line = startLine;
             openField = cells.length + 1;
-            break records;
+            break scan;
           }
           value += buf.slice(p, q);
           if (buf.charCodeAt(q + 1) === QUOTE) {
@@ -109,19 +109,19 @@ const parse = (buf: string, firstLine: number): Parsed => {
         if (c === CR && pos + 1 >= n) {
           pos = start;
           line = startLine;
-          break records;
+          break scan;
         }
         error = new CsvSyntaxError(
           startLine + breaks,
           cells.length,
           'text after a closing quote (a quote inside a quoted field must be doubled)',
         );
-        break records;
+        break scan;
       }
       if (lineEnd < 0) {
         pos = start;
         line = startLine;
-        break records;
+        break scan;
       }
       const comma = buf.indexOf(',', pos);
       if (comma >= 0 && comma < lineEnd) {
