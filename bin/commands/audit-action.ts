@@ -1,7 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { readDigestDirectory } from '../../lambdas/adapters/directory-digest-store.js';
+import { publicKeyVerifier } from '../../lambdas/adapters/public-key-verifier.js';
 import type { AuditFilter } from '../../lambdas/core/audit/audit.js';
+import { DigestVerifier } from '../../lambdas/core/audit/digest-verifier.js';
 import { LedgerVerifier } from '../../lambdas/core/audit/ledger-verifier.js';
 import { parseNumberedLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { digestVerdictLines } from '../cli/digest-verdict-text.js';
 import { readInputLines } from '../cli/input-file.js';
 import { verdictLines } from '../cli/verdict-text.js';
 import { type AuditCommandIo, TAMPERED_EXIT_CODE, type VerifyOptions } from './audit.js';
@@ -28,6 +33,31 @@ const dayMs = (
   return plusDay ? ms + 86_400_000 : ms;
 };
 
+/** The digests and public key of `--digests`/`--public-key`, read before the export streams past. */
+const digestVerifierFor = async (command: Command, opts: VerifyOptions): Promise<DigestVerifier> => {
+  let key: Buffer | undefined;
+  try {
+    key = await readFile(opts.publicKey as string);
+  } catch (error) {
+    fail(command, `--public-key ${opts.publicKey}: ${(error as Error).message}`);
+  }
+  let verifier: ReturnType<typeof publicKeyVerifier> | undefined;
+  try {
+    verifier = publicKeyVerifier(key as Buffer);
+  } catch (error) {
+    fail(command, `--public-key ${opts.publicKey}: ${(error as Error).message}`);
+  }
+  let stored: Awaited<ReturnType<typeof readDigestDirectory>> = [];
+  try {
+    stored = await readDigestDirectory(opts.digests as string);
+  } catch (error) {
+    fail(command, `--digests ${opts.digests}: ${(error as Error).message}`);
+  }
+  if (stored.length === 0)
+    fail(command, `--digests ${opts.digests}: no digest files (NNNNNNNNNN-YYYYMMDDTHHMMSSZ.json)`);
+  return new DigestVerifier(stored, verifier as NonNullable<typeof verifier>);
+};
+
 /** `qm audit verify`'s work, loaded only when the command runs (bin/commands/audit.ts defines its flags). */
 export const runAuditVerify = async (
   opts: VerifyOptions,
@@ -42,12 +72,17 @@ export const runAuditVerify = async (
     ...(fromMs !== undefined ? { fromMs } : {}),
     ...(toMs !== undefined ? { toMs } : {}),
   };
+  if ((opts.digests === undefined) !== (opts.publicKey === undefined))
+    fail(command, '--digests and --public-key go together');
+  const digests = opts.digests === undefined ? undefined : await digestVerifierFor(command, opts);
   // Chains and records in one pass: every chain against its head, every record against its chain.
   const verifier = new LedgerVerifier(filter);
   try {
     const lines = (io.readLines ?? readInputLines)(opts.ledger);
-    for await (const { line, record } of parseNumberedLedgerLines(lines, opts.ledger))
+    for await (const { line, record } of parseNumberedLedgerLines(lines, opts.ledger)) {
       verifier.add(record, line);
+      digests?.add(record);
+    }
   } catch (error) {
     const message = inputErrorMessage(error, opts.ledger);
     if (message === undefined) throw error;
@@ -58,7 +93,10 @@ export const runAuditVerify = async (
     fail(command, `--job ${opts.job}: no such job in ${opts.ledger}`);
   const { lines, tampered } = verdictLines(verdict, opts.ledger);
   for (const line of lines) write(`${line}\n`);
-  if (!tampered) return;
+  const digestVerdict = digests?.finish();
+  if (digestVerdict !== undefined)
+    for (const line of digestVerdictLines(digestVerdict, opts.digests as string)) write(`${line}\n`);
+  if (!tampered && (digestVerdict === undefined || digestVerdict.ok)) return;
   command.error('qm audit verify: tampering found', {
     exitCode: TAMPERED_EXIT_CODE,
     code: 'qm.tampered',

@@ -15,6 +15,28 @@ export interface VerifyOptions {
   job?: string;
   from?: string;
   to?: string;
+  /** A directory of signed digests (`qm audit digest --out`, or downloaded from the export bucket). */
+  digests?: string;
+  publicKey?: string;
+}
+
+export interface DigestOptions {
+  ledger: string;
+  key: string;
+  out: string;
+  at?: string;
+}
+
+export interface KeygenOptions {
+  key: string;
+  publicKey: string;
+}
+
+export interface PublicKeyOptions {
+  key?: string;
+  kmsKeyId?: string;
+  region?: string;
+  out?: string;
 }
 
 /**
@@ -33,9 +55,47 @@ export const registerAuditCommand = (program: Command, io: AuditCommandIo = {}):
     .option('--job <id>', 'verify only this job')
     .option('--from <date>', 'only jobs with events on or after this day, YYYY-MM-DD')
     .option('--to <date>', 'only jobs with events on or before this day, YYYY-MM-DD')
+    .option('--digests <dir>', 'also hold the export against the signed digests in this directory')
+    .option(
+      '--public-key <file>',
+      'the public key (PEM or DER) the digests must be signed with; with --digests',
+    )
     .action(async (opts: VerifyOptions, command: Command) => {
       const { runAuditVerify } = await import('./audit-action.js');
       await runAuditVerify(opts, command, io);
+    });
+  audit
+    .command('digest')
+    .description(
+      'write the next signed digest (embedded mode): every chain head of the ledger export changed since the last digest in --out, signed with a local key file',
+    )
+    .requiredOption('--ledger <file>', 'ledger export (JSONL); - for standard input')
+    .requiredOption('--key <file>', 'EC P-256 private key (PEM), e.g. from qm audit keygen')
+    .requiredOption('--out <dir>', 'the digest directory')
+    .option('--at <instant>', "the interval's end, ISO 8601 (default: now)")
+    .action(async (opts: DigestOptions, command: Command) => {
+      const { runAuditDigest } = await import('./audit-digest-action.js');
+      await runAuditDigest(opts, command, io);
+    });
+  audit
+    .command('keygen')
+    .description('create a local digest signing key pair (EC P-256, PEM); never overwrites a file')
+    .requiredOption('--key <file>', 'where to write the private key')
+    .requiredOption('--public-key <file>', 'where to write the public key')
+    .action(async (opts: KeygenOptions, command: Command) => {
+      const { runAuditKeygen } = await import('./audit-digest-action.js');
+      await runAuditKeygen(opts, command, io);
+    });
+  audit
+    .command('public-key')
+    .description('print the public key digests are verified with, from a local key file or the KMS key')
+    .option('--key <file>', 'local private key (PEM)')
+    .option('--kms-key-id <id>', 'the digest KMS key (id, ARN or alias)')
+    .option('--region <region>', 'AWS region of the KMS key')
+    .option('--out <file>', 'write the PEM here instead of standard output')
+    .action(async (opts: PublicKeyOptions, command: Command) => {
+      const { runAuditPublicKey } = await import('./audit-digest-action.js');
+      await runAuditPublicKey(opts, command, io);
     });
   return audit;
 };
