@@ -28,7 +28,11 @@ const run = async (args: string[]) => {
   });
   const exitOverride = (c: Command) => {
     c.exitOverride();
-    c.configureOutput({ writeErr: (s) => void (err += s) });
+    c.configureOutput({
+      writeErr: (s) => {
+        err += s;
+      },
+    });
     c.commands.forEach(exitOverride);
   };
   exitOverride(program);
