@@ -25,7 +25,9 @@ import type { SpotPolicyName } from '../../lambdas/core/spot/spot-policy.js';
 import { exportLedgerPeriod } from '../../lambdas/core/use-cases/ledger-export-period.js';
 import type { BudgetPolicy } from '../../lambdas/core/use-cases/run-solve.js';
 import { runTwin, type TwinResult } from '../../lambdas/twin/deployment-twin.js';
+import { FaultPlan, type FaultRates, FaultSpecError, parseFaultSpec } from '../../lambdas/twin/fault-plan.js';
 import { summariseTwin, type TwinSummary } from '../../lambdas/twin/twin-summary.js';
+import { FAILED_EXIT } from '../cli/exit-code.js';
 import { readInputText, STDIO_PATH } from '../cli/input-file.js';
 import { writeOutputText } from '../cli/output-file.js';
 
@@ -69,6 +71,10 @@ export interface SimulateJobsOptions {
   readonly spotMarket?: string;
   /** Run the price refreshes on their schedules, as a deployment does. @default false */
   readonly priceRefresh?: boolean;
+  /** A fault campaign spec (`kind=rate,…`, fault-plan.ts); none when absent. */
+  readonly faults?: string;
+  /** Seed of the fault campaign's draws. @default "1" */
+  readonly faultSeed?: string;
   readonly format: string;
   readonly out?: string;
   readonly ledgerOut?: string;
@@ -130,6 +136,14 @@ export const policyJson = (r: TwinSummary) => ({
   simulatedDays: round(r.simulatedDays, 3),
   stoppedBy: r.stoppedBy,
   handlerErrors: r.handlerErrors,
+  invariants: r.invariants.map((c) => ({
+    name: c.name,
+    holds: c.holds,
+    violations: c.violations,
+    examples: c.examples,
+  })),
+  deadLettered: r.deadLettered,
+  ...(r.faults === undefined ? {} : { faults: r.faults }),
   teams: r.teams.map((t) => ({
     team: t.team,
     weight: t.weight,
@@ -263,6 +277,29 @@ const openingBudgetsOf = (budgets: Budgets | undefined, startMs: number) => {
 };
 
 /**
+ * The end-of-run checks under the table: one line when every invariant holds, else each broken
+ * one with its first violations; with a fault campaign, what it injected per kind.
+ */
+const campaignText = (results: readonly TwinSummary[]): string => {
+  const lines: string[] = [];
+  for (const r of results) {
+    if (r.faults !== undefined) {
+      const kinds = Object.entries(r.faults).map(([kind, c]) => `${kind} ${c.injected}/${c.steps}`);
+      lines.push(`${r.policy} faults injected (of steps): ${kinds.join(', ')}`);
+    }
+    if (r.deadLettered > 0)
+      lines.push(
+        `${r.policy}: ${r.deadLettered} message(s) dead-lettered (left for a redrive; the invariants say whether any job was lost)`,
+      );
+    const broken = r.invariants.filter((c) => !c.holds);
+    if (broken.length === 0) lines.push(`${r.policy}: all ${r.invariants.length} invariants hold`);
+    for (const c of broken)
+      lines.push(`${r.policy}: BROKEN ${c.name} (${c.violations}): ${c.examples.join('; ')}`);
+  }
+  return `\n${lines.join('\n')}\n`;
+};
+
+/**
  * Runs `qm simulate --jobs`: reads the inputs, replays the jobs under each policy and writes the
  * report. Input problems end through `fail` (exit code 2) with a message naming the flag, file,
  * line or field.
@@ -290,6 +327,18 @@ export const runSimulateJobs = async (
     fail(`--spot-market must be one of ${SPOT_MARKETS.join(', ')}, got "${options.spotMarket}"`);
   const solveMinutes = minutes('--solve-minutes', options.solveMinutes, false);
   const idleSolveSkipMinutes = minutes('--idle-solve-skip-minutes', options.idleSolveSkipMinutes, true);
+  let faultRates: FaultRates | undefined;
+  if (options.faults !== undefined) {
+    try {
+      faultRates = parseFaultSpec(options.faults);
+    } catch (cause) {
+      if (!(cause instanceof FaultSpecError)) throw cause;
+      fail(`--faults: ${cause.message}`);
+    }
+  }
+  const faultSeed = Number(options.faultSeed ?? '1');
+  if (!Number.isSafeInteger(faultSeed) || faultSeed < 0)
+    fail(`--fault-seed must be a whole number ≥ 0, got "${options.faultSeed}"`);
   let startMs = (io.wallClock ?? Date.now)();
   if (options.start !== undefined) {
     startMs = Date.parse(options.start);
@@ -374,6 +423,8 @@ export const runSimulateJobs = async (
       idleSolveSkipMinutes,
       spotMarket,
       priceRefresh: options.priceRefresh === true,
+      // Each policy meets the same draws: one plan per run, from the same seed.
+      ...(faultRates === undefined ? {} : { faults: new FaultPlan(faultRates, faultSeed) }),
       onProgress: (finished, total) => {
         if (!showProgress || now() - startedAt < PROGRESS_AFTER_MS) return;
         drewProgress = true;
@@ -447,7 +498,7 @@ export const runSimulateJobs = async (
             // The JSON's own figures, so the page and --format json cannot disagree.
             policies: results.map(policyJson),
           })
-        : formatTable(results, header);
+        : formatTable(results, header) + campaignText(results);
   }
   if (options.out !== undefined && options.out !== STDIO_PATH) {
     try {
@@ -456,4 +507,13 @@ export const runSimulateJobs = async (
       fail(`cannot write --out ${options.out}: ${cause instanceof Error ? cause.message : String(cause)}`);
     }
   } else writeOut(text);
+  // A broken invariant is a failed check, as a tampered ledger is for `qm audit verify`.
+  const broken = results.flatMap((r) =>
+    r.invariants.filter((c) => !c.holds).map((c) => `${r.policy}: ${c.name}`),
+  );
+  if (broken.length > 0)
+    command.error(`qm simulate: ${broken.length} invariant(s) broken: ${broken.join('; ')}`, {
+      exitCode: FAILED_EXIT,
+      code: 'qm.invariants',
+    });
 };

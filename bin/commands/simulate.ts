@@ -39,6 +39,8 @@ interface RawOptions {
   idleSolveSkipMinutes: string;
   spotMarket: string;
   priceRefresh?: boolean;
+  faults?: string;
+  faultSeed?: string;
   out?: string;
   ledgerOut?: string;
 }
@@ -53,6 +55,8 @@ const JOBS_ONLY_FLAGS = [
   ['idleSolveSkipMinutes', '--idle-solve-skip-minutes'],
   ['spotMarket', '--spot-market'],
   ['priceRefresh', '--price-refresh'],
+  ['faults', '--faults'],
+  ['faultSeed', '--fault-seed'],
   ['out', '--out'],
   ['ledgerOut', '--ledger-out'],
 ] as const;
@@ -204,6 +208,12 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
       "jobs mode: run the deployment's price refreshes on their schedules (spot every 15 min, " +
         'on-demand daily) against the simulated market, whose placement scores follow spot capacity',
     )
+    .option(
+      '--faults <spec>',
+      'jobs mode: a fault campaign, kind=rate,… (all, duplicate, reorder, lose-ec2-event, delay-ec2-event, ' +
+        'crash, throttle, concurrent), e.g. all=0.01; the end-of-run invariants are printed either way',
+    )
+    .option('--fault-seed <n>', 'jobs mode: seed of the fault campaign (default: 1)')
     .option('--out <file>', 'jobs mode: write the report to this file instead of stdout')
     .option(
       '--ledger-out <dir>',
@@ -251,6 +261,8 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
             idleSolveSkipMinutes: raw.idleSolveSkipMinutes,
             spotMarket: raw.spotMarket,
             ...(raw.priceRefresh === true ? { priceRefresh: true } : {}),
+            ...(raw.faults !== undefined ? { faults: raw.faults } : {}),
+            ...(raw.faultSeed !== undefined ? { faultSeed: raw.faultSeed } : {}),
             format: raw.format,
             ...(raw.out !== undefined ? { out: raw.out } : {}),
             ...(raw.ledgerOut !== undefined ? { ledgerOut: raw.ledgerOut } : {}),

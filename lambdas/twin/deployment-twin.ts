@@ -7,7 +7,9 @@ import { reconcile } from '../core/use-cases/reconcile.js';
 import { refreshPrices } from '../core/use-cases/refresh-prices.js';
 import { runSolve } from '../core/use-cases/run-solve.js';
 import { EventHeap } from './event-heap.js';
+import type { FaultKind } from './fault-plan.js';
 import type { TwinInput } from './twin-input.js';
+import { checkInvariants, deadLetters, type InvariantCheck } from './twin-invariants.js';
 import { createTwinPipeline, twinMessages } from './twin-pipeline.js';
 import {
   instanceHours,
@@ -35,6 +37,12 @@ export interface TwinResult {
   readonly usageByJob: ReadonlyMap<string, readonly UsageRecord[]>;
   /** Handler failures, in order: a deployment would log them. */
   readonly errors: readonly { readonly at: string; readonly queue: string; readonly error: string }[];
+  /** What the run must end with (twin-invariants.ts), checked after every run. */
+  readonly invariants: readonly InvariantCheck[];
+  /** Messages left in dead-letter queues at the end, queue and body start. */
+  readonly deadLettered: readonly string[];
+  /** With a fault campaign: per kind, the steps it could hit and the faults injected. */
+  readonly faults?: Readonly<Record<FaultKind, { readonly steps: number; readonly injected: number }>>;
 }
 
 const MINUTE = 60_000;
@@ -54,6 +62,9 @@ const QUIET_MS = 60 * MINUTE;
 export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
   const twin = createTwinPipeline(input);
   const { clock, ledger, queues, ec2, workload, schedules, errors, wakeUps, stats, rejectedIds } = twin;
+  const { faults, delayedEvents } = twin;
+  /** Why each job the last solve saw waits, for the end-of-run invariants. */
+  let waiting = new Map<string, string>();
 
   // Submissions, in time order (ties in input order).
   const submissions = new EventHeap<JobRequest>();
@@ -101,6 +112,7 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
   const quiet = () =>
     submissions.size === 0 &&
     wakeUps.size === 0 &&
+    delayedEvents.size === 0 &&
     ec2.nextEventMs() === Number.POSITIVE_INFINITY &&
     workload.nextEventMs() === Number.POSITIVE_INFINITY &&
     lastSolve.allocated === 0 &&
@@ -114,12 +126,17 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
       await queues.send('job-requests', [entry]);
     }
     while (wakeUps.popDue(now) !== undefined);
+    await twin.sendDelayed();
     await ec2.advance();
     await workload.advance(now);
     await twin.drain();
     if (now >= nextOnDemandRefresh || now >= nextSpotRefresh) {
       // The daily run reads everything; the frequent one spot prices only.
-      await refreshPrices(twin.refreshDeps, now >= nextOnDemandRefresh ? 'all' : 'spot');
+      try {
+        await refreshPrices(twin.refreshDeps, now >= nextOnDemandRefresh ? 'all' : 'spot');
+      } catch (err) {
+        failed('price-refresh', asError(err));
+      }
       counts.refreshes += 1;
       if (now >= nextOnDemandRefresh) nextOnDemandRefresh += every(schedules.onDemandPriceRefreshMinutes);
       if (now >= nextSpotRefresh) nextSpotRefresh += every(schedules.spotPriceRefreshMinutes);
@@ -128,23 +145,45 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
       const idle =
         lastSolve.allocated === 0 && lastSolve.delivered === stats.delivered && now - lastSolve.at < skipMs;
       if (!idle) {
-        const report = await runSolve(twin.solveDeps);
+        // A scheduled run that fails is logged and the next one runs, as with a failed Lambda.
+        const twice = faults?.hit('concurrent') === true;
+        const runs = await Promise.allSettled(
+          twice ? [runSolve(twin.solveDeps), runSolve(twin.solveDeps)] : [runSolve(twin.solveDeps)],
+        );
         counts.solves += 1;
         lastSolve.at = now;
-        lastSolve.allocated = report.allocated.length;
-        if (report.allocated.length > 0) jumpedToPeriod = false;
-        for (const e of report.errors) failed('solve', e.error);
+        lastSolve.allocated = 0;
+        for (const run of runs) {
+          if (run.status === 'rejected') {
+            failed('solve', asError(run.reason));
+            continue;
+          }
+          const report = run.value;
+          lastSolve.allocated += report.allocated.length;
+          waiting = new Map(report.waiting.map((w) => [w.jobId, w.reason]));
+          for (const e of report.errors) failed('solve', e.error);
+        }
+        if (lastSolve.allocated > 0) jumpedToPeriod = false;
       }
       nextSolve += every(schedules.solveMinutes);
       await twin.drain();
       if (!idle) lastSolve.delivered = stats.delivered;
     }
     if (now >= nextReconcile) {
-      const report = await reconcile(twin.reconcileDeps);
+      try {
+        const report = await reconcile(twin.reconcileDeps);
+        if (
+          report.overruns.some((o) => o.action === 'terminated') ||
+          report.budgetActions.length > 0 ||
+          report.lostInstances.length > 0 ||
+          report.requeuedInterruptions.length > 0
+        )
+          stats.finishedSomething = true;
+        for (const e of report.errors) failed('reconcile', e.error);
+      } catch (err) {
+        failed('reconcile', asError(err));
+      }
       counts.reconciles += 1;
-      if (report.overruns.some((o) => o.action === 'terminated') || report.budgetActions.length > 0)
-        stats.finishedSomething = true;
-      for (const e of report.errors) failed('reconcile', e.error);
       nextReconcile += every(schedules.reconcileMinutes);
       await twin.drain();
     }
@@ -175,6 +214,7 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
     const next = Math.min(
       submissions.peekAt(),
       wakeUps.peekAt(),
+      delayedEvents.peekAt(),
       ec2.nextEventMs(),
       workload.nextEventMs(),
       nextSolve,
@@ -216,6 +256,19 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
     deadlineMisses: jobs.filter((j) => j.deadlineMissed).length,
     handlerErrors: errors.length,
   };
+  const invariants = await checkInvariants({
+    ledger,
+    queues,
+    jobs: input.jobs,
+    rejectedIds,
+    waiting,
+    instances: ec2.allInstances(),
+    liveInstances: ec2.liveInstances(),
+    usageByJob,
+    startMs: input.startMs,
+    endMs,
+  });
+  const deadLettered = await deadLetters(queues);
   return {
     strategy: twin.strategy.name,
     jobs,
@@ -226,5 +279,10 @@ export const runTwin = async (input: TwinInput): Promise<TwinResult> => {
     ledger,
     usageByJob,
     errors,
+    invariants,
+    deadLettered,
+    ...(faults === undefined ? {} : { faults: faults.counts() }),
   };
 };
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));

@@ -169,6 +169,11 @@ export class SimulatedEc2 {
   }
 
   /** Instances not yet terminated, any region (for end-of-run checks). */
+  /** Every instance ever launched, terminated or not, in launch order. */
+  allInstances(): readonly SimulatedInstance[] {
+    return [...this.#instances.values()];
+  }
+
   liveInstances(): readonly SimulatedInstance[] {
     return [...this.#unterminated.values()];
   }

@@ -6,6 +6,7 @@ import type { PriceBook } from '../core/pricing/offer.js';
 import type { NamedSpotTrace } from '../core/simulation/spot-pool-trace.js';
 import type { SpotPolicyName } from '../core/spot/spot-policy.js';
 import type { BudgetPolicy } from '../core/use-cases/run-solve.js';
+import type { FaultPlan } from './fault-plan.js';
 import type { SimulatedEc2Options } from './simulated-ec2.js';
 
 /** How often the scheduled handlers run; the defaults are a deployment's (lib/resolve-props.ts). */
@@ -66,4 +67,6 @@ export interface TwinInput {
    */
   readonly idleSolveSkipMinutes?: number;
   readonly onProgress?: (terminal: number, total: number) => void;
+  /** A fault campaign: what to inject and how often (fault-plan.ts); none when absent. */
+  readonly faults?: FaultPlan;
 }

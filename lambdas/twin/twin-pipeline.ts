@@ -16,6 +16,7 @@ import type { RefreshPricesDeps } from '../core/use-cases/refresh-prices.js';
 import type { RunSolveDeps } from '../core/use-cases/run-solve.js';
 import type { MessageFactory } from '../core/use-cases/send-messages.js';
 import { EventHeap } from './event-heap.js';
+import { faultyPort } from './faulty-port.js';
 import { SimulatedClock } from './simulated-clock.js';
 import { SimulatedEc2 } from './simulated-ec2.js';
 import { SimulatedWorkload } from './simulated-workload.js';
@@ -33,6 +34,15 @@ export const twinMessages: MessageFactory = (queue, entryId, body, keys) =>
 const messages = twinMessages;
 
 /**
+ * A batch in another order, as a standard queue or several FIFO groups may deliver it: reversed,
+ * with each group's own messages kept in their order (FIFO keeps order within a group).
+ */
+const reordered = (batch: readonly ReceivedMessage[]): ReceivedMessage[] => {
+  const groups = [...new Set(batch.map((m) => m.groupId ?? m.messageId))].reverse();
+  return groups.flatMap((g) => batch.filter((m) => (m.groupId ?? m.messageId) === g));
+};
+
+/**
  * The deployment in memory: ledger, queues, simulated EC2 and workload, and the use-case
  * dependencies wired as the handlers wire them (lambdas/handlers/*.ts). `drain` delivers queued
  * messages to the same use-case calls the intake, provision and events handlers make.
@@ -47,9 +57,37 @@ export const createTwinPipeline = (input: TwinInput) => {
   const clock = new SimulatedClock(input.startMs);
   const ledgerStore = new InMemoryLedger({ clock });
   const queues = new InMemoryJobQueues({ clock });
+  const faults = input.faults;
+  // EC2 events a fault holds back, sent when due (the loop wakes for them).
+  const delayedEvents = new EventHeap<{ readonly id: string; readonly body: string }>();
+  const ec2Queues: Pick<InMemoryJobQueues, 'send'> =
+    faults === undefined
+      ? queues
+      : {
+          send: async (queue, entries) => {
+            if (queue !== 'ec2-events') return queues.send(queue, entries);
+            const kept = entries.filter((e) => {
+              if (faults.hit('lose-ec2-event')) return false;
+              if (!faults.hit('delay-ec2-event')) return true;
+              delayedEvents.push(clock.nowMs() + Math.ceil(1 + faults.draw() * 29) * 60_000, e);
+              return false;
+            });
+            // The sender sees every entry accepted: a lost event is lost after EventBridge took it.
+            const sent = kept.length === 0 ? [] : await queues.send(queue, kept);
+            return entries.map(
+              (e) =>
+                sent.find((r) => r.id === e.id) ?? { id: e.id, ok: true as const, messageId: `held-${e.id}` },
+            );
+          },
+        };
+  /** What the use-cases call; with faults, ports that throttle and crash as the spec says. */
+  const ports = {
+    ledger: faults === undefined ? ledgerStore : faultyPort<Ledger>(ledgerStore, faults, 'ledger'),
+    queues: faults === undefined ? queues : faultyPort(queues, faults, 'queues'),
+  };
   const ec2 = new SimulatedEc2({
     clock,
-    queues,
+    queues: ec2Queues,
     priceBook: book,
     capacity: new SpotCapacity(
       input.traces,
@@ -67,7 +105,7 @@ export const createTwinPipeline = (input: TwinInput) => {
   ec2.onStateChange(workload.instanceChanged);
 
   // The solve plans with the strategy's view of the book; everything else sees the ledger as is.
-  const planningLedger: Ledger = new Proxy(ledgerStore, {
+  const planningLedger: Ledger = new Proxy(ports.ledger, {
     get: (target, p) => {
       if (p === 'getLatestPriceBook')
         return async () => {
@@ -85,12 +123,16 @@ export const createTwinPipeline = (input: TwinInput) => {
   };
   const fleetFor = (region: string): Fleet => {
     const fleet = ec2.fleetFor(region);
-    return { ...fleet, launch: (request) => fleet.launch(strategy.launch(request, capacityView)) };
+    const launching: Fleet = {
+      ...fleet,
+      launch: (request) => fleet.launch(strategy.launch(request, capacityView)),
+    };
+    return faults === undefined ? launching : faultyPort(launching, faults, `fleet ${region}`);
   };
   const regions = [...new Set(book.offers.map((o) => o.region))].sort();
 
   const capacity: CapacityDeps = {
-    ledger: ledgerStore,
+    ledger: ports.ledger,
     clock,
     fleetFor,
     requeueRule: {
@@ -101,7 +143,7 @@ export const createTwinPipeline = (input: TwinInput) => {
     },
   };
   const provisionDeps: ProvisionDeps = {
-    ledger: ledgerStore,
+    ledger: ports.ledger,
     clock,
     fleetFor,
     // Requests without a launch template get the deployment's default.
@@ -110,7 +152,7 @@ export const createTwinPipeline = (input: TwinInput) => {
   };
   const solveDeps: RunSolveDeps = {
     ledger: planningLedger,
-    queues,
+    queues: ports.queues,
     messages,
     solver: input.solver,
     clock,
@@ -124,7 +166,7 @@ export const createTwinPipeline = (input: TwinInput) => {
   };
   const reconcileDeps: ReconcileDeps = {
     ...capacity,
-    queues,
+    queues: ports.queues,
     messages,
     regions,
     stuckAfterMinutes: 15,
@@ -143,7 +185,7 @@ export const createTwinPipeline = (input: TwinInput) => {
     book.offers.some((o) => o.region === r && o.purchaseOption === 'spot' && o.availabilityZone !== null),
   );
   const refreshDeps: RefreshPricesDeps = {
-    ledger: ledgerStore,
+    ledger: ports.ledger,
     market: ec2.market,
     clock,
     fallbackPriceBook: () => book,
@@ -160,10 +202,10 @@ export const createTwinPipeline = (input: TwinInput) => {
     const at = clock.now().toISOString();
     // Kept as the handlers keep a message they cannot act on: a REJECTED record with its body.
     const reject = (reason: string) =>
-      ledgerStore.recordRejection({ messageId: m.messageId, rawBody: m.body, reason, at });
+      ports.ledger.recordRejection({ messageId: m.messageId, rawBody: m.body, reason, at });
     switch (queue) {
       case 'job-requests': {
-        const outcome = await intakeMessage({ ledger: ledgerStore, clock }, m);
+        const outcome = await intakeMessage({ ledger: ports.ledger, clock }, m);
         if (outcome.kind === 'rejected') {
           stats.finishedSomething = true;
           const id = (JSON.parse(m.body) as { jobId?: unknown }).jobId;
@@ -175,6 +217,18 @@ export const createTwinPipeline = (input: TwinInput) => {
         const parsed = parseProvisionMessage(m.body);
         if (!parsed.ok) {
           await reject('provision');
+          return true;
+        }
+        if (faults?.hit('concurrent')) {
+          // Two deliveries of one allocation at the same moment: one winner may launch (issue 12).
+          const both = await Promise.allSettled([
+            provisionAllocation(provisionDeps, parsed.value),
+            provisionAllocation(provisionDeps, parsed.value),
+          ]);
+          for (const r of both) {
+            if (r.status === 'rejected') throw r.reason;
+            if (r.value.kind === 'failed') stats.finishedSomething = true;
+          }
           return true;
         }
         const outcome = await provisionAllocation(provisionDeps, parsed.value);
@@ -221,7 +275,7 @@ export const createTwinPipeline = (input: TwinInput) => {
           busy = true;
           stats.delivered += batch.length;
           const done: string[] = [];
-          for (const m of batch) {
+          for (const m of faults?.hit('reorder') ? reordered(batch) : batch) {
             let ok = false;
             try {
               ok = await handle(queue, m);
@@ -232,6 +286,8 @@ export const createTwinPipeline = (input: TwinInput) => {
                 error: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
               });
             }
+            // A duplicate: handled, but the delete never happened, so it comes back.
+            if (ok && faults?.hit('duplicate')) ok = false;
             if (ok) done.push(m.receiptHandle);
             else wakeUps.push(clock.nowMs() + QUEUE_DEFINITIONS[queue].visibilityTimeoutSeconds * 1000, null);
           }
@@ -246,6 +302,13 @@ export const createTwinPipeline = (input: TwinInput) => {
     schedules,
     clock,
     ledger: ledgerStore,
+    faults,
+    delayedEvents,
+    sendDelayed: async (): Promise<void> => {
+      const now = clock.nowMs();
+      for (let e = delayedEvents.popDue(now); e !== undefined; e = delayedEvents.popDue(now))
+        await queues.send('ec2-events', [e]);
+    },
     queues,
     ec2,
     workload,

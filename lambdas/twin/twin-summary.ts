@@ -42,6 +42,12 @@ export interface TwinSummary {
   readonly handlerErrors: number;
   /** The first few handler errors, as a deployment would log them. */
   readonly firstErrors: readonly string[];
+  /** The end-of-run invariants (twin-invariants.ts). */
+  readonly invariants: TwinResult['invariants'];
+  /** Messages left in dead-letter queues. */
+  readonly deadLettered: number;
+  /** With a fault campaign: per kind, the steps it could hit and the faults injected. */
+  readonly faults?: TwinResult['faults'];
 }
 
 const HOUR_MS = 3_600_000;
@@ -117,5 +123,8 @@ export const summariseTwin = (
     stoppedBy: result.stoppedBy,
     handlerErrors: t.handlerErrors,
     firstErrors: result.errors.slice(0, 3).map((e) => `${e.at} ${e.queue}: ${e.error}`),
+    invariants: result.invariants,
+    deadLettered: result.deadLettered.length,
+    ...(result.faults === undefined ? {} : { faults: result.faults }),
   };
 };

@@ -105,7 +105,18 @@ const POLICY_FIELDS = [
   'simulatedDays',
   'stoppedBy',
   'handlerErrors',
+  'invariants',
+  'deadLettered',
   'teams',
+];
+
+const INVARIANTS = [
+  'every valid job terminal or pending with a reason',
+  'no instance without a job',
+  'no allocation launched twice',
+  'no budget overspent',
+  'every usage interval closed',
+  'report total = Σ usage × stored price',
 ];
 
 interface PolicyJson {
@@ -121,6 +132,8 @@ interface PolicyJson {
   solves: number;
   stoppedBy: string;
   handlerErrors: number;
+  invariants: { name: string; holds: boolean; violations: number }[];
+  faults?: Record<string, { steps: number; injected: number }>;
   teams: { team: string; weight: number; service: number }[];
 }
 
@@ -144,6 +157,8 @@ describe('qm simulate --jobs', () => {
       expect(Object.keys(p)).toEqual(POLICY_FIELDS);
       expect(p.stoppedBy).toBe('all-terminal');
       expect(p.handlerErrors).toBe(0);
+      expect(p.invariants.map((c) => [c.name, c.holds])).toEqual(INVARIANTS.map((name) => [name, true]));
+      expect(p.faults).toBeUndefined();
       expect(p.jobsFinished).toBe(FEW.length);
       expect(p.solves).toBeGreaterThan(0);
       expect(p.jainIndex).toBeGreaterThan(0);
@@ -350,5 +365,26 @@ describe('qm simulate --jobs', () => {
       now,
     });
     expect(piped.err).toBe('');
+  });
+
+  it('runs a fault campaign, prints what it injected and that every invariant holds', async () => {
+    const result = await run([
+      ...EXAMPLES,
+      '--policy',
+      'quartermaster',
+      '--faults',
+      'all=0.05',
+      '--fault-seed',
+      '4',
+    ]);
+    expect(result.exitCode, `${result.out}${result.err}`).toBe(0);
+    expect(result.out).toMatch(/quartermaster faults injected \(of steps\): duplicate \d+\/\d+, reorder/);
+    expect(result.out).toMatch(/quartermaster: all 6 invariants hold/);
+  }, 120_000);
+
+  it('refuses a bad fault spec with exit code 2, naming the entry', async () => {
+    const result = await run([...EXAMPLES, '--faults', 'crash=0.1,flood=0.2']);
+    expect(result.exitCode).toBe(2);
+    expect(result.err).toMatch(/--faults: entry 2 \("flood=0.2"\): unknown fault kind "flood"/);
   });
 });

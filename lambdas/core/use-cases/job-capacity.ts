@@ -45,12 +45,33 @@ export const interruptJob = async (
     data: { allocationId: held?.allocationId ?? null, instanceId: detail.instanceId, reason },
     fields: { reason },
   });
-  const nowMs = deps.clock.now().getTime();
-  const onDemandOnly =
-    detail.forceOnDemand === true || onDemandAfterInterruption(job, nowMs, deps.requeueRule);
-  const done = workDoneHours(job, nowMs, deps.requeueRule?.changeoverHours);
+  return requeueInterrupted(
+    deps,
+    interrupted,
+    reason,
+    deps.clock.now().getTime(),
+    detail.forceOnDemand === true,
+  );
+};
+
+/**
+ * The second step of an interruption: an INTERRUPTED job back to PENDING with the work it
+ * checkpointed up to `atMs` (the interruption's instant) and the on-demand rule's answer then, and
+ * its reservation closed. Its own step so that reconcile can finish an interruption whose handler
+ * died between the two writes.
+ */
+export const requeueInterrupted = async (
+  deps: CapacityDeps,
+  interrupted: JobRecord,
+  reason: string,
+  atMs: number,
+  forceOnDemand = false,
+): Promise<{ readonly onDemandOnly: boolean }> => {
+  const held = interrupted.allocation;
+  const onDemandOnly = forceOnDemand || onDemandAfterInterruption(interrupted, atMs, deps.requeueRule);
+  const done = workDoneHours(interrupted, atMs, deps.requeueRule?.changeoverHours);
   await deps.ledger.transition({
-    jobId: job.jobId,
+    jobId: interrupted.jobId,
     expectedVersion: interrupted.version,
     to: 'PENDING',
     data: { reason, onDemandOnly, workDoneHours: done },
@@ -60,6 +81,6 @@ export const interruptJob = async (
       ...(done > 0 ? { workDoneHours: done } : {}),
     },
   });
-  if (held !== null) await closeReservation(deps, job.team, job.jobId, held.allocationId);
+  if (held !== null) await closeReservation(deps, interrupted.team, interrupted.jobId, held.allocationId);
   return { onDemandOnly };
 };

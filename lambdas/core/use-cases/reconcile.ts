@@ -7,8 +7,8 @@ import { collectPages } from '../paging.js';
 import type { BudgetRecord, JobQueues, JobRecord } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
-import { promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
-import { type CapacityDeps, interruptJob, terminateAllocation } from './job-capacity.js';
+import { handleEc2Event, promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
+import { type CapacityDeps, interruptJob, requeueInterrupted, terminateAllocation } from './job-capacity.js';
 import {
   type BudgetActionReport,
   type BudgetGuardDeps,
@@ -53,6 +53,17 @@ export interface ReconcileReport {
    * remaining work, a changeover and the time to the next run (ADR 0002's safety rule).
    */
   readonly deadlineMoves: readonly string[];
+  /**
+   * Instances whose terminated event never came: their job still counted on them, their usage
+   * was open, and EC2 no longer lists them. Closed here as the event would have closed them.
+   */
+  readonly lostInstances: readonly {
+    readonly jobId: string;
+    readonly instanceId: string;
+    readonly stoppedAt: string;
+  }[];
+  /** INTERRUPTED jobs whose requeue never happened (a crash between the two writes), requeued. */
+  readonly requeuedInterruptions: readonly string[];
   /** Each team with a budget this period: its actual spend as a fraction of the limit. */
   readonly budgets: readonly TeamBudgetUse[];
   /** What the budget guard decided and did, in order. */
@@ -84,6 +95,9 @@ const asError = (err: unknown): Error => (err instanceof Error ? err : new Error
  *   admitting or terminates the lowest-priority running job (see `guardBudgets`).
  * Each job is handled on its own: one failure is reported and the others proceed.
  */
+/** How long EC2 gives a spot instance between its interruption warning and its end. */
+const SPOT_NOTICE_MS = 2 * MINUTE;
+
 export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> => {
   const now = deps.clock.now();
   const nowMs = now.getTime();
@@ -96,6 +110,8 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     promoted: [] as string[],
     overruns: [] as { jobId: string; reason: string; action: 'alert' | 'terminated' }[],
     deadlineMoves: [] as string[],
+    lostInstances: [] as { jobId: string; instanceId: string; stoppedAt: string }[],
+    requeuedInterruptions: [] as string[],
     budgets: [] as TeamBudgetUse[],
     budgetActions: [] as BudgetActionReport[],
     errors: [] as { subject: string; error: Error }[],
@@ -114,11 +130,17 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     if (!jobs.has(jobId)) jobs.set(jobId, await deps.ledger.getJob(jobId));
     return jobs.get(jobId);
   };
+  /** Every live managed instance, of the regions whose listing succeeded. */
+  const live = new Set<string>();
+  const listed = new Set<string>();
   for (const region of deps.regions) {
     await guard(`orphans in ${region}`, async () => {
       const fleet = deps.fleetFor(region);
       const orphans: { instance: ManagedInstance; reason: string }[] = [];
-      for (const instance of await fleet.findManaged()) {
+      const managed = await fleet.findManaged();
+      for (const instance of managed) live.add(instance.instanceId);
+      listed.add(region);
+      for (const instance of managed) {
         const facts = readManagedTags(instance.tags);
         if (facts === undefined) continue;
         const job = await jobOf(facts.jobId);
@@ -212,6 +234,49 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
           await startInstanceUsage(deps, job, instance, instance.launchTime ?? now.toISOString());
       }
       if (await promoteWhenAllRun(deps, job, held.allocationId)) report.promoted.push(job.jobId);
+    });
+  }
+
+  // Lost terminated events: a RUNNING or INTERRUPTED job whose open usage names an instance EC2
+  // no longer lists would wait forever. Only intervals older than the stuck age count, so an
+  // instance EC2 has not listed yet (eventual consistency) is not taken for gone.
+  for (const state of ['RUNNING', 'INTERRUPTED'] as const)
+    for (const job of await listAll(deps, state)) {
+      const held = job.allocation;
+      if (held === null || !listed.has(held.allocation.region)) continue;
+      await guard(job.jobId, async () => {
+        for (const usage of await deps.ledger.listUsageByJob(job.jobId)) {
+          if (usage.stoppedAt !== null || usage.allocationId !== held.allocationId) continue;
+          if (live.has(usage.instanceId) || nowMs - Date.parse(usage.startedAt) < stuckMs) continue;
+          // A warned spot instance goes two minutes after its warning; otherwise it went unseen,
+          // and the interval ends when reconcile saw it gone.
+          const warned = state === 'INTERRUPTED' ? Date.parse(job.updatedAt) + SPOT_NOTICE_MS : nowMs;
+          const stoppedAt = new Date(Math.min(nowMs, warned)).toISOString();
+          await handleEc2Event(deps, {
+            kind: 'state-change',
+            instanceId: usage.instanceId,
+            state: 'terminated',
+            time: stoppedAt,
+            region: held.allocation.region,
+          });
+          report.lostInstances.push({ jobId: job.jobId, instanceId: usage.instanceId, stoppedAt });
+        }
+      });
+    }
+
+  // Interruptions left half done: the handler died after INTERRUPTED and before the requeue, and
+  // no event will come again (the instance is gone, its usage closed). Finish them as of then.
+  for (const job of await listAll(deps, 'INTERRUPTED')) {
+    const held = job.allocation;
+    if (nowMs - Date.parse(job.updatedAt) < stuckMs) continue;
+    await guard(job.jobId, async () => {
+      const open = (await deps.ledger.listUsageByJob(job.jobId)).some(
+        (u) => u.stoppedAt === null && u.allocationId === held?.allocationId,
+      );
+      if (open) return;
+      const reason = job.runtime.reason ?? 'interrupted';
+      await requeueInterrupted(deps, job, reason, Date.parse(job.updatedAt));
+      report.requeuedInterruptions.push(job.jobId);
     });
   }
 

@@ -1,8 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { handleEc2Event } from '../../../lambdas/core/use-cases/handle-ec2-event.js';
 import { handleJobEvent } from '../../../lambdas/core/use-cases/handle-job-event.js';
+import { interruptJob } from '../../../lambdas/core/use-cases/job-capacity.js';
 import { provisionAllocation } from '../../../lambdas/core/use-cases/provision-allocation.js';
 import { reconcile } from '../../../lambdas/core/use-cases/reconcile.js';
-import { intakeAndSolve, makeWorld, overriding, reconcileDeps, requestBody, runningJob } from './world.js';
+import {
+  intakeAndSolve,
+  makeWorld,
+  overriding,
+  reconcileDeps,
+  requestBody,
+  runningJob,
+  stateChange,
+} from './world.js';
 
 const MINUTE = 60_000;
 
@@ -126,5 +136,60 @@ describe('reconcile', () => {
       errors: [],
     });
     await handleJobEvent(w.capacity, { type: 'complete', jobId: 'job-1', failed: false });
+  });
+
+  it('closes the usage of an instance whose terminated event was lost, and requeues its job', async () => {
+    const w = await makeWorld();
+    const { instanceIds } = await runningJob(w, 'job-1');
+    const [instanceId] = instanceIds;
+    if (instanceId === undefined) throw new Error('no instance');
+    // EC2 took the instance away and the event never reached the queue.
+    await w.fleet.terminate(instanceIds);
+    w.clock.advance(5 * MINUTE);
+    // Too young to tell from EC2's eventual consistency: nothing yet.
+    expect((await reconcile(deps(w))).lostInstances).toEqual([]);
+    w.clock.advance(15 * MINUTE);
+    const report = await reconcile(deps(w));
+    const seen = w.clock.now().toISOString();
+    expect(report.lostInstances).toEqual([{ jobId: 'job-1', instanceId, stoppedAt: seen }]);
+    const usage = await w.ledger.getUsage(instanceId);
+    expect(usage?.stoppedAt).toBe(seen);
+    expect(usage?.costUsd).toBeGreaterThan(0);
+    const job = await w.ledger.getJob('job-1');
+    expect(job?.state).toBe('PENDING');
+    expect((await w.ledger.getReservation('vision', 'job-1.a1'))?.status).toBe('SETTLED');
+    // Healed once: the next run finds nothing left to close.
+    expect((await reconcile(deps(w))).lostInstances).toEqual([]);
+  });
+
+  it('finishes an interruption whose handler died between INTERRUPTED and the requeue', async () => {
+    const w = await makeWorld();
+    const { instanceIds } = await runningJob(w, 'job-1');
+    const job = await w.ledger.getJob('job-1');
+    if (job === undefined) throw new Error('no job');
+    let writes = 0;
+    const dying = overriding(w.ledger, {
+      transition: async (input) => {
+        writes += 1;
+        if (writes === 2) throw new Error('crash before the requeue');
+        return w.ledger.transition(input);
+      },
+    });
+    await expect(
+      interruptJob({ ...w.capacity, ledger: dying }, job, 'spot interruption warning (terminate)', {
+        instanceId: instanceIds[0] ?? '',
+      }),
+    ).rejects.toThrow(/crash/);
+    for (const id of instanceIds)
+      await handleEc2Event(w.capacity, stateChange(id, 'terminated', w.clock.now().toISOString()));
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('INTERRUPTED');
+    w.clock.advance(16 * MINUTE);
+    const report = await reconcile(deps(w));
+    expect(report.requeuedInterruptions).toEqual(['job-1']);
+    const after = await w.ledger.getJob('job-1');
+    expect(after?.state).toBe('PENDING');
+    expect(after?.runtime.reason).toBe('spot interruption warning (terminate)');
+    expect((await w.ledger.getReservation('vision', 'job-1.a1'))?.status).not.toBe('RESERVED');
+    expect((await reconcile(deps(w))).requeuedInterruptions).toEqual([]);
   });
 });

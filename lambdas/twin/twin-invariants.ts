@@ -1,0 +1,175 @@
+import type { InMemoryLedger } from '../adapters/in-memory-ledger.js';
+import type { InMemoryJobQueues } from '../adapters/in-memory-queues.js';
+import { deadLetterOf } from '../adapters/queue-definitions.js';
+import { buildCostReport } from '../core/accounting/cost-report.js';
+import { usageCostMicros } from '../core/accounting/metering.js';
+import type { JobRequest } from '../core/jobs/job-request.js';
+import { TERMINAL_STATES } from '../core/jobs/job-state.js';
+import type { LedgerRecord } from '../core/ledger/ledger-export.js';
+import { QUEUE_KEYS, type UsageRecord } from '../core/ports.js';
+import { exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
+import type { SimulatedInstance } from './simulated-ec2.js';
+
+/**
+ * Messages the queues gave up on (moved to a dead-letter queue after their receive limit), as
+ * an operator would find them. Not an invariant: the work of a dead-lettered provision message
+ * is re-sent by reconcile; a lost job request or job event shows in the job invariants.
+ */
+export const deadLetters = async (queues: InMemoryJobQueues): Promise<string[]> => {
+  const dead: string[] = [];
+  for (const key of QUEUE_KEYS)
+    for (;;) {
+      const batch = await queues.receive(deadLetterOf(key), { maxMessages: 10 });
+      if (batch.length === 0) break;
+      for (const m of batch) dead.push(`${deadLetterOf(key)}: ${m.body.slice(0, 120)}`);
+      await queues.delete(
+        deadLetterOf(key),
+        batch.map((m) => m.receiptHandle),
+      );
+    }
+  return dead;
+};
+
+/** One property the run must end with, and the records that break it (at most a few named). */
+export interface InvariantCheck {
+  readonly name: string;
+  readonly holds: boolean;
+  readonly violations: number;
+  /** The first few violations, in words. */
+  readonly examples: readonly string[];
+}
+
+export interface InvariantInput {
+  readonly ledger: InMemoryLedger;
+  readonly queues: InMemoryJobQueues;
+  readonly jobs: readonly JobRequest[];
+  readonly rejectedIds: ReadonlySet<string>;
+  /** Why each job the last solve looked at waits. */
+  readonly waiting: ReadonlyMap<string, string>;
+  /** Every instance the simulated EC2 ever launched, terminated or not. */
+  readonly instances: readonly SimulatedInstance[];
+  readonly liveInstances: readonly SimulatedInstance[];
+  readonly usageByJob: ReadonlyMap<string, readonly UsageRecord[]>;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+const EXAMPLES = 5;
+
+const check = (name: string, problems: readonly string[]): InvariantCheck => ({
+  name,
+  holds: problems.length === 0,
+  violations: problems.length,
+  examples: problems.slice(0, EXAMPLES),
+});
+
+/** Months from the start's to the end's, `yyyy-mm`. */
+const monthsBetween = (startMs: number, endMs: number): string[] => {
+  const out: string[] = [];
+  const d = new Date(startMs);
+  for (let y = d.getUTCFullYear(), m = d.getUTCMonth(); Date.UTC(y, m, 1) <= endMs; m += 1) {
+    if (m === 12) {
+      m = 0;
+      y += 1;
+    }
+    out.push(new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7));
+  }
+  return out;
+};
+
+/**
+ * The properties a fault campaign holds the deployed loop to (issue 12 part 5), read from the
+ * ledger, the queues and the simulated EC2 at the end of a run:
+ *
+ * - every valid job is terminal, or PENDING with the reason the last solve gave;
+ * - no live instance (not shutting down) without a job whose allocation holds it;
+ * - no allocation launched more instances than its nodes;
+ * - no budget spent beyond its limit by settled spend alone;
+ * - every usage interval closed, except those of instances still live;
+ * - the cost report's total equals Σ usage hours × stored unit price, to the micro-dollar.
+ */
+export const checkInvariants = async (input: InvariantInput): Promise<InvariantCheck[]> => {
+  const { ledger, jobs } = input;
+  const checks: InvariantCheck[] = [];
+
+  const unsettled: string[] = [];
+  const teams = new Set<string>();
+  for (const request of jobs) {
+    teams.add(request.team);
+    const job = await ledger.getJob(request.jobId);
+    if (job === undefined) {
+      if (!input.rejectedIds.has(request.jobId)) unsettled.push(`${request.jobId}: never recorded`);
+      continue;
+    }
+    if (TERMINAL_STATES.has(job.state)) continue;
+    const reason = input.waiting.get(job.jobId);
+    if (job.state !== 'PENDING') unsettled.push(`${job.jobId}: ${job.state} at the end`);
+    else if (reason === undefined) unsettled.push(`${job.jobId}: PENDING with no reason from the last solve`);
+  }
+  checks.push(check('every valid job terminal or pending with a reason', unsettled));
+
+  const orphans: string[] = [];
+  for (const instance of input.liveInstances) {
+    // One already being terminated is retired, not lost: the run may end while it shuts down.
+    if (instance.state === 'shutting-down') continue;
+    const job = await ledger.getJob(instance.jobId);
+    const holds = job?.allocation?.allocationId === instance.allocationId && !TERMINAL_STATES.has(job.state);
+    if (!holds)
+      orphans.push(
+        `${instance.instanceId} (${instance.allocationId}) is live; job ${job?.state ?? 'unknown'}`,
+      );
+  }
+  checks.push(check('no instance without a job', orphans));
+
+  const byAllocation = new Map<string, SimulatedInstance[]>();
+  for (const i of input.instances)
+    byAllocation.set(i.allocationId, [...(byAllocation.get(i.allocationId) ?? []), i]);
+  const twice: string[] = [];
+  const nodesOf = new Map(jobs.map((j) => [j.jobId, j.resources.nodes]));
+  for (const [allocationId, launched] of byAllocation) {
+    const nodes = nodesOf.get(launched[0]?.jobId ?? '') ?? 1;
+    if (launched.length > nodes)
+      twice.push(`${allocationId}: ${launched.length} instances for ${nodes} node(s)`);
+  }
+  checks.push(check('no allocation launched twice', twice));
+
+  const overspent: string[] = [];
+  const periods = monthsBetween(input.startMs, input.endMs);
+  for (const team of [...teams].sort())
+    for (const period of periods) {
+      const budget = await ledger.getBudget(team, period);
+      if (budget !== undefined && budget.spentUsd > budget.limitUsd + 1e-6)
+        overspent.push(`${team} ${period}: spent ${budget.spentUsd} of ${budget.limitUsd} USD`);
+    }
+  checks.push(check('no budget overspent', overspent));
+
+  const live = new Set(input.liveInstances.map((i) => i.instanceId));
+  const open: string[] = [];
+  for (const usage of input.usageByJob.values())
+    for (const u of usage)
+      if (u.stoppedAt === null && !live.has(u.instanceId))
+        open.push(`${u.instanceId} of ${u.jobId}: still open, instance gone`);
+  checks.push(check('every usage interval closed', open));
+
+  const records: LedgerRecord[] = [];
+  for (const period of periods)
+    for await (const r of exportLedgerPeriod(ledger, [...teams].sort(), period)) records.push(r);
+  let usageMicros = 0;
+  for (const r of records) if (r.kind === 'usage' && r.stoppedAt !== null) usageMicros += usageCostMicros(r);
+  const closedOnly = records.filter((r) => r.kind !== 'usage' || r.stoppedAt !== null);
+  const report = await buildCostReport(closedOnly, {
+    from: new Date(input.startMs).toISOString().slice(0, 10),
+    to: new Date(input.endMs).toISOString().slice(0, 10),
+    groupBy: 'team',
+  });
+  const reportMicros = Math.round(report.totals.actualUsd * 1_000_000);
+  checks.push(
+    check(
+      'report total = Σ usage × stored price',
+      reportMicros === usageMicros
+        ? []
+        : [`report ${reportMicros / 1e6} USD, usage ${usageMicros / 1e6} USD`],
+    ),
+  );
+  return checks;
+};

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import { InMemoryJobQueues } from '../../../lambdas/adapters/in-memory-queues.js';
+import type { JobRequest } from '../../../lambdas/core/jobs/job-request.js';
+import { runTwin } from '../../../lambdas/twin/deployment-twin.js';
+import { FAULT_KINDS, FaultPlan, FaultSpecError, parseFaultSpec } from '../../../lambdas/twin/fault-plan.js';
+import { checkInvariants } from '../../../lambdas/twin/twin-invariants.js';
+import { FakeClock } from '../../support/fake-clock.js';
+import { bundledTraces, exampleJobs, realSolver, START_MS } from './twin-fixtures.js';
+
+/** Issue 12 part 5: the deployed loop under a fault campaign, and the invariants it must keep. */
+
+const FEW = [
+  'vision-sweep-lr-01',
+  'speech-sweep-vad-01',
+  'recsys-infer-ctr-nightly',
+  'nlp-eval-llm-70b',
+  'nlp-sft-llm-13b',
+];
+
+const pick = async (): Promise<JobRequest[]> => (await exampleJobs()).filter((j) => FEW.includes(j.jobId));
+
+const run = async (faults?: FaultPlan) =>
+  runTwin({
+    jobs: await pick(),
+    startMs: START_MS,
+    traces: await bundledTraces(),
+    solver: await realSolver(),
+    ...(faults === undefined ? {} : { faults }),
+  });
+
+describe('parseFaultSpec', () => {
+  it('sets every kind with all, and later entries override earlier ones', () => {
+    const rates = parseFaultSpec('all=0.01, crash=0.2');
+    expect(rates.crash).toBe(0.2);
+    for (const k of FAULT_KINDS.filter((k) => k !== 'crash')) expect(rates[k]).toBe(0.01);
+  });
+
+  it('names the entry at fault', () => {
+    expect(() => parseFaultSpec('')).toThrow(FaultSpecError);
+    expect(() => parseFaultSpec('crash=0.1,flood=0.1')).toThrow(
+      /entry 2 \("flood=0.1"\): unknown fault kind "flood"/,
+    );
+    expect(() => parseFaultSpec('crash')).toThrow(/entry 1 \("crash"\): expected kind=rate/);
+    expect(() => parseFaultSpec('throttle=0.9')).toThrow(/rate must be between 0 and 0.5/);
+  });
+});
+
+describe('FaultPlan', () => {
+  it('draws the same faults from the same seed, and counts them', () => {
+    const draws = (seed: number) => {
+      const plan = new FaultPlan(parseFaultSpec('crash=0.3'), seed);
+      return Array.from({ length: 200 }, () => plan.hit('crash'));
+    };
+    expect(draws(7)).toEqual(draws(7));
+    expect(draws(7)).not.toEqual(draws(8));
+    const plan = new FaultPlan(parseFaultSpec('crash=0.3'), 7);
+    const hits = Array.from({ length: 1000 }, () => plan.hit('crash')).filter(Boolean).length;
+    expect(hits).toBeGreaterThan(240);
+    expect(hits).toBeLessThan(360);
+    expect(plan.counts().crash).toEqual({ steps: 1000, injected: hits });
+    expect(plan.hit('throttle')).toBe(false);
+    expect(plan.counts().throttle).toEqual({ steps: 0, injected: 0 });
+  });
+});
+
+describe('the deployed loop under faults', () => {
+  it('keeps every invariant with every fault kind at 10 %, and injects each kind', async () => {
+    const clean = await run();
+    expect(clean.invariants.every((c) => c.holds)).toBe(true);
+    const result = await run(new FaultPlan(parseFaultSpec('all=0.1'), 3));
+    const broken = result.invariants.filter((c) => !c.holds);
+    expect(broken).toEqual([]);
+    expect(result.invariants.map((c) => c.name)).toHaveLength(6);
+    for (const kind of FAULT_KINDS) expect(result.faults?.[kind].injected, kind).toBeGreaterThan(0);
+    // The faults were felt: port failures were logged and retried, and the jobs still ended.
+    expect(result.errors.length).toBeGreaterThan(0);
+    expect(result.stoppedBy).toBe('all-terminal');
+    expect(result.jobs.filter((j) => j.state === 'SUCCEEDED').length).toBe(
+      clean.jobs.filter((j) => j.state === 'SUCCEEDED').length,
+    );
+  }, 120_000);
+
+  it('names what breaks an invariant', async () => {
+    const result = await run();
+    const [first] = await result.ledger.listUsageByJob('nlp-sft-llm-13b');
+    if (first === undefined) throw new Error('nlp-sft-llm-13b ran no instance');
+    const launched = (n: number) => ({
+      instanceId: `i-${n}`,
+      jobId: first.jobId,
+      allocationId: first.allocationId,
+      offer: undefined as never,
+      poolId: null,
+      availabilityZone: 'use1-az1',
+      launchTime: first.startedAt,
+      tags: {},
+      state: 'terminated',
+    });
+    const checks = await checkInvariants({
+      ledger: result.ledger,
+      queues: new InMemoryJobQueues({ clock: new FakeClock(result.endedAt) }),
+      jobs: await pick(),
+      rejectedIds: new Set(),
+      waiting: new Map(),
+      // The same allocation launched three times over, for a job of two nodes.
+      instances: [1, 2, 3].map(launched),
+      liveInstances: [],
+      // An interval left open although its instance is gone.
+      usageByJob: new Map([[first.jobId, [{ ...first, stoppedAt: null }]]]),
+      startMs: START_MS,
+      endMs: Date.parse(result.endedAt),
+    });
+    const byName = new Map(checks.map((c) => [c.name, c]));
+    expect(byName.get('no allocation launched twice')).toMatchObject({ holds: false, violations: 1 });
+    expect(byName.get('no allocation launched twice')?.examples[0]).toMatch(/3 instances for 2 node\(s\)/);
+    expect(byName.get('every usage interval closed')).toMatchObject({ holds: false, violations: 1 });
+    expect(byName.get('every valid job terminal or pending with a reason')?.holds).toBe(true);
+    expect(byName.get('report total = Σ usage × stored price')?.holds).toBe(true);
+  }, 120_000);
+});
