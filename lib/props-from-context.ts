@@ -31,6 +31,8 @@ export interface QuartermasterContext {
     reconcile?: number;
   };
   readonly monthlyExportDay?: number;
+  /** `{ "bucketName": "…", "prefix": "…", "day": 5 }`; see `BillExportConfig`. */
+  readonly billExport?: QuartermasterProps['billExport'];
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -91,6 +93,7 @@ export const propsFromContext = (
     ...(ctx.jobTagKeys === undefined ? {} : { jobTagKeys: ctx.jobTagKeys }),
     ...(ctx.budgetGuard === undefined ? {} : { budgetGuard: ctx.budgetGuard }),
     ...(ctx.usageHalfLifeHours === undefined ? {} : { usageHalfLifeHours: ctx.usageHalfLifeHours }),
+    ...(ctx.billExport === undefined ? {} : { billExport: ctx.billExport }),
   };
   return {
     props,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { propsFromContext } from '../../lib/props-from-context.js';
 import { QuartermasterConfigError, resolveProps } from '../../lib/resolve-props.js';
 import { actionsOf, environmentOf, fullProps, statementsOf, synthStack } from './synth-fixture.js';
 
@@ -68,5 +69,11 @@ describe('monthly bill reconciliation (billExport)', () => {
       day: 5,
       kmsKeyArn: undefined,
     });
+  });
+
+  it('comes from the cdk.json context as plain JSON', () => {
+    const { props } = propsFromContext({ teams: [{ name: 'vision' }], billExport: { ...BILL, day: 7 } }, '.');
+    expect(props.billExport).toEqual({ ...BILL, day: 7 });
+    expect(resolveProps(props, 'us-east-1').billExport?.day).toBe(7);
   });
 });
