@@ -13,6 +13,7 @@ import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger/le
 import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/reports/cost-report-format.js';
 import { focusCsvLines } from '../../lambdas/core/reports/focus-export.js';
 import { renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
+import { acceleratorsOfBook } from '../../lambdas/core/use-cases/report-accelerators.js';
 import { readInputLines } from '../cli/input-file.js';
 import { OutputFileError, writeOutputLines, writeOutputText } from '../cli/output-file.js';
 import {
@@ -32,13 +33,7 @@ type Format = (typeof FORMATS)[number];
  * The accelerators of each instance type in the bundled price book: the ledger names instance
  * types only, and the book is where the CLI knows their GPU model and count from.
  */
-export const bundledAccelerators = (): AcceleratorsOf => {
-  const byType = new Map<string, { gpuModel: string; gpuCount: number }>();
-  for (const o of loadStaticPriceBook().offers)
-    if (!byType.has(o.instanceType))
-      byType.set(o.instanceType, { gpuModel: o.gpuModel, gpuCount: o.gpuCount });
-  return (instanceType) => byType.get(instanceType);
-};
+export const bundledAccelerators = (): AcceleratorsOf => acceleratorsOfBook(loadStaticPriceBook());
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 const fail = (command: Command, message: string): never => {

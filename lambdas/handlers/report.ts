@@ -8,11 +8,12 @@ import {
   reportWindow,
 } from '../core/accounting/cost-report.js';
 import type { LedgerRecord } from '../core/ledger/ledger-export.js';
-import type { Clock, Period } from '../core/ports.js';
+import type { Clock, Period, PriceBookStore } from '../core/ports.js';
 import { costReportCsvLines } from '../core/reports/cost-report-format.js';
 import { focusCsvLines } from '../core/reports/focus-export.js';
 import { renderHtmlReport } from '../core/reports/html-report.js';
 import { type ExportableLedger, exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
+import { acceleratorsOfBook } from '../core/use-cases/report-accelerators.js';
 import { createLedger } from './ledger-wiring.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
 import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
@@ -32,7 +33,8 @@ export interface ReportRequest {
 }
 
 /** The ledger reads a report needs. */
-export type ReportLedger = ExportableLedger;
+/** What a report reads: the export records, and the stored book for each type's GPUs. */
+export type ReportLedger = ExportableLedger & Partial<Pick<PriceBookStore, 'getLatestPriceBook'>>;
 
 /** The month before `period` (`yyyy-mm`). */
 export const previousPeriod = (period: Period): Period => {
@@ -128,7 +130,10 @@ export const renderReport = async (
   deps: Pick<ReportHandlerDeps, 'ledger' | 'teams'>,
   meta: { readonly accountId: string; readonly generatedAt: string },
 ): Promise<string> => {
-  const periods = periodsIn(reportWindow(request.from, request.to));
+  const window = reportWindow(request.from, request.to);
+  // The cost report compares with as many days before `from`: it reads those months too.
+  const previousFrom = new Date(2 * window.startMs - window.endMs).toISOString().slice(0, 10);
+  const periods = periodsIn(request.format === 'focus' ? window : reportWindow(previousFrom, request.to));
   const records = () => reportRecords(deps.ledger, deps.teams, periods);
   if (request.format === 'focus') {
     return collect(
@@ -140,10 +145,13 @@ export const renderReport = async (
       }),
     );
   }
+  // GPU-hours from the stored book's types; without a stored book the report has none.
+  const book = await deps.ledger.getLatestPriceBook?.();
   const report = await buildCostReport(records(), {
     from: request.from,
     to: request.to,
     groupBy: request.groupBy,
+    ...(book === undefined ? {} : { acceleratorsOf: acceleratorsOfBook(book) }),
   });
   switch (request.format) {
     case 'json':

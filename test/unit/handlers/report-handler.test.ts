@@ -1,6 +1,7 @@
 import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
+import { loadStaticPriceBook } from '../../../lambdas/adapters/static-price-book.js';
 import { FOCUS_HEADER } from '../../../lambdas/core/reports/focus-export.js';
 import { quietObservability } from '../../../lambdas/handlers/middleware.js';
 import {
@@ -83,6 +84,24 @@ describe('Report handler', () => {
       ['vision', 50],
     ]);
     expect(report.totals.instanceHours).toBe(4);
+  });
+
+  it('counts GPU-hours by the stored price book, and none without one', async () => {
+    const without = JSON.parse((await call({ from: '2026-03-01', to: '2026-03-31' })).body);
+    expect(without.totals.gpuHours).toBeNull();
+    const book = loadStaticPriceBook();
+    // The same ledger, with a stored book (the price refresh stores one in a deployment).
+    const reading = new Proxy(ledger, {
+      get: (target, p) => {
+        if (p === 'getLatestPriceBook') return async () => book;
+        const value: unknown = Reflect.get(target, p, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const report = JSON.parse((await call({ from: '2026-03-01', to: '2026-03-31' }, reading)).body);
+    // p5.48xlarge holds 8 H100s: 4 instance-hours are 32 GPU-hours, 50 USD is 1.5625 USD a GPU-hour.
+    expect(report.totals.gpuHours).toBe(32);
+    expect(report.totals.usdPerGpuHour).toBeCloseTo(1.5625, 6);
   });
 
   it('returns FOCUS CSV with the FOCUS header and the account from the function ARN', async () => {
