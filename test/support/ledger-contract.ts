@@ -16,7 +16,9 @@ import {
 import { verifyChain } from '../../lambdas/core/ledger/event-chain.js';
 import type { ChainHeadSource, JobRecord, Ledger, Rejection } from '../../lambdas/core/ports.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
+import { intakeMessage } from '../../lambdas/core/use-cases/intake-message.js';
 import { FakeClock } from './fake-clock.js';
+import { hostileIntakeCorpus } from './hostile-intake-corpus.js';
 import { allocationFor, jobRequest, priceBook } from './ledger-fixtures.js';
 
 /** Builds a fresh, empty ledger reading time from `clock`. */
@@ -481,6 +483,24 @@ export const describeLedgerContract = (name: string, makeLedger: MakeLedger): vo
     });
 
     describe('rejections', () => {
+      it('takes a 1,000-case hostile corpus through intake: nothing thrown, every valid job kept, every invalid one REJECTED with a reason', async () => {
+        const corpus = hostileIntakeCorpus(1000);
+        const kinds = new Set(corpus.map((c) => c.kind));
+        expect(kinds.size).toBe(10);
+        for (const c of corpus) {
+          const outcome = await intakeMessage({ ledger, clock }, { messageId: c.messageId, body: c.body });
+          if (c.jobId !== null) {
+            expect(outcome, `${c.messageId} (${c.kind})`).toEqual({ kind: 'created', jobId: c.jobId });
+            expect((await ledger.getJob(c.jobId))?.state).toBe('PENDING');
+          } else {
+            expect(outcome.kind, `${c.messageId} (${c.kind}): ${c.body.slice(0, 80)}`).toBe('rejected');
+            const stored = await ledger.getRejection(c.messageId);
+            expect(stored?.reason.length, `${c.messageId} (${c.kind})`).toBeGreaterThan(0);
+            expect(stored?.rawBodyBytes).toBe(new TextEncoder().encode(c.body).length);
+          }
+        }
+      }, 300_000);
+
       it('keeps a rejected request with its raw body, reason and issues', async () => {
         const rawBody = '{"jobId":"x","gpus":"lots"}';
         const input = {
