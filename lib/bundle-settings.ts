@@ -15,6 +15,7 @@ export const HANDLER_NAMES = [
   'report',
   'monthly-export',
   'bill-reconcile',
+  'digest',
 ] as const;
 
 export type HandlerName = (typeof HANDLER_NAMES)[number];

@@ -16,13 +16,18 @@ import type { WorkerConfig } from './quartermaster-props.js';
 export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
 /**
  * Writes the ledger does. TransactWriteItems has no IAM action of its own: each item in a
- * transaction is authorised as the Put/Update/ConditionCheck it is.
+ * transaction is authorised as the Put/Update it is. The adapter's only UpdateItem closes a budget
+ * reservation (settle, release); it never uses ConditionCheck, so no role gets it (ADR 0005).
  */
-export const TABLE_WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:ConditionCheckItem',
-] as const;
+export const TABLE_WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
+/** Writers that only ever create or replace whole items (intake, price refresh). */
+export const TABLE_PUT_ACTIONS = ['dynamodb:PutItem'] as const;
+/** The digest function reads every chain's events by time; the events table has no time index. */
+export const EVENTS_SCAN_ACTIONS = ['dynamodb:Scan'] as const;
+/** Signing digests: the digest function only (the key policy denies everyone else). */
+export const DIGEST_SIGN_ACTIONS = ['kms:Sign'] as const;
+/** What a verifier needs of the digest key. */
+export const DIGEST_VERIFY_ACTIONS = ['kms:GetPublicKey', 'kms:DescribeKey'] as const;
 /**
  * The only write on the job events table (ADR 0005). Events are appended with
  * `attribute_not_exists(pk)`, which IAM cannot require, so the stream alarm watches for overwrites.
@@ -83,7 +88,7 @@ export interface TableRef {
 }
 
 /** What a function may do with the ledger table. */
-export type TableAccess = 'read' | 'read-write';
+export type TableAccess = 'read' | 'put' | 'read-write' | 'none';
 
 /** Table plus each GSI by exact ARN, so no `index/*` wildcard is needed. */
 const tableResources = (table: TableRef, indexNames: readonly string[]): string[] => [
@@ -108,6 +113,7 @@ export const tableStatements = (
       ? undefined
       : { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...leadingKeys] } };
   const withCondition = condition === undefined ? {} : { conditions: condition };
+  if (access === 'none') return [];
   const statements = [
     new PolicyStatement({
       sid: 'LedgerRead',
@@ -116,12 +122,12 @@ export const tableStatements = (
       ...withCondition,
     }),
   ];
-  if (access === 'read-write') {
+  if (access === 'read-write' || access === 'put') {
     // Writes only ever target the base table; DynamoDB maintains the GSIs itself.
     statements.push(
       new PolicyStatement({
         sid: 'LedgerWrite',
-        actions: [...TABLE_WRITE_ACTIONS],
+        actions: access === 'put' ? [...TABLE_PUT_ACTIONS] : [...TABLE_WRITE_ACTIONS],
         resources: [table.tableArn],
         ...withCondition,
       }),

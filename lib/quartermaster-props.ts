@@ -76,6 +76,20 @@ export interface SchedulesConfig {
    * @default 1
    */
   readonly monthlyExportDay?: number;
+  /** Signed digests of the chain heads (docs/audit.md). @default Duration.hours(1) */
+  readonly digest?: Duration;
+}
+
+/** The export bucket's Object Lock, which keeps signed digests (and exports) from being replaced. */
+export interface DigestRetentionConfig {
+  /** How long each object is locked. @default Duration.days(365) */
+  readonly retention?: Duration;
+  /**
+   * `governance`: principals with `s3:BypassGovernanceRetention` may still delete; `compliance`:
+   * nobody, not even the account root, until the retention ends.
+   * @default 'governance'
+   */
+  readonly mode?: 'governance' | 'compliance';
 }
 
 /** What the budget guard does as a team's spend (settled plus accrued) nears its monthly budget. */
@@ -175,6 +189,8 @@ export interface QuartermasterProps {
   readonly jobTagKeys?: readonly string[];
   /** @default - see {@link SchedulesConfig} */
   readonly schedules?: SchedulesConfig;
+  /** @default - see {@link DigestRetentionConfig} */
+  readonly objectLock?: DigestRetentionConfig;
   /**
    * The AWS Data Exports bill to reconcile the ledger against monthly (`qm reconcile-bill` in the
    * deployment), written to the export bucket as `exports/<yyyy-mm>/bill-reconciliation.json` and

@@ -2,8 +2,15 @@ import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { type IGrantable, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import {
+  AnyPrincipal,
+  Effect,
+  type IGrantable,
+  PolicyStatement,
+  Role,
+  ServicePrincipal,
+} from 'aws-cdk-lib/aws-iam';
+import { Key, KeySpec, KeyUsage } from 'aws-cdk-lib/aws-kms';
 import { FunctionUrlAuthType, type IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -12,6 +19,7 @@ import {
   Bucket,
   BucketEncryption,
   type IBucket,
+  ObjectLockRetention,
   ObjectOwnership,
 } from 'aws-cdk-lib/aws-s3';
 import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
@@ -21,13 +29,21 @@ import { QUEUE_DEFINITIONS, queueNames } from '../lambdas/adapters/queue-definit
 import { LEDGER_TABLE } from '../lambdas/adapters/table-definition.js';
 import type { QueueKey } from '../lambdas/core/ports.js';
 import { ENV } from '../lambdas/handlers/config.js';
+import {
+  DEFAULT_DIGEST_PREFIX,
+  DIGEST_KEY_ENV,
+  DIGEST_PREFIX_ENV,
+} from '../lambdas/handlers/digest-settings.js';
 import { HANDLER_NAMES, type HandlerName } from './bundle-settings.js';
 import { EventsTable } from './events-table.js';
 import { defaultPrebundledCodeDir, PACKAGE_ROOT } from './handler-code.js';
 import { createHandlerFunction } from './handler-function.js';
 import {
+  DIGEST_SIGN_ACTIONS,
+  DIGEST_VERIFY_ACTIONS,
   describeStatement,
   type Ec2DescribeAction,
+  EVENTS_SCAN_ACTIONS,
   type EventsAccess,
   eventsTableStatements,
   KMS_DECRYPT_ACTIONS,
@@ -82,7 +98,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
   intake: {
     timeout: seconds('job-requests'),
     memorySize: 512,
-    table: 'read-write',
+    table: 'put',
     leadingKeys: ['JOB#*', 'REJECTED#*'],
     events: 'append',
     consumes: ['job-requests'],
@@ -120,7 +136,7 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
   'price-refresh': {
     timeout: Duration.minutes(5),
     memorySize: 1024,
-    table: 'read-write',
+    table: 'put',
     leadingKeys: ['PRICEBOOK*'],
     events: 'none',
     consumes: [],
@@ -164,6 +180,16 @@ const FUNCTION_PLANS: Readonly<Record<HandlerName, FunctionPlan>> = {
     consumes: [],
     sendsTo: [],
   },
+  // Reads the events table's heads by time (a Scan, granted below), signs with the digest key.
+  digest: {
+    timeout: Duration.minutes(5),
+    memorySize: 1024,
+    table: 'none',
+    events: 'none',
+    consumes: [],
+    sendsTo: [],
+    reservedConcurrency: 1,
+  },
 };
 
 const pascal = (name: string): string =>
@@ -194,6 +220,8 @@ export class Quartermaster extends Construct {
   readonly deadLetterQueues: Readonly<Record<QueueKey, Queue>>;
   readonly functions: Readonly<Record<HandlerName, IFunction>>;
   readonly exportBucket: Bucket;
+  /** Signs the chain-head digests (ECC_NIST_P256); only the digest function may Sign. */
+  readonly digestKey: Key;
   readonly accessLogBucket: Bucket;
   readonly alarmTopic: ITopic;
   readonly monitoring: Monitoring;
@@ -269,10 +297,36 @@ export class Quartermaster extends Construct {
       serverAccessLogsBucket: this.accessLogBucket as unknown as IBucket,
       serverAccessLogsPrefix: 'exports/',
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+      // Digests and exports cannot be replaced or deleted before their retention ends (docs/audit.md).
+      objectLockEnabled: true,
+      objectLockDefaultRetention:
+        config.objectLock.mode === 'compliance'
+          ? ObjectLockRetention.compliance(config.objectLock.retention)
+          : ObjectLockRetention.governance(config.objectLock.retention),
+      removalPolicy: config.removalPolicy,
+    });
+    this.digestKey = new Key(this, 'DigestKey', {
+      description: `${prefix}: signs the ledger's chain-head digests`,
+      keySpec: KeySpec.ECC_NIST_P256,
+      keyUsage: KeyUsage.SIGN_VERIFY,
       removalPolicy: config.removalPolicy,
     });
 
     this.functions = this.createFunctions(config, props.prebundledCodeDir);
+    // An explicit deny outranks the key policy's account grant and any identity policy: no other
+    // principal, an administrator included, can sign a digest without first changing this policy.
+    const digestRole = this.functions.digest.role;
+    if (digestRole !== undefined)
+      this.digestKey.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'DenySigningExceptByTheDigestFunction',
+          effect: Effect.DENY,
+          principals: [new AnyPrincipal()],
+          actions: [...DIGEST_SIGN_ACTIONS],
+          resources: ['*'],
+          conditions: { ArnNotEquals: { 'aws:PrincipalArn': digestRole.roleArn } },
+        }),
+      );
 
     const ec2Queue = queues['ec2-events'];
     ec2Queue.addToResourcePolicy(
@@ -299,6 +353,10 @@ export class Quartermaster extends Construct {
     new CfnOutput(this, 'ReportUrl', { value: url.url, description: 'IAM-authenticated cost report URL' });
     new CfnOutput(this, 'JobRequestsQueueUrl', { value: queues['job-requests'].queueUrl });
     new CfnOutput(this, 'ExportBucketName', { value: this.exportBucket.bucketName });
+    new CfnOutput(this, 'DigestKeyArn', {
+      value: this.digestKey.keyArn,
+      description: 'verify digests with its public key',
+    });
 
     this.alarmTopic =
       props.alarmTopic ??
@@ -338,6 +396,12 @@ export class Quartermaster extends Construct {
   /** Lets finance download the monthly exports. */
   grantReadExports(grantee: IGrantable) {
     return this.exportBucket.grantRead(grantee);
+  }
+
+  /** Lets auditors download the digests and the digest key's public key (`qm audit public-key`). */
+  grantReadDigests(grantee: IGrantable) {
+    this.exportBucket.grantRead(grantee, `${DEFAULT_DIGEST_PREFIX}*`);
+    return this.digestKey.grant(grantee, ...DIGEST_VERIFY_ACTIONS);
   }
 
   private createTable(config: ResolvedConfig): Table {
@@ -436,8 +500,12 @@ export class Quartermaster extends Construct {
       env[ENV.launchTemplate] = JSON.stringify(config.worker.launchTemplate);
       env[ENV.subnetIds] = config.worker.subnetIds.join(',');
     }
-    if (name === 'monthly-export' || name === 'bill-reconcile')
+    if (name === 'monthly-export' || name === 'bill-reconcile' || name === 'digest')
       env.QM_EXPORT_BUCKET = this.exportBucket.bucketName;
+    if (name === 'digest') {
+      env[DIGEST_KEY_ENV] = this.digestKey.keyArn;
+      env[DIGEST_PREFIX_ENV] = DEFAULT_DIGEST_PREFIX;
+    }
     if (name === 'bill-reconcile' && config.billExport !== undefined) {
       env.QM_BILL_EXPORT_BUCKET = config.billExport.bucketName;
       env.QM_BILL_EXPORT_PREFIX = config.billExport.prefix;
@@ -548,6 +616,46 @@ export class Quartermaster extends Construct {
             }),
           );
       }
+      if (name === 'digest') {
+        const statements = [
+          new PolicyStatement({
+            sid: 'ScanEventHeads',
+            actions: [...EVENTS_SCAN_ACTIONS],
+            resources: [this.events.table.tableArn],
+          }),
+          new PolicyStatement({
+            sid: 'EventsKey',
+            actions: [...KMS_DECRYPT_ACTIONS],
+            resources: [this.key.keyArn],
+          }),
+          new PolicyStatement({
+            sid: 'SignDigests',
+            actions: [...DIGEST_SIGN_ACTIONS],
+            resources: [this.digestKey.keyArn],
+          }),
+          new PolicyStatement({
+            sid: 'ListDigests',
+            actions: ['s3:ListBucket', 's3:GetBucketObjectLockConfiguration'],
+            resources: [this.exportBucket.bucketArn],
+          }),
+          new PolicyStatement({
+            sid: 'ReadWriteDigests',
+            actions: ['s3:GetObject', S3_PUT_OBJECT, 's3:PutObjectRetention'],
+            resources: [this.exportBucket.arnForObjects(`${DEFAULT_DIGEST_PREFIX}*`)],
+          }),
+          new PolicyStatement({
+            sid: 'ExportKey',
+            actions: ['kms:GenerateDataKey', ...KMS_DECRYPT_ACTIONS],
+            resources: [this.key.keyArn],
+          }),
+        ];
+        for (const statement of statements) role.addToPrincipalPolicy(statement);
+        acknowledgeWildcardResources(
+          role,
+          statements,
+          'Digest objects only, below the digests/ prefix of the export bucket, named by sequence at run time.',
+        );
+      }
       if (name === 'monthly-export' || name === 'bill-reconcile') {
         const write = new PolicyStatement({
           sid: 'WriteExports',
@@ -628,6 +736,7 @@ export class Quartermaster extends Construct {
       schedule: Schedule.cron({ minute: '0', hour: '3', day: String(config.schedules.monthlyExportDay) }),
       targets: [new LambdaFunction(this.functions['monthly-export'], { retryAttempts: 2 })],
     });
+    rate('DigestSchedule', config.schedules.digest, this.functions.digest);
     if (config.billExport !== undefined)
       new Rule(this, 'BillReconcileSchedule', {
         description: `${config.namePrefix}: reconcile last month's AWS bill against the ledger`,

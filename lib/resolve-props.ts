@@ -46,7 +46,9 @@ export interface ResolvedConfig {
     readonly onDemandPriceRefresh: Duration;
     readonly reconcile: Duration;
     readonly monthlyExportDay: number;
+    readonly digest: Duration;
   };
+  readonly objectLock: { readonly retention: Duration; readonly mode: 'governance' | 'compliance' };
   readonly billExport:
     | {
         readonly bucketName: string;
@@ -267,7 +269,21 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
     onDemandPriceRefresh: s.onDemandPriceRefresh ?? Duration.days(1),
     reconcile: s.reconcile ?? Duration.minutes(5),
     monthlyExportDay: s.monthlyExportDay ?? 1,
+    digest: s.digest ?? Duration.hours(1),
   };
+  wholeMinutes('schedules.digest', schedules.digest, problems);
+  const objectLock = {
+    retention: props.objectLock?.retention ?? Duration.days(365),
+    mode: props.objectLock?.mode ?? ('governance' as const),
+  };
+  if (
+    !(
+      Number.isInteger(objectLock.retention.toDays({ integral: false })) && objectLock.retention.toDays() >= 1
+    )
+  )
+    problems.push(
+      `objectLock.retention: ${objectLock.retention.toHumanString()} must be a whole number of days ≥ 1`,
+    );
   wholeMinutes('schedules.solve', schedules.solve, problems);
   wholeMinutes('schedules.spotPriceRefresh', schedules.spotPriceRefresh, problems);
   wholeMinutes('schedules.onDemandPriceRefresh', schedules.onDemandPriceRefresh, problems);
@@ -336,6 +352,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
     },
     usageHalfLifeHours,
     schedules,
+    objectLock,
     billExport,
     logRetention: props.logRetention ?? RetentionDays.THREE_MONTHS,
     removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,

@@ -21,6 +21,7 @@ const CLIENTS: Readonly<Record<HandlerName, readonly string[]>> = {
   report: ['client-dynamodb'],
   'monthly-export': ['client-dynamodb', 'client-s3'],
   'bill-reconcile': ['client-dynamodb', 'client-s3'],
+  digest: ['client-dynamodb', 'client-kms', 'client-s3'],
 };
 
 const packagesOf = (metafile: Metafile): Set<string> =>

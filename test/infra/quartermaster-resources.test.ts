@@ -339,13 +339,20 @@ describe('Quartermaster events and schedules', () => {
     });
   });
 
-  it('schedules solve every minute, spot prices every 15 minutes, on-demand prices daily, reconcile every 5 minutes and the export monthly', () => {
+  it('schedules solve every minute, spot prices every 15 minutes, on-demand prices daily, reconcile every 5 minutes, digests hourly and the export monthly', () => {
     const schedules = resourcesOf('AWS::Events::Rule')
       .filter((r) => r.ScheduleExpression !== undefined)
       .map((r) => r.ScheduleExpression)
       .sort();
     expect(schedules).toEqual(
-      ['cron(0 3 1 * ? *)', 'rate(1 day)', 'rate(1 minute)', 'rate(15 minutes)', 'rate(5 minutes)'].sort(),
+      [
+        'cron(0 3 1 * ? *)',
+        'rate(1 day)',
+        'rate(1 hour)',
+        'rate(1 minute)',
+        'rate(15 minutes)',
+        'rate(5 minutes)',
+      ].sort(),
     );
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(15 minutes)',
