@@ -1,7 +1,10 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
-import { generateDigestKeyPair, keyFileDigestSigner } from '../../../lambdas/adapters/key-file-digest-signer.js';
+import {
+  generateDigestKeyPair,
+  keyFileDigestSigner,
+} from '../../../lambdas/adapters/key-file-digest-signer.js';
 import { makeHandler } from '../../../lambdas/handlers/digest.js';
 import { quietObservability } from '../../../lambdas/handlers/middleware.js';
 import { MemoryDigestStore } from '../../support/digest-fixtures.js';
