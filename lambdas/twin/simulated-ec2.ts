@@ -33,6 +33,8 @@ export interface SimulatedInstance {
   readonly launchTime: string;
   readonly tags: Readonly<Record<string, string>>;
   state: string;
+  /** When it reached `terminated` (ms since the epoch); absent while it has not. */
+  terminatedAtMs?: number;
 }
 
 /** Called on every state change, synchronously, so the workload stops the instant capacity does. */
@@ -338,7 +340,10 @@ export class SimulatedEc2 {
     const previous = instance.state;
     if (previous === state) return;
     instance.state = state;
-    if (state === 'terminated') this.#unterminated.delete(instance.instanceId);
+    if (state === 'terminated') {
+      this.#unterminated.delete(instance.instanceId);
+      instance.terminatedAtMs = this.#now();
+    }
     for (const listener of this.#listeners) listener(instance, previous, this.#now());
     await this.#send(STATE_CHANGE, instance, { state });
   }

@@ -55,6 +55,8 @@ export interface InvariantInput {
 }
 
 const EXAMPLES = 5;
+/** How long a job may sit in a passing state (ALLOCATED, PROVISIONING …) at the end of a run. */
+const IN_FLIGHT_MS = 30 * 60_000;
 
 const check = (name: string, problems: readonly string[]): InvariantCheck => ({
   name,
@@ -81,9 +83,10 @@ const monthsBetween = (startMs: number, endMs: number): string[] => {
  * The properties a fault campaign holds the deployed loop to (issue 12 part 5), read from the
  * ledger, the queues and the simulated EC2 at the end of a run:
  *
- * - every valid job is terminal, or PENDING with the reason the last solve gave;
+ * - every valid job is terminal, PENDING with the reason the last solve gave, or (at a horizon)
+ *   running on live instances or moved on in the last half hour;
  * - no live instance (not shutting down) without a job whose allocation holds it;
- * - no allocation launched more instances than its nodes;
+ * - no allocation with more instances alive at once than its nodes;
  * - no budget spent beyond its limit by settled spend alone;
  * - every usage interval closed, except those of instances still live;
  * - the cost report's total equals Σ usage hours × stored unit price, to the micro-dollar.
@@ -103,8 +106,17 @@ export const checkInvariants = async (input: InvariantInput): Promise<InvariantC
     }
     if (TERMINAL_STATES.has(job.state)) continue;
     const reason = input.waiting.get(job.jobId);
-    if (job.state !== 'PENDING') unsettled.push(`${job.jobId}: ${job.state} at the end`);
-    else if (reason === undefined) unsettled.push(`${job.jobId}: PENDING with no reason from the last solve`);
+    if (job.state === 'PENDING') {
+      if (reason === undefined) unsettled.push(`${job.jobId}: PENDING with no reason from the last solve`);
+      continue;
+    }
+    // A run that stops at its horizon may stop a job mid-flight: running on live instances, or
+    // moved on within the last half hour. Anything else is stuck.
+    const allocationId = job.allocation?.allocationId;
+    const running = input.liveInstances.some((i) => i.allocationId === allocationId && i.state === 'running');
+    const recent = input.endMs - Date.parse(job.updatedAt) < IN_FLIGHT_MS;
+    if (!running && !recent)
+      unsettled.push(`${job.jobId}: ${job.state} since ${job.updatedAt} with no running instance`);
   }
   checks.push(check('every valid job terminal or pending with a reason', unsettled));
 
@@ -128,8 +140,23 @@ export const checkInvariants = async (input: InvariantInput): Promise<InvariantC
   const nodesOf = new Map(jobs.map((j) => [j.jobId, j.resources.nodes]));
   for (const [allocationId, launched] of byAllocation) {
     const nodes = nodesOf.get(launched[0]?.jobId ?? '') ?? 1;
-    if (launched.length > nodes)
-      twice.push(`${allocationId}: ${launched.length} instances for ${nodes} node(s)`);
+    // Twice means more instances alive at once than nodes: a replacement launched after the
+    // first one was reclaimed (before the job recorded it) is a relaunch, not a double launch.
+    const edges = launched.flatMap((i) => [
+      { at: Date.parse(i.launchTime), delta: 1 },
+      { at: i.terminatedAtMs ?? Number.POSITIVE_INFINITY, delta: -1 },
+    ]);
+    edges.sort((a, b) => a.at - b.at || a.delta - b.delta);
+    let alive = 0;
+    let most = 0;
+    for (const e of edges) {
+      alive += e.delta;
+      most = Math.max(most, alive);
+    }
+    if (most > nodes)
+      twice.push(
+        `${allocationId}: ${most} instances alive at once for ${nodes} node(s), ${launched.length} launched`,
+      );
   }
   checks.push(check('no allocation launched twice', twice));
 
