@@ -29,6 +29,7 @@ export interface QuartermasterContext {
     spotPriceRefresh?: number;
     onDemandPriceRefresh?: number;
     reconcile?: number;
+    digest?: number;
   };
   readonly monthlyExportDay?: number;
   /** `{ "bucketName": "…", "prefix": "…", "day": 5 }`; see `BillExportConfig`. */
@@ -77,6 +78,7 @@ export const propsFromContext = (
       ? {}
       : { onDemandPriceRefresh: Duration.minutes(s.onDemandPriceRefresh) }),
     ...(s.reconcile === undefined ? {} : { reconcile: Duration.minutes(s.reconcile) }),
+    ...(s.digest === undefined ? {} : { digest: Duration.minutes(s.digest) }),
     ...(ctx.monthlyExportDay === undefined ? {} : { monthlyExportDay: ctx.monthlyExportDay }),
   };
   const props: QuartermasterProps = {

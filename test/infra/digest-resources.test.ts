@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import { describe, expect, it } from 'vitest';
 import { HANDLER_NAMES } from '../../lib/bundle-settings.js';
+import { propsFromContext } from '../../lib/props-from-context.js';
 import { actionsOf, environmentOf, fullProps, statementsOf, synthStack } from './synth-fixture.js';
 
 const { template } = synthStack();
@@ -99,5 +100,13 @@ describe('Signed digests (issue 13 part 2)', () => {
     expect(() => synthStack({ ...fullProps(), objectLock: { retention: Duration.hours(5) } })).toThrow(
       /objectLock\.retention/,
     );
+  });
+
+  it("reads the digest schedule from the app context's scheduleMinutes", () => {
+    const { props } = propsFromContext(
+      { teams: [{ name: 'vision', weight: 1 }], scheduleMinutes: { digest: 30 } },
+      process.cwd(),
+    );
+    expect(props.schedules?.digest?.toMinutes()).toBe(30);
   });
 });
