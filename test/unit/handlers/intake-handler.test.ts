@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeHandler } from '../../../lambdas/handlers/intake.js';
 import { quietObservability } from '../../../lambdas/handlers/middleware.js';
+import { hostileIntakeCorpus } from '../../support/hostile-intake-corpus.js';
 import { makeWorld, overriding, requestBody } from '../use-cases/world.js';
 import { lambdaContext, recordingMetrics, sqsEvent } from './lambda-fixtures.js';
 
@@ -78,4 +79,23 @@ describe('intake handler', () => {
     await handler(event, lambdaContext());
     expect(metrics.added.map((m) => m.name)).toEqual(['JobReceived', 'JobDuplicate']);
   });
+
+  it('takes the 1,000-case hostile corpus in batches of 10 with no batch failure and nothing lost', async () => {
+    const { w, obs } = await setup();
+    const handler = makeHandler({ ledger: w.ledger, clock: w.clock, obs });
+    const corpus = hostileIntakeCorpus(1000);
+    for (let i = 0; i < corpus.length; i += 10) {
+      const batch = corpus.slice(i, i + 10);
+      const result = await handler(
+        sqsEvent(
+          batch.map((c) => ({ messageId: c.messageId, body: c.body, groupId: c.jobId ?? c.messageId })),
+        ),
+        lambdaContext(),
+      );
+      expect(result, `batch ${i / 10}`).toEqual({ batchItemFailures: [] });
+    }
+    for (const c of corpus)
+      if (c.jobId !== null) expect((await w.ledger.getJob(c.jobId))?.state, c.messageId).toBe('PENDING');
+      else expect((await w.ledger.getRejection(c.messageId))?.reason, c.messageId).toBeTruthy();
+  }, 120_000);
 });
