@@ -289,7 +289,7 @@ const campaignText = (results: readonly TwinSummary[]): string => {
     }
     if (r.deadLettered > 0)
       lines.push(
-        `${r.policy}: ${r.deadLettered} message(s) dead-lettered (left for a redrive; the invariants say whether any job was lost)`,
+        `${r.policy}: ${r.deadLettered} message(s) dead-lettered (left for a redrive; the invariants say whether any job was lost): ${r.firstDeadLettered.join('; ')}`,
       );
     const broken = r.invariants.filter((c) => !c.holds);
     if (broken.length === 0) lines.push(`${r.policy}: all ${r.invariants.length} invariants hold`);

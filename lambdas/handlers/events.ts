@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { QUEUE_DEFINITIONS } from '../adapters/queue-definitions.js';
 import type { ManagedInstance } from '../core/cloud-ports.js';
 import type { FieldIssue } from '../core/jobs/job-request.js';
 import { formatIssues } from '../core/jobs/job-request.js';
@@ -18,6 +19,9 @@ import {
   withObservability,
 } from './middleware.js';
 import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
+
+/** Deliveries of an EC2 event before SQS moves it to the dead-letter queue. */
+const EC2_EVENTS_MAX_RECEIVES = QUEUE_DEFINITIONS['ec2-events'].maxReceiveCount;
 
 export interface EventsHandlerDeps extends CapacityDeps {
   readonly obs: Observability;
@@ -100,7 +104,16 @@ export const makeHandler = (deps: EventsHandlerDeps) => {
         const outcome = await handleEc2Event(batchDeps, parsed.value);
         logger.info('ec2 event', { event: parsed.value, outcome });
         metrics.addMetric(`Ec2Event_${outcome.kind}`, MetricUnit.Count, 1);
-        if (outcome.kind === 'retry') throw new RetryLaterError(outcome.reason);
+        if (outcome.kind === 'retry') {
+          // Its last delivery: the dead-letter queue would only raise an alarm. Reconcile adopts an
+          // allocation whose instances run before it was recorded, so the event is left to it.
+          if (Number(record.attributes.ApproximateReceiveCount) >= EC2_EVENTS_MAX_RECEIVES) {
+            logger.warn('ec2 event left to reconcile', { event: parsed.value, reason: outcome.reason });
+            metrics.addMetric('Ec2EventLeftToReconcile', MetricUnit.Count, 1);
+            return;
+          }
+          throw new RetryLaterError(outcome.reason);
+        }
         return;
       }
       const parsed = parseJobEventMessage(record.body);

@@ -259,7 +259,8 @@ export const createTwinPipeline = (input: TwinInput) => {
         const outcome = await handleEc2Event(capacity, parsed.value);
         if (outcome.kind === 'interrupted' || outcome.kind === 'usage-stopped')
           stats.finishedSomething = true;
-        return outcome.kind !== 'retry';
+        // As the events handler does: its last delivery is left to reconcile, not dead-lettered.
+        return outcome.kind !== 'retry' || m.receiveCount >= QUEUE_DEFINITIONS['ec2-events'].maxReceiveCount;
       }
     }
   };

@@ -46,6 +46,8 @@ export interface TwinSummary {
   readonly invariants: TwinResult['invariants'];
   /** Messages left in dead-letter queues. */
   readonly deadLettered: number;
+  /** The first few of them: queue and the start of the body. */
+  readonly firstDeadLettered: readonly string[];
   /** With a fault campaign: per kind, the steps it could hit and the faults injected. */
   readonly faults?: TwinResult['faults'];
 }
@@ -125,6 +127,7 @@ export const summariseTwin = (
     firstErrors: result.errors.slice(0, 3).map((e) => `${e.at} ${e.queue}: ${e.error}`),
     invariants: result.invariants,
     deadLettered: result.deadLettered.length,
+    firstDeadLettered: result.deadLettered.slice(0, 5),
     ...(result.faults === undefined ? {} : { faults: result.faults }),
   };
 };

@@ -152,6 +152,16 @@ describe('events handler', () => {
       lambdaContext(),
     );
     expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'e1' }]);
+    // Its last delivery before the dead-letter queue: acknowledged, and left to reconcile.
+    const last = sqsEvent([{ messageId: 'e1', body }]);
+    const record = last.Records[0];
+    if (record === undefined) throw new Error('no record');
+    record.attributes.ApproximateReceiveCount = '5';
+    expect((await makeEvents({ ...w.capacity, obs })(last, lambdaContext())).batchItemFailures).toEqual([]);
+    w.clock.advance(16 * 60_000);
+    const summary = await makeReconcile({ ...reconcileDeps(w), obs })({}, lambdaContext());
+    expect(summary).toMatchObject({ adopted: 1, promoted: 1 });
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('RUNNING');
   });
 });
 
