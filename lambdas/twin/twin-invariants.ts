@@ -10,6 +10,18 @@ import { QUEUE_KEYS, type UsageRecord } from '../core/ports.js';
 import { exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
 import type { SimulatedInstance } from './simulated-ec2.js';
 
+/** An EC2 envelope by its type and detail (what says which instance and state), else the body's start. */
+const describeBody = (body: string): string => {
+  try {
+    const parsed = JSON.parse(body) as { 'detail-type'?: unknown; detail?: unknown };
+    if (typeof parsed['detail-type'] === 'string')
+      return `${parsed['detail-type']} ${JSON.stringify(parsed.detail)}`.slice(0, 160);
+  } catch {
+    // Not JSON: the start of the body says what it was.
+  }
+  return body.slice(0, 120);
+};
+
 /**
  * Messages the queues gave up on (moved to a dead-letter queue after their receive limit), as
  * an operator would find them. Not an invariant: the work of a dead-lettered provision message
@@ -21,7 +33,7 @@ export const deadLetters = async (queues: InMemoryJobQueues): Promise<string[]> 
     for (;;) {
       const batch = await queues.receive(deadLetterOf(key), { maxMessages: 10 });
       if (batch.length === 0) break;
-      for (const m of batch) dead.push(`${deadLetterOf(key)}: ${m.body.slice(0, 120)}`);
+      for (const m of batch) dead.push(`${deadLetterOf(key)}: ${describeBody(m.body)}`);
       await queues.delete(
         deadLetterOf(key),
         batch.map((m) => m.receiptHandle),
