@@ -4,7 +4,7 @@ import {
   type BillReconciliation,
 } from '../accounting/bill-reconciliation.js';
 import { billSummaryLine, KIND_TITLES } from './bill-reconciliation-format.js';
-import { PAGE_CSP, PAGE_CSS } from './page-style.js';
+import { pageHtml } from './page-style.js';
 import { escapeHtml } from './svg-chart.js';
 
 /**
@@ -92,22 +92,10 @@ export const renderBillReconciliationPage = (
     `bill ${r.source}`,
     ...(options.ledger === undefined ? [] : [`ledger ${options.ledger}`]),
   ].join(' · ');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
-<title>${escapeHtml(title)}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(sub)}</p></header>
-<main>
-${renderBillReconciliationSection(r)}
-${options.generatedAt === undefined ? '' : `<footer>${escapeHtml(`Generated ${options.generatedAt}.`)}</footer>`}
-</main>
-</body>
-</html>
-`;
+  return pageHtml(
+    title,
+    sub,
+    `${renderBillReconciliationSection(r)}
+${options.generatedAt === undefined ? '' : `<footer>${escapeHtml(`Generated ${options.generatedAt}.`)}</footer>`}`,
+  );
 };

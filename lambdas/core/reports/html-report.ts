@@ -1,6 +1,6 @@
 import type { CostReport, CostReportRow, PeriodComparison } from '../accounting/cost-report.js';
 import { cumulativeSpendCharts, windowDays } from './cumulative-spend-chart.js';
-import { figure, PAGE_CSP, PAGE_CSS } from './page-style.js';
+import { figure, pageHtml } from './page-style.js';
 import {
   colorMap,
   dayLabel,
@@ -387,19 +387,10 @@ export const renderHtmlReport = (report: CostReport, options: HtmlReportOptions 
       t.budgetUsedPct,
     ),
   ].join('');
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
-<title>${escapeHtml(title)}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(subtitle)}</p></header>
-<main>
-<section aria-label="Headline figures"><ul class="kpis">${kpis}</ul></section>
+  return pageHtml(
+    title,
+    subtitle,
+    `<section aria-label="Headline figures"><ul class="kpis">${kpis}</ul></section>
 ${figure('fig-spend', 'Spend per team over time', 'Actual cost at the unit price stored with each allocation', spendOverTime(report, colors))}
 <div class="grid2">
 ${figure('fig-split', 'Spot versus on-demand', 'Share of actual spend by purchase option', purchaseSplit(report))}
@@ -420,9 +411,6 @@ ${topJobsTable(report)}
 ${dailyTable(report)}
 </section>
 <p class="note">Amounts are summed exactly in micro-dollars and shown rounded to the cent. Interrupted cost is part of actual spend. Budget use compares spend in the window with the budgets of the months it touches. The previous period is the ${escapeHtml(String(windowDays(report.from, report.to).length))} days before ${escapeHtml(report.from)} (${escapeHtml(report.previousPeriod.from)} to ${escapeHtml(report.previousPeriod.to)}), read from the same ledger. GPU-hours are instance-hours times the accelerators of the instance type${report.instanceTypesWithoutAccelerators.length === 0 || t.gpuHours === null ? '' : ` (instance types of unknown accelerators left out: ${escapeHtml(report.instanceTypesWithoutAccelerators.join(', '))})`}; USD per GPU-hour is the actual of those hours over them.</p>
-<footer>Quartermaster cost report · currency ${report.currency}</footer>
-</main>
-</body>
-</html>
-`;
+<footer>Quartermaster cost report · currency ${report.currency}</footer>`,
+  );
 };

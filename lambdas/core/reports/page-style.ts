@@ -1,7 +1,7 @@
 import { escapeHtml } from './svg-chart.js';
 
 /**
- * The look every HTML page shares (the cost report, the simulate page): one stylesheet for the
+ * The look every HTML page shares (the cost report, the simulate page, the bill reconciliation): one stylesheet for the
  * page, its figures, tables and the charts of svg-chart.ts, inline under a CSP that allows
  * nothing else.
  */
@@ -71,3 +71,25 @@ export const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src 
 /** A chart in its figure, named by a heading and a one-line subtitle. */
 export const figure = (id: string, caption: string, sub: string, svg: string): string =>
   `<figure aria-labelledby="${id}-caption"><figcaption id="${id}-caption"><h2>${escapeHtml(caption)}</h2><span class="sub">${escapeHtml(sub)}</span></figcaption>${svg}</figure>`;
+
+/**
+ * A whole page: the shared head (CSP, stylesheet), a header with the title and a subtitle, and
+ * `main` (already HTML) as the page's content. Title and subtitle are escaped here.
+ */
+export const pageHtml = (title: string, subtitle: string, main: string): string => `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
+<title>${escapeHtml(title)}</title>
+<style>${PAGE_CSS}</style>
+</head>
+<body>
+<header><h1>${escapeHtml(title)}</h1><p>${escapeHtml(subtitle)}</p></header>
+<main>
+${main}
+</main>
+</body>
+</html>
+`;

@@ -1,4 +1,4 @@
-import { figure, PAGE_CSP, PAGE_CSS } from './page-style.js';
+import { figure, pageHtml } from './page-style.js';
 import { escapeHtml, horizontalBarChart, PALETTE, type Series, visibleAxisStart } from './svg-chart.js';
 
 /**
@@ -284,27 +284,15 @@ export const simulationPageHtml = (input: SimulationPageInput): string => {
     misses.size === 1
       ? `Deadline misses: ${[...misses][0]} under every policy.`
       : 'Deadline misses differ between policies (chart below).';
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="${PAGE_CSP}">
-<title>${escapeHtml(input.title)}</title>
-<style>${PAGE_CSS}</style>
-</head>
-<body>
-<header><h1>${escapeHtml(input.title)}</h1><p>${escapeHtml(`${ps.length} policies on the same jobs, market, quotas and budgets`)}</p></header>
-<main>
-${input.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
+  return pageHtml(
+    input.title,
+    `${ps.length} policies on the same jobs, market, quotas and budgets`,
+    `${input.notes.map((n) => `<p class="note">${escapeHtml(n)}</p>`).join('\n')}
 <p class="note" id="misses-note">${escapeHtml(missNote)}</p>
 <div class="grid2">
 ${figures.join('\n')}
 </div>
 ${policyTable(ps)}
-${teamTable(ps)}
-</main>
-</body>
-</html>
-`;
+${teamTable(ps)}`,
+  );
 };
