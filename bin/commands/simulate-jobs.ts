@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import { periodsIn } from '../../lambdas/core/accounting/cost-report.js';
 import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
 import { ledgerLine } from '../../lambdas/core/ledger/ledger-export.js';
@@ -231,24 +232,13 @@ const formatTable = (results: readonly TwinSummary[], header: readonly string[])
   ].join('\n');
 };
 
-/** Months (`YYYY-MM`) from the one holding `fromMs` to the one holding `toMs`. */
-const periodsBetween = (fromMs: number, toMs: number): string[] => {
-  const out: string[] = [];
-  const at = new Date(fromMs);
-  for (let y = at.getUTCFullYear(), m = at.getUTCMonth(); Date.UTC(y, m, 1) <= toMs; m += 1) {
-    const d = new Date(Date.UTC(y, m, 1));
-    out.push(d.toISOString().slice(0, 7));
-  }
-  return out;
-};
-
 /** A twin run's ledger as export lines: every team's budget, jobs, events and usage, month by month. */
 const ledgerExport = async function* (
   result: TwinResult,
   teams: readonly string[],
   startMs: number,
 ): AsyncGenerator<string> {
-  for (const period of periodsBetween(startMs, Date.parse(result.endedAt)))
+  for (const period of periodsIn({ startMs, endMs: Date.parse(result.endedAt) + 1 }))
     for await (const record of exportLedgerPeriod(result.ledger, teams, period)) yield ledgerLine(record);
 };
 

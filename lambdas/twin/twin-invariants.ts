@@ -1,7 +1,7 @@
 import type { InMemoryLedger } from '../adapters/in-memory-ledger.js';
 import type { InMemoryJobQueues } from '../adapters/in-memory-queues.js';
 import { deadLetterOf } from '../adapters/queue-definitions.js';
-import { buildCostReport } from '../core/accounting/cost-report.js';
+import { buildCostReport, periodsIn } from '../core/accounting/cost-report.js';
 import { usageCostMicros } from '../core/accounting/metering.js';
 import type { JobRequest } from '../core/jobs/job-request.js';
 import { TERMINAL_STATES } from '../core/jobs/job-state.js';
@@ -76,20 +76,6 @@ const check = (name: string, problems: readonly string[]): InvariantCheck => ({
   violations: problems.length,
   examples: problems.slice(0, EXAMPLES),
 });
-
-/** Months from the start's to the end's, `yyyy-mm`. */
-const monthsBetween = (startMs: number, endMs: number): string[] => {
-  const out: string[] = [];
-  const d = new Date(startMs);
-  for (let y = d.getUTCFullYear(), m = d.getUTCMonth(); Date.UTC(y, m, 1) <= endMs; m += 1) {
-    if (m === 12) {
-      m = 0;
-      y += 1;
-    }
-    out.push(new Date(Date.UTC(y, m, 1)).toISOString().slice(0, 7));
-  }
-  return out;
-};
 
 /**
  * The properties a fault campaign holds the deployed loop to (issue 12 part 5), read from the
@@ -173,7 +159,8 @@ export const checkInvariants = async (input: InvariantInput): Promise<InvariantC
   checks.push(check('no allocation launched twice', twice));
 
   const overspent: string[] = [];
-  const periods = monthsBetween(input.startMs, input.endMs);
+  // The months from the start's to the end's, the end's included.
+  const periods = periodsIn({ startMs: input.startMs, endMs: input.endMs + 1 });
   for (const team of [...teams].sort())
     for (const period of periods) {
       const budget = await ledger.getBudget(team, period);
