@@ -99,11 +99,13 @@ export const refreshPrices = async (
   const specs: InstanceTypeSpec[] = [];
   const quotas: QuotaLimit[] = [];
   const fetchErrors: string[] = [];
+  const score = deps.market.spotPlacementScores?.bind(deps.market);
   for (const region of deps.regions) {
+    let regionSpot: readonly SpotPriceObservation[];
     try {
       const types = await deps.market.describeGpuInstanceTypes(region);
       const regionOnDemand = spotOnly ? [] : await deps.market.onDemandPrices(region);
-      const regionSpot = await deps.market.spotPrices(
+      regionSpot = await deps.market.spotPrices(
         region,
         types.map((t) => t.instanceType),
       );
@@ -115,9 +117,8 @@ export const refreshPrices = async (
       continue;
     }
     // Scores only rank zones: a region whose scores cannot be read is priced without them.
-    const score = deps.market.spotPlacementScores?.bind(deps.market);
     if (score !== undefined)
-      for (const set of placementScoreSets(spot.filter((p) => p.region === region))) {
+      for (const set of placementScoreSets(regionSpot)) {
         try {
           placementScores.push(...(await score(region, set)));
           scoredSets += 1;
