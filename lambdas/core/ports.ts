@@ -87,6 +87,12 @@ export interface JobRuntimeFields {
    * attempts so that the next plan and the next interruption start from it.
    */
   readonly workDoneHours?: number;
+  /**
+   * Hours the job's interrupted runs ran without keeping the work (the whole run without
+   * checkpoints, the tail after the last one with them), summed across attempts: what the
+   * lost-work cap (docs/adr/0014) holds against the job's length.
+   */
+  readonly lostWorkHours?: number;
 }
 
 /** A job as the ledger holds it. */

@@ -122,10 +122,14 @@ const str = (value: JsonValue | undefined): string | undefined =>
 const num = (value: JsonValue | undefined): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 
-/** Work checkpointed by earlier runs: the one runtime fact that outlives an attempt (as job-change keeps it). */
+/** Work checkpointed and lost by earlier runs: the runtime facts that outlive an attempt (as job-change keeps them). */
 const carried = (runtime: Record<string, JsonValue>): Record<string, JsonValue> => {
   const done = runtime.workDoneHours;
-  return done === undefined ? {} : { workDoneHours: done };
+  const lost = runtime.lostWorkHours;
+  return {
+    ...(done === undefined ? {} : { workDoneHours: done }),
+    ...(lost === undefined ? {} : { lostWorkHours: lost }),
+  };
 };
 
 const TAG_VALUE = (v: JsonValue): v is string => typeof v === 'string';

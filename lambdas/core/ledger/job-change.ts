@@ -53,9 +53,11 @@ export const receiveJob = (input: NewJob, at: string): JobChange => {
 /** The event type a move to `to` is recorded as; going back to PENDING is a re-queue. */
 export const eventTypeFor = (to: JobState): string => (to === 'PENDING' ? 'REQUEUED' : to);
 
-/** Work checkpointed by earlier runs: the one runtime fact that outlives an attempt. */
-const carried = (job: JobRecord): JobRecord['runtime'] =>
-  job.runtime.workDoneHours === undefined ? {} : { workDoneHours: job.runtime.workDoneHours };
+/** Work checkpointed and work lost by earlier runs: the runtime facts that outlive an attempt. */
+const carried = (job: JobRecord): JobRecord['runtime'] => ({
+  ...(job.runtime.workDoneHours === undefined ? {} : { workDoneHours: job.runtime.workDoneHours }),
+  ...(job.runtime.lostWorkHours === undefined ? {} : { lostWorkHours: job.runtime.lostWorkHours }),
+});
 
 /**
  * Applies a state change to a job record. Moving back to PENDING drops the allocation and the

@@ -1,7 +1,12 @@
 import type { Fleet } from '../cloud-ports.js';
 import type { Clock, JobRecord, Ledger } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
-import { onDemandAfterInterruption, type RequeueRuleOptions, workDoneHours } from './requeue-rule.js';
+import {
+  lostWorkHours,
+  onDemandAfterInterruption,
+  type RequeueRuleOptions,
+  workDoneHours,
+} from './requeue-rule.js';
 
 /** What the capacity steps need. */
 export interface CapacityDeps {
@@ -10,6 +15,9 @@ export interface CapacityDeps {
   readonly fleetFor: (region: string) => Fleet;
   readonly requeueRule?: RequeueRuleOptions;
 }
+
+/** Hours to the microsecond-hour, so the ledger stores 1.5, not 1.4999999999999998. */
+const roundHours = (hours: number): number => Math.round(hours * 1e6) / 1e6;
 
 /**
  * Terminates every instance of the job's current allocation: those the job record names and any
@@ -70,15 +78,17 @@ export const requeueInterrupted = async (
   const held = interrupted.allocation;
   const onDemandOnly = forceOnDemand || onDemandAfterInterruption(interrupted, atMs, deps.requeueRule);
   const done = workDoneHours(interrupted, atMs, deps.requeueRule?.changeoverHours);
+  const lost = roundHours(lostWorkHours(interrupted, atMs, deps.requeueRule?.changeoverHours));
   await deps.ledger.transition({
     jobId: interrupted.jobId,
     expectedVersion: interrupted.version,
     to: 'PENDING',
-    data: { reason, onDemandOnly, workDoneHours: done },
+    data: { reason, onDemandOnly, workDoneHours: done, lostWorkHours: lost },
     fields: {
       reason,
       ...(onDemandOnly ? { onDemandOnly } : {}),
       ...(done > 0 ? { workDoneHours: done } : {}),
+      ...(lost > 0 ? { lostWorkHours: lost } : {}),
     },
   });
   if (held !== null) await closeReservation(deps, interrupted.team, interrupted.jobId, held.allocationId);

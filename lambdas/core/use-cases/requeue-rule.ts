@@ -20,7 +20,14 @@ export interface RequeueRuleOptions {
    * uniform-progress line). @default the safety rule (`mustCommitToOnDemand`)
    */
   readonly policy?: SpotPolicy;
+  /**
+   * The lost-work cap (docs/adr/0014): once the job's interrupted runs have lost this many times
+   * its length in work, it runs on-demand next, deadline or not. @default 1
+   */
+  readonly lostWorkCap?: number;
 }
+
+const DEFAULT_LOST_WORK_CAP = 1;
 
 /**
  * Work a job has checkpointed in the run it is in (since `startedAt`): whole checkpoint intervals
@@ -61,6 +68,42 @@ export const remainingWorkHours = (
 const changeoverOf = (options: RequeueRuleOptions): number =>
   options.changeoverHours ?? DEFAULT_COST_MODEL.restartOverheadHours;
 
+/**
+ * Hours the run since `startedAt` ran without keeping: all of it less what it checkpointed (the
+ * restart overhead included, since every start pays it again). None without a start.
+ */
+export const lostThisRunHours = (
+  job: JobRecord,
+  nowMs: number,
+  overheadHours: number = DEFAULT_COST_MODEL.restartOverheadHours,
+): number => {
+  const started = job.runtime.startedAt === undefined ? Number.NaN : Date.parse(job.runtime.startedAt);
+  if (Number.isNaN(started)) return 0;
+  return Math.max(0, (nowMs - started) / HOUR_MS - checkpointedThisRunHours(job, nowMs, overheadHours));
+};
+
+/** Work lost so far: earlier runs' (in the ledger) plus this run's. */
+export const lostWorkHours = (
+  job: JobRecord,
+  nowMs: number,
+  overheadHours: number = DEFAULT_COST_MODEL.restartOverheadHours,
+): number => (job.runtime.lostWorkHours ?? 0) + lostThisRunHours(job, nowMs, overheadHours);
+
+/**
+ * The lost-work cap (docs/adr/0014): a job whose interruptions have thrown away as much work as
+ * the job has (by default) stops gambling on spot. Without it a job that does not checkpoint, or
+ * whose checkpoints are longer than the pool's spells, and has no deadline to force the safety
+ * rule, is reclaimed again and again and never finishes; with it the spot work it wastes is at
+ * most the cap plus one run before on-demand finishes it (the ski-rental bound).
+ */
+export const lostWorkCapReached = (
+  job: JobRecord,
+  nowMs: number,
+  options: RequeueRuleOptions = {},
+): boolean =>
+  lostWorkHours(job, nowMs, changeoverOf(options)) >=
+  (options.lostWorkCap ?? DEFAULT_LOST_WORK_CAP) * job.request.runtime.estimatedHours - 1e-9;
+
 const policyState = (
   job: JobRecord,
   nowMs: number,
@@ -93,13 +136,15 @@ const policyState = (
  * safety rule: when the time left no longer covers the remaining work, a changeover and the margin
  * to the next decision, it runs on-demand next; otherwise the next solve may pick spot again (it
  * still picks the cheaper). `options.policy` replaces the rule (the simulator's baselines, or the
- * uniform-progress policy for comparison). Jobs without a deadline may always try spot again.
+ * uniform-progress policy for comparison). Whatever the policy, a job past its lost-work cap runs
+ * on-demand next; below it, jobs without a deadline may try spot again.
  */
 export const onDemandAfterInterruption = (
   job: JobRecord,
   nowMs: number,
   options: RequeueRuleOptions = {},
 ): boolean => {
+  if (lostWorkCapReached(job, nowMs, options)) return true;
   const deadline = job.request.runtime.deadline;
   if (deadline === undefined) return false;
   const state = policyState(job, nowMs, options, deadline);

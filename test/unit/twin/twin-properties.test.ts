@@ -183,6 +183,34 @@ describe('the deployed loop on random small inputs', () => {
     );
   }, 240_000);
 
+  // Spot up 5 h, down 1 h, over and over: an 11 h job that never checkpoints and has no deadline
+  // loses every spot run. The lost-work cap (ADR 0014) is what finishes it.
+  it('finishes a job that never checkpoints when no spot spell lasts its length', async () => {
+    const job = makeJob({
+      jobId: 'long',
+      team: 'vision',
+      submittedAt: new Date(START).toISOString(),
+      resources: { gpus: 8, nodes: 1, gpuModels: ['A100-80GB'] },
+      runtime: { estimatedHours: 11, referenceGpuModel: 'A100-80GB', interruptible: true },
+    });
+    const spells: NamedSpotTrace[] = [
+      {
+        name: 'short-spells',
+        trace: {
+          gapSeconds: 600,
+          available: Uint8Array.from({ length: 72 * 6 }, (_, i) => (i % 36 < 30 ? 1 : 0)),
+        },
+      },
+    ];
+    for (const strategy of ['quartermaster', 'greedy-spot', 'fleet-pco'] as const) {
+      const r = await twin([job], spells, [10_000, 10_000, 10_000, 10_000], strategy);
+      expect(r.totals.jobsSucceeded, strategy).toBe(1);
+      expect(r.totals.interruptions, strategy).toBeGreaterThan(0);
+      const usage = r.usageByJob.get('long') ?? [];
+      expect(usage.at(-1)?.purchaseOption, strategy).toBe('on-demand');
+    }
+  }, 60_000);
+
   it('never uses spot and is never interrupted under the on-demand strategy', async () => {
     await fc.assert(
       fc.asyncProperty(jobsArb, tracesArb, quotasArb, async (jobs, traces, limits) => {

@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../../../lambdas/core/ports.js';
 import { quartermasterPolicy } from '../../../lambdas/core/spot/spot-policy.js';
 import { handleEc2Event } from '../../../lambdas/core/use-cases/handle-ec2-event.js';
+import { provisionAllocation } from '../../../lambdas/core/use-cases/provision-allocation.js';
 import {
+  lostWorkCapReached,
+  lostWorkHours,
   mustRunOnDemandNext,
   onDemandAfterInterruption,
   remainingWorkHours,
@@ -10,7 +13,7 @@ import {
 } from '../../../lambdas/core/use-cases/requeue-rule.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
 import { makeJob } from '../../support/offer-fixtures.js';
-import { makeWorld, ON_DEMAND_OFFER, REGION, runningJob, SPOT_OFFER } from './world.js';
+import { makeWorld, ON_DEMAND_OFFER, REGION, runningJob, SPOT_OFFER, stateChange } from './world.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2026-03-01T12:00:00Z');
@@ -74,6 +77,18 @@ describe('the choice after an interruption', () => {
   });
 });
 
+/** Launches a solve's allocation and starts its instances: the job is RUNNING again. */
+const startAllocation = async (
+  w: Awaited<ReturnType<typeof makeWorld>>,
+  allocation: Awaited<ReturnType<typeof runSolve>>['allocated'][number] | undefined,
+) => {
+  if (allocation === undefined) throw new Error('nothing allocated');
+  const provisioned = await provisionAllocation(w.provisionDeps, allocation);
+  if (provisioned.kind !== 'provisioned') throw new Error(JSON.stringify(provisioned));
+  for (const id of provisioned.instanceIds)
+    await handleEc2Event(w.capacity, stateChange(id, 'running', w.clock.now().toISOString()));
+};
+
 /** The spot interruption warning for job-1's first instance, now. */
 const interruptNow = async (w: Awaited<ReturnType<typeof makeWorld>>) => {
   const [id] = (await w.ledger.getJob('job-1'))?.runtime.instanceIds ?? [];
@@ -85,6 +100,39 @@ const interruptNow = async (w: Awaited<ReturnType<typeof makeWorld>>) => {
     region: REGION,
   });
 };
+
+describe('the lost-work cap', () => {
+  /** A 10-hour job without a deadline or checkpoints: the safety rule never fires for it. */
+  const uncheckpointed = (runtime: Partial<JobRecord['runtime']>, startedAtMs: number): JobRecord =>
+    ({
+      createdAt: iso(T0),
+      request: makeJob({
+        jobId: 'u',
+        submittedAt: iso(T0),
+        runtime: { estimatedHours: 10, interruptible: true },
+      }),
+      runtime: { ...runtime, startedAt: iso(startedAtMs) },
+    }) as unknown as JobRecord;
+
+  it('counts the whole run as lost without checkpoints, and only the tail after the last one with them', () => {
+    expect(lostWorkHours(uncheckpointed({}, T0), T0 + 3 * HOUR)).toBe(3);
+    expect(lostWorkHours(uncheckpointed({ lostWorkHours: 4 }, T0), T0 + 3 * HOUR)).toBe(7);
+    // Hourly checkpoints, 2.5 h on the instance: 2 h kept, the other 0.5 h lost.
+    expect(lostWorkHours(record({}, T0), T0 + 2.5 * HOUR)).toBeCloseTo(0.5, 9);
+  });
+
+  it('sends a job without a deadline on-demand once its interruptions have lost as much work as it has', () => {
+    // 6 h lost before, 3.9 h this run: 9.9 h of a 10 h job, one more spot try.
+    const below = uncheckpointed({ lostWorkHours: 6 }, T0);
+    expect(lostWorkCapReached(below, T0 + 3.9 * HOUR)).toBe(false);
+    expect(onDemandAfterInterruption(below, T0 + 3.9 * HOUR)).toBe(false);
+    // 4 h this run: the cap of one job length is reached, whatever the policy says.
+    expect(onDemandAfterInterruption(below, T0 + 4 * HOUR)).toBe(true);
+    expect(onDemandAfterInterruption(below, T0 + 4 * HOUR, { policy: quartermasterPolicy })).toBe(true);
+    // A larger cap allows more tries.
+    expect(onDemandAfterInterruption(below, T0 + 4 * HOUR, { lostWorkCap: 2 })).toBe(false);
+  });
+});
 
 describe('an interruption on the deployed path', () => {
   it('keeps the checkpointed work across attempts and plans only what is left', async () => {
@@ -131,6 +179,23 @@ describe('an interruption on the deployed path', () => {
     expect(outcome).toMatchObject({ kind: 'interrupted', onDemandOnly: false });
     await runSolve(w.solveDeps);
     expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+  });
+
+  it('carries the lost work across attempts and sends the job on-demand when it reaches the job length', async () => {
+    const w = await makeWorld();
+    await runningJob(w, 'job-1', { runtime: { estimatedHours: 2, interruptible: true } });
+    w.clock.advance(1.25 * HOUR);
+    expect(await interruptNow(w)).toMatchObject({ kind: 'interrupted', onDemandOnly: false });
+    const requeued = await w.ledger.getJob('job-1');
+    expect(requeued?.runtime.lostWorkHours).toBe(1.25);
+    const again = await runSolve(w.solveDeps);
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+    await startAllocation(w, again.allocated[0]);
+    w.clock.advance(0.75 * HOUR);
+    expect(await interruptNow(w)).toMatchObject({ kind: 'interrupted', onDemandOnly: true });
+    expect((await w.ledger.getJob('job-1'))?.runtime.lostWorkHours).toBe(2);
+    await runSolve(w.solveDeps);
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(ON_DEMAND_OFFER);
   });
 
   it('sends a job to on-demand after an interruption when its slack no longer covers the work', async () => {
