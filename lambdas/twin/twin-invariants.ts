@@ -5,8 +5,9 @@ import { buildCostReport, periodsIn } from '../core/accounting/cost-report.js';
 import { usageCostMicros } from '../core/accounting/metering.js';
 import type { JobRequest } from '../core/jobs/job-request.js';
 import { TERMINAL_STATES } from '../core/jobs/job-state.js';
+import { BUDGET_RESERVED, BUDGET_SET, BUDGET_SETTLED, budgetChainId } from '../core/ledger/budget-chain.js';
 import type { LedgerRecord } from '../core/ledger/ledger-export.js';
-import { QUEUE_KEYS, type UsageRecord } from '../core/ports.js';
+import { microsToUsd, QUEUE_KEYS, type UsageRecord, usdToMicros } from '../core/ports.js';
 import { exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
 import type { SimulatedInstance } from './simulated-ec2.js';
 
@@ -85,7 +86,8 @@ const check = (name: string, problems: readonly string[]): InvariantCheck => ({
  *   running on live instances or moved on in the last half hour;
  * - no live instance (not shutting down) without a job whose allocation holds it;
  * - no allocation with more instances alive at once than its nodes;
- * - no budget spent beyond its limit by settled spend alone;
+ * - no reservation beyond a budget: reserved + spent never above the limit at a reservation, except
+ *   by what settlements before it overran their reservations (the money was spent);
  * - every usage interval closed, except those of instances still live;
  * - the cost report's total equals Σ usage hours × stored unit price, to the micro-dollar.
  */
@@ -158,16 +160,38 @@ export const checkInvariants = async (input: InvariantInput): Promise<InvariantC
   }
   checks.push(check('no allocation launched twice', twice));
 
+  // What a deployment promises (ADR 0001): no reservation takes a budget past its limit, so
+  // admission never commits money a team does not have. A settlement may still overrun (the job
+  // ran longer than expected; the money is spent), so what is committed may exceed the limit by
+  // what settlements so far overran their reservations, and by nothing more. Read from the
+  // budget's chain, against the limit in force at each reservation.
   const overspent: string[] = [];
   // The months from the start's to the end's, the end's included.
   const periods = periodsIn({ startMs: input.startMs, endMs: input.endMs + 1 });
   for (const team of [...teams].sort())
     for (const period of periods) {
-      const budget = await ledger.getBudget(team, period);
-      if (budget !== undefined && budget.spentUsd > budget.limitUsd + 1e-6)
-        overspent.push(`${team} ${period}: spent ${budget.spentUsd} of ${budget.limitUsd} USD`);
+      let limit: number | undefined;
+      let overrun = 0;
+      for (const event of await ledger.listEvents(budgetChainId(team, period))) {
+        const data = event.data as { limitUsd?: number; reservedUsd?: number; actualUsd?: number };
+        const after = event.data.after as { reservedUsd: number; spentUsd: number } | undefined;
+        if (event.type === BUDGET_SET && data.limitUsd !== undefined)
+          limit = usdToMicros(data.limitUsd, 'limitUsd');
+        if (event.type === BUDGET_SETTLED && data.reservedUsd !== undefined && data.actualUsd !== undefined)
+          overrun += Math.max(
+            0,
+            usdToMicros(data.actualUsd, 'actualUsd') - usdToMicros(data.reservedUsd, 'reservedUsd'),
+          );
+        if (event.type !== BUDGET_RESERVED || after === undefined || limit === undefined) continue;
+        const committed =
+          usdToMicros(after.reservedUsd, 'reservedUsd') + usdToMicros(after.spentUsd, 'spentUsd');
+        if (committed > limit + overrun)
+          overspent.push(
+            `${team} ${period}: the reservation at seq ${event.seq} commits ${microsToUsd(committed)} of ${microsToUsd(limit)} USD; settlements had overrun by ${microsToUsd(overrun)} USD`,
+          );
+      }
     }
-  checks.push(check('no budget overspent', overspent));
+  checks.push(check('no reservation beyond a budget', overspent));
 
   const live = new Set(input.liveInstances.map((i) => i.instanceId));
   const open: string[] = [];

@@ -13,7 +13,7 @@ import {
 import { makeJob, makeOffer } from '../support/offer-fixtures.js';
 
 describe('estimateJobCost', () => {
-  it('charges price × nodes × hours on an on-demand offer of the reference model', () => {
+  it('charges price × nodes × (one start-up + hours) on an on-demand offer of the reference model', () => {
     const job = makeJob({ jobId: 'j', resources: { gpus: 8, nodes: 2, gpuModels: ['A100-80GB'] } });
     const offer = makeOffer({
       instanceType: 'p4de.24xlarge',
@@ -24,8 +24,9 @@ describe('estimateJobCost', () => {
     });
     const e = estimateJobCost(job, offer);
     expect(e.baseHours).toBe(10);
-    expect(e.expectedHours).toBe(10);
-    expect(e.expectedCostUsd).toBe(800);
+    // The instance is billed while it boots: 0.2 h of start-up before the 10 h of work.
+    expect(e.expectedHours).toBe(10.2);
+    expect(e.expectedCostUsd).toBeCloseTo(816, 9);
     expect(e.onDemandEquivalentUsd).toBe(800);
   });
 
@@ -58,7 +59,7 @@ describe('estimateJobCost', () => {
     const hazard = 0.25 / HOURS_PER_MONTH;
     const interruptions = hazard * 4 * 100;
     expect(e.expectedInterruptions).toBeCloseTo(interruptions, 12);
-    expect(e.expectedHours).toBeCloseTo(100 + interruptions * (0.2 + 0.25), 10);
+    expect(e.expectedHours).toBeCloseTo(100 + 0.2 + interruptions * (0.2 + 0.25), 10);
     expect(e.expectedCostUsd).toBeCloseTo(12 * 4 * e.expectedHours, 8);
     expect(e.onDemandEquivalentUsd).toBe(40 * 4 * 100);
   });
@@ -107,7 +108,8 @@ describe('deadlineVerdict', () => {
   it('forbids spot once the slack cannot absorb one interruption', () => {
     const e = estimateJobCost(job, spot);
     const margin = DEFAULT_COST_MODEL.restartOverheadHours + 0.5;
-    const needed = e.expectedHours + DEFAULT_COST_MODEL.restartOverheadHours + margin;
+    // expectedHours already holds the first start-up; the margin is the second one plus lost work.
+    const needed = e.expectedHours + margin;
     expect(deadlineVerdict(job, spot, e, needed + 1e-9).ok).toBe(true);
     const tight = deadlineVerdict(job, spot, e, needed - 0.01);
     expect(tight.ok).toBe(false);

@@ -117,9 +117,9 @@ describe('qm plan table view', () => {
   it('starts with three lines that say what was placed, what waits and why (the examples)', async () => {
     const { out } = await runPlanCommand(EXAMPLE_ARGS, EXAMPLES);
     expect(out.split('\n').slice(0, 3)).toEqual([
-      'Placed 33 of 40 jobs for 15,141.86 USD, 3.2 % below all on-demand: 99 % of it is for jobs that may not use spot.',
+      'Placed 33 of 40 jobs for 15,197.03 USD, 2.9 % below all on-demand: 99 % of it is for jobs that may not use spot.',
       "7 wait: 6 on us-east-1 on-demand/P quota (3 of them at their team's fair share), 1 on budget.",
-      'None of the 6 is interruptible, so spot cannot help; budget: speech has 1,109.60 USD left, its job needs 1,666.89 USD.',
+      'None of the 6 is interruptible, so spot cannot help; budget: speech has 1,109.60 USD left, its job needs 1,688.91 USD.',
     ]);
   });
 
@@ -129,7 +129,7 @@ describe('qm plan table view', () => {
     // The example's longest reason is wrapped, not cut: every word of it is still there.
     expect(out).toContain('budget:speech');
     expect(out.replace(/\s+/g, ' ')).toContain(
-      'the cheapest option costs 1666.89 USD, and us-east-1 on-demand/P is full too (0 vCPU free, it needs 384)',
+      'the cheapest option costs 1688.91 USD, and us-east-1 on-demand/P is full too (0 vCPU free, it needs 384)',
     );
   });
 
@@ -172,7 +172,7 @@ describe('qm plan table view', () => {
     expect(lines[1]).toBe('2 wait: 1 on budget, 1 on us-east-1 on-demand/P quota.');
     // 124 characters: the line breaks at 120 and continues, indented, on the next.
     expect([lines[2], lines[3]]).toEqual([
-      'The one on quota is not interruptible, so spot cannot help; budget: speech has 500.00 USD left, its job needs 4,000.00',
+      'The one on quota is not interruptible, so spot cannot help; budget: speech has 500.00 USD left, its job needs 4,008.00',
       '  USD.',
     ]);
   });

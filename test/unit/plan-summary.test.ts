@@ -50,7 +50,7 @@ describe('the binding constraint of a waiting job', () => {
     const result = plan(
       [
         makeJob({ jobId: 'holder', team: 'nlp', priority: 900 }),
-        // 100 h × 40 USD/h = 4,000 USD against 500 left, and the only pool is full.
+        // (100 h + 0.2 h start-up) × 40 USD/h = 4,008 USD against 500 left, and the only pool is full.
         makeJob({ jobId: 'poor', team: 'speech', runtime: { estimatedHours: 100 } }),
       ],
       { teams },
@@ -59,7 +59,7 @@ describe('the binding constraint of a waiting job', () => {
     const poor = result.waiting.find((w) => w.jobId === 'poor');
     expect(poor?.binding).toMatchObject({ kind: 'budget', constraint: 'budget:speech' });
     expect(poor?.reason).toBe(
-      'team speech has 500 USD left; the cheapest option costs 4000 USD, and us-east-1 on-demand/P is full too (0 vCPU free, it needs 96)',
+      'team speech has 500 USD left; the cheapest option costs 4008 USD, and us-east-1 on-demand/P is full too (0 vCPU free, it needs 96)',
     );
     expect(result.decisions.find((d) => d.jobId === 'poor')?.binding?.constraint).toBe('budget:speech');
   });
@@ -125,10 +125,11 @@ describe('the plan summary', () => {
       {
         team: 'speech',
         periodLeftUsd: 500,
-        plannedUsd: 200,
-        leftUsd: 300,
+        // Each job is billed 0.2 h of start-up at 40 USD/h on top of its hours.
+        plannedUsd: 208,
+        leftUsd: 292,
         jobIds: ['poor'],
-        cheapestWaitingUsd: 4000,
+        cheapestWaitingUsd: 4008,
       },
     ]);
   });

@@ -114,7 +114,7 @@ const INVARIANTS = [
   'every valid job terminal or pending with a reason',
   'no instance without a job',
   'no allocation launched twice',
-  'no budget overspent',
+  'no reservation beyond a budget',
   'every usage interval closed',
   'report total = Σ usage × stored price',
 ];

@@ -403,8 +403,9 @@ const expectBruteForceOptimum = (
 
 describe('solvePlan across tiers with a budget', () => {
   it('swaps which higher-tier job runs when that lets a lower-tier job in, keeping the higher tier its count', () => {
-    // One team, budget 110. Tier 10 can afford one of X (us-east-1, $40) and Y (us-west-2, $80);
-    // Z (tier 1, us-east-1, $20) needs the us-east-1 quota that X would hold. X is the cheaper
+    // One team, budget 120. Tier 10 can afford one of X (us-east-1, $48) and Y (us-west-2, $88);
+    // Z (tier 1, us-east-1, $28) needs the us-east-1 quota that X would hold (each cost includes
+    // 0.2 h of start-up at $40/h). X is the cheaper
     // pick for tier 10 alone; only Y leaves room for Z.
     const od = (region: string) => p4de(region, 'on-demand', 40);
     const job = (jobId: string, priority: number, region: string, hours: number) =>
@@ -419,7 +420,7 @@ describe('solvePlan across tiers with a budget', () => {
       jobs,
       priceBook: makeBook([od('us-east-1'), od('us-west-2')]),
       quotaLimit: limits({ 'us-east-1|on-demand/P': 96, 'us-west-2|on-demand/P': 96 }),
-      teams: new Map([['vision', { weight: 1, remainingUsd: 110 }]]),
+      teams: new Map([['vision', { weight: 1, remainingUsd: 120 }]]),
       nowMs: NOW,
     };
     const plan = solvePlan(planInput, solver);

@@ -82,7 +82,7 @@ export const expectedInterruptions = (
 export interface JobCostEstimate {
   /** Useful hours on this offer. */
   readonly baseHours: number;
-  /** Wall-clock hours including expected spot rework. */
+  /** Wall-clock hours billed: the first start-up, the useful hours and the expected spot rework. */
   readonly expectedHours: number;
   readonly expectedInterruptions: number;
   readonly expectedCostUsd: number;
@@ -91,8 +91,8 @@ export interface JobCostEstimate {
 }
 
 /**
- * Expected cost of running `job` on `offer`: price × nodes × hours / relative speed, and for spot
- * × (1 + expected interruptions per hour × (restart overhead + lost work per interruption)).
+ * Expected cost of running `job` on `offer`: price × nodes × (one start-up + hours / relative speed
+ * + for spot, expected interruptions × (restart overhead + lost work per interruption)).
  */
 export const estimateJobCost = (
   job: JobRequest,
@@ -103,7 +103,10 @@ export const estimateJobCost = (
   const baseHours = baseHoursOn(job, offer, config);
   const interruptions = expectedInterruptions(offer, nodes, baseHours, config);
   const rework = interruptions * (config.restartOverheadHours + lostHoursPerInterruption(job, baseHours));
-  const expectedHours = baseHours + rework;
+  // One start-up before any work is billed too (the instance runs while it boots and warms up),
+  // so an estimate without it is short by that much on every allocation and every settlement
+  // overruns its reservation.
+  const expectedHours = baseHours + config.restartOverheadHours + rework;
   const referencePrice = offer.onDemandPriceUsdPerHour ?? offer.priceUsdPerHour;
   return {
     baseHours,
@@ -130,7 +133,7 @@ export const meetsDeadline = (
   if (hoursToDeadline === null) return true;
   const restart = config.restartOverheadHours;
   if (offer.purchaseOption === 'on-demand') return estimate.baseHours + restart <= hoursToDeadline;
-  const slack = hoursToDeadline - (estimate.expectedHours + restart);
+  const slack = hoursToDeadline - estimate.expectedHours;
   return slack >= restart + lostHoursPerInterruption(job, estimate.baseHours);
 };
 
@@ -155,7 +158,7 @@ export const deadlineVerdict = (
       ok: false,
       reason: `needs ${(estimate.baseHours + restart).toFixed(2)} h on-demand, ${hoursToDeadline.toFixed(2)} h to deadline`,
     };
-  const slack = hoursToDeadline - (estimate.expectedHours + restart);
+  const slack = hoursToDeadline - estimate.expectedHours;
   const margin = restart + lostHoursPerInterruption(job, estimate.baseHours);
   return {
     ok: false,
@@ -194,14 +197,14 @@ export const priceOffers = (
     const spot = offer.purchaseOption === 'spot';
     let interruptions = 0;
     if (spot) interruptions = hourlyHazardOf(offer, config) * nodes * baseHours;
-    const expectedHours = baseHours + interruptions * (restart + lost);
+    const expectedHours = baseHours + restart + interruptions * (restart + lost);
     cost[i] = offer.priceUsdPerHour * nodes * expectedHours;
     hours[i] = expectedHours;
     onDemand[i] = (offer.onDemandPriceUsdPerHour ?? offer.priceUsdPerHour) * nodes * baseHours;
     let ok = true;
     if (hoursToDeadline !== null) {
       if (offer.purchaseOption === 'on-demand') ok = baseHours + restart <= hoursToDeadline;
-      else ok = hoursToDeadline - (expectedHours + restart) >= restart + lost;
+      else ok = hoursToDeadline - expectedHours >= restart + lost;
     }
     meets[i] = ok ? 1 : 0;
     if (!ok && firstMiss < 0) firstMiss = i;

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { InMemoryJobQueues } from '../../../lambdas/adapters/in-memory-queues.js';
 import type { JobRequest } from '../../../lambdas/core/jobs/job-request.js';
+import { budgetChainId } from '../../../lambdas/core/ledger/budget-chain.js';
+import type { JobEvent } from '../../../lambdas/core/ports.js';
 import { runTwin } from '../../../lambdas/twin/deployment-twin.js';
 import { FAULT_KINDS, FaultPlan, FaultSpecError, parseFaultSpec } from '../../../lambdas/twin/fault-plan.js';
 import { checkInvariants } from '../../../lambdas/twin/twin-invariants.js';
@@ -118,5 +120,48 @@ describe('the deployed loop under faults', () => {
     expect(byName.get('every usage interval closed')).toMatchObject({ holds: false, violations: 1 });
     expect(byName.get('every valid job terminal or pending with a reason')?.holds).toBe(true);
     expect(byName.get('report total = Σ usage × stored price')?.holds).toBe(true);
+  }, 120_000);
+
+  it('lets spend pass a limit only by what settlements overran, and names a reservation that commits more', async () => {
+    const result = await run();
+    const chain = budgetChainId('nlp', '2026-11');
+    const event = (seq: number, type: string, data: Record<string, unknown>): JobEvent =>
+      ({ jobId: chain, seq, type, at: result.endedAt, data }) as unknown as JobEvent;
+    const balances = (reservedUsd: number, spentUsd: number) => ({ limitUsd: 100, reservedUsd, spentUsd });
+    // 100 USD limit; a job reserved 100 and cost 130 (the overrun is spent money, not a breach);
+    // then one reservation that fits the 30 USD overrun and one that does not.
+    const forged = [
+      event(1, 'BUDGET_SET', { limitUsd: 100, previousLimitUsd: null }),
+      event(2, 'BUDGET_RESERVED', { allocationId: 'a.a1', amountUsd: 100, after: balances(100, 0) }),
+      event(3, 'BUDGET_SETTLED', {
+        allocationId: 'a.a1',
+        reservedUsd: 100,
+        actualUsd: 130,
+        after: balances(0, 130),
+      }),
+      event(4, 'BUDGET_RESERVED', { allocationId: 'b.a1', amountUsd: 0, after: balances(0, 130) }),
+      event(5, 'BUDGET_RESERVED', { allocationId: 'c.a1', amountUsd: 5, after: balances(5, 130) }),
+    ];
+    const real = result.ledger.listEvents.bind(result.ledger);
+    vi.spyOn(result.ledger, 'listEvents').mockImplementation(async (id) =>
+      id === chain ? forged : real(id),
+    );
+    const checks = await checkInvariants({
+      ledger: result.ledger,
+      queues: new InMemoryJobQueues({ clock: new FakeClock(result.endedAt) }),
+      jobs: await pick(),
+      rejectedIds: new Set(),
+      waiting: new Map(),
+      instances: [],
+      liveInstances: [],
+      usageByJob: new Map(),
+      startMs: START_MS,
+      endMs: Date.parse(result.endedAt),
+    });
+    const budget = checks.find((c) => c.name === 'no reservation beyond a budget');
+    expect(budget).toMatchObject({ holds: false, violations: 1 });
+    expect(budget?.examples[0]).toBe(
+      'nlp 2026-11: the reservation at seq 5 commits 135 of 100 USD; settlements had overrun by 30 USD',
+    );
   }, 120_000);
 });
