@@ -6,6 +6,7 @@ import {
   effectiveWeights,
   type UsageSample,
 } from './fair-weight.js';
+import { isoInstantMs } from './iso-instant-ms.js';
 
 /**
  * From ledger usage intervals to the per-team usage samples the planner's fair share decays
@@ -70,7 +71,7 @@ export const vcpusByInstanceType = (book: PriceBook): Map<string, number> => {
 };
 
 const instantMs = (value: string, field: string, interval: UsageInterval): number => {
-  const ms = Date.parse(value);
+  const ms = isoInstantMs(value);
   if (Number.isNaN(ms))
     throw new RangeError(
       `usage interval of team ${interval.team} (${interval.instanceType}): ${field} ${JSON.stringify(value)} is not an ISO instant`,
