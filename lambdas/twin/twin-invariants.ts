@@ -5,7 +5,12 @@ import { buildCostReport, periodsIn } from '../core/accounting/cost-report.js';
 import { usageCostMicros } from '../core/accounting/metering.js';
 import type { JobRequest } from '../core/jobs/job-request.js';
 import { TERMINAL_STATES } from '../core/jobs/job-state.js';
-import { BUDGET_RESERVED, BUDGET_SET, BUDGET_SETTLED, budgetChainId } from '../core/ledger/budget-chain.js';
+import {
+  BUDGET_RESERVED,
+  BUDGET_SETTLED,
+  type BudgetBalances,
+  budgetChainId,
+} from '../core/ledger/budget-chain.js';
 import type { LedgerRecord } from '../core/ledger/ledger-export.js';
 import { microsToUsd, QUEUE_KEYS, type UsageRecord, usdToMicros } from '../core/ports.js';
 import { exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
@@ -170,19 +175,18 @@ export const checkInvariants = async (input: InvariantInput): Promise<InvariantC
   const periods = periodsIn({ startMs: input.startMs, endMs: input.endMs + 1 });
   for (const team of [...teams].sort())
     for (const period of periods) {
-      let limit: number | undefined;
       let overrun = 0;
       for (const event of await ledger.listEvents(budgetChainId(team, period))) {
-        const data = event.data as { limitUsd?: number; reservedUsd?: number; actualUsd?: number };
-        const after = event.data.after as { reservedUsd: number; spentUsd: number } | undefined;
-        if (event.type === BUDGET_SET && data.limitUsd !== undefined)
-          limit = usdToMicros(data.limitUsd, 'limitUsd');
+        const data = event.data as { reservedUsd?: number; actualUsd?: number };
+        // Every budget event carries the balances after it, the limit then in force among them.
+        const after = event.data.after as BudgetBalances | undefined;
         if (event.type === BUDGET_SETTLED && data.reservedUsd !== undefined && data.actualUsd !== undefined)
           overrun += Math.max(
             0,
             usdToMicros(data.actualUsd, 'actualUsd') - usdToMicros(data.reservedUsd, 'reservedUsd'),
           );
-        if (event.type !== BUDGET_RESERVED || after === undefined || limit === undefined) continue;
+        if (event.type !== BUDGET_RESERVED || after === undefined) continue;
+        const limit = usdToMicros(after.limitUsd, 'limitUsd');
         const committed =
           usdToMicros(after.reservedUsd, 'reservedUsd') + usdToMicros(after.spentUsd, 'spentUsd');
         if (committed > limit + overrun)

@@ -5,7 +5,7 @@ import { budgetChainId } from '../../../lambdas/core/ledger/budget-chain.js';
 import type { JobEvent } from '../../../lambdas/core/ports.js';
 import { runTwin } from '../../../lambdas/twin/deployment-twin.js';
 import { FAULT_KINDS, FaultPlan, FaultSpecError, parseFaultSpec } from '../../../lambdas/twin/fault-plan.js';
-import { checkInvariants } from '../../../lambdas/twin/twin-invariants.js';
+import { checkInvariants, type InvariantInput } from '../../../lambdas/twin/twin-invariants.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { bundledTraces, exampleJobs, realSolver, START_MS } from './twin-fixtures.js';
 
@@ -28,6 +28,23 @@ const run = async (faults?: FaultPlan) =>
     traces: await bundledTraces(),
     solver: await realSolver(),
     ...(faults === undefined ? {} : { faults }),
+  });
+
+/** The end-of-run checks over a run's ledger, with the instances and usage a test puts in. */
+const invariantsAfter = async (
+  result: Awaited<ReturnType<typeof run>>,
+  parts: Pick<InvariantInput, 'instances' | 'usageByJob'>,
+) =>
+  checkInvariants({
+    ledger: result.ledger,
+    queues: new InMemoryJobQueues({ clock: new FakeClock(result.endedAt) }),
+    jobs: await pick(),
+    rejectedIds: new Set(),
+    waiting: new Map(),
+    liveInstances: [],
+    startMs: START_MS,
+    endMs: Date.parse(result.endedAt),
+    ...parts,
   });
 
 describe('parseFaultSpec', () => {
@@ -98,19 +115,11 @@ describe('the deployed loop under faults', () => {
       // All three up at once: none reached terminated before the others launched.
       state: 'running',
     });
-    const checks = await checkInvariants({
-      ledger: result.ledger,
-      queues: new InMemoryJobQueues({ clock: new FakeClock(result.endedAt) }),
-      jobs: await pick(),
-      rejectedIds: new Set(),
-      waiting: new Map(),
+    const checks = await invariantsAfter(result, {
       // The same allocation launched three times over, for a job of two nodes.
       instances: [1, 2, 3].map(launched),
-      liveInstances: [],
       // An interval left open although its instance is gone.
       usageByJob: new Map([[first.jobId, [{ ...first, stoppedAt: null }]]]),
-      startMs: START_MS,
-      endMs: Date.parse(result.endedAt),
     });
     const byName = new Map(checks.map((c) => [c.name, c]));
     expect(byName.get('no allocation launched twice')).toMatchObject({ holds: false, violations: 1 });
@@ -131,7 +140,7 @@ describe('the deployed loop under faults', () => {
     // 100 USD limit; a job reserved 100 and cost 130 (the overrun is spent money, not a breach);
     // then one reservation that fits the 30 USD overrun and one that does not.
     const forged = [
-      event(1, 'BUDGET_SET', { limitUsd: 100, previousLimitUsd: null }),
+      event(1, 'BUDGET_SET', { limitUsd: 100, previousLimitUsd: null, after: balances(0, 0) }),
       event(2, 'BUDGET_RESERVED', { allocationId: 'a.a1', amountUsd: 100, after: balances(100, 0) }),
       event(3, 'BUDGET_SETTLED', {
         allocationId: 'a.a1',
@@ -146,18 +155,7 @@ describe('the deployed loop under faults', () => {
     vi.spyOn(result.ledger, 'listEvents').mockImplementation(async (id) =>
       id === chain ? forged : real(id),
     );
-    const checks = await checkInvariants({
-      ledger: result.ledger,
-      queues: new InMemoryJobQueues({ clock: new FakeClock(result.endedAt) }),
-      jobs: await pick(),
-      rejectedIds: new Set(),
-      waiting: new Map(),
-      instances: [],
-      liveInstances: [],
-      usageByJob: new Map(),
-      startMs: START_MS,
-      endMs: Date.parse(result.endedAt),
-    });
+    const checks = await invariantsAfter(result, { instances: [], usageByJob: new Map() });
     const budget = checks.find((c) => c.name === 'no reservation beyond a budget');
     expect(budget).toMatchObject({ holds: false, violations: 1 });
     expect(budget?.examples[0]).toBe(
