@@ -50,6 +50,8 @@ export interface OfferFilterResult {
   readonly pools: readonly string[];
   /** When `pool` is empty: the first filter stage that left no offer, in words; otherwise `null`. */
   readonly emptied: string | null;
+  /** True when some offer in `pool` draws on a commitment (then its end is checked per job). */
+  readonly committed: boolean;
 }
 
 export interface JobCandidates {
@@ -123,6 +125,7 @@ const filterOffers = (
     pool,
     pools,
     emptied: pool.length === 0 ? emptiedStage(job, ctx, models, regions) : null,
+    committed: pool.some((o) => o.commitment !== undefined),
   };
 };
 
@@ -253,6 +256,17 @@ export class PricedOptions {
         vcpus: offer.vcpus * this.nodes,
         spotPriceImplied: offer.spotPriceImplied,
       };
+      const drawn = offer.commitment;
+      if (drawn !== undefined)
+        c = {
+          ...c,
+          commitment: {
+            id: drawn.id,
+            kind: drawn.kind,
+            units: drawn.unitsPerInstanceHour * this.nodes,
+            effectiveCostUsd: drawn.effectiveRateUsdPerHour * this.nodes * (this.hours[i] ?? Number.NaN),
+          },
+        };
       this.made[i] = c;
     }
     return c;
@@ -272,7 +286,7 @@ export class PricedOptions {
       const bestVcpusByPool = new Map<string, number>();
       const kept: Candidate[] = [];
       for (let i = 0; i < this.size; i++) {
-        const pool = this.pool(i);
+        const pool = dominanceKey(this.pool(i), this.offers[i] as Offer);
         const vcpus = this.vcpus(i);
         const best = bestVcpusByPool.get(pool);
         if (best !== undefined && best <= vcpus) continue;
@@ -284,6 +298,13 @@ export class PricedOptions {
     return this.modelCache;
   }
 }
+
+/**
+ * What a candidate consumes besides its team's budget: its quota pool, and the commitment it draws
+ * on, if any. Dominance compares candidates only when they consume the same things.
+ */
+const dominanceKey = (pool: string, offer: Offer): string =>
+  offer.commitment === undefined ? pool : `${pool}@${offer.commitment.id}`;
 
 const poolByOffer = new WeakMap<Offer, string>();
 const poolOfOffer = (offer: Offer): string => {
@@ -399,6 +420,7 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
   const n = pool.length;
   const { cost, hours, onDemand, meets } = scratchFor(n);
   const firstMiss = priceOffers(job, pool, hoursToDeadline, config, cost, hours, onDemand, meets);
+  if (filtered.committed) endCommitments(pool, ctx.nowMs, hours, meets);
   let deadlineMiss: string | null = null;
   if (firstMiss >= 0) {
     const offer = pool[firstMiss] as Offer;
@@ -436,6 +458,15 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
     resources.nodes,
     emptyReason,
   );
+};
+
+/** An offer drawn on a commitment that ends is open only to jobs expected to finish before the end. */
+const endCommitments = (pool: readonly Offer[], nowMs: number, hours: Float64Array, meets: Uint8Array): void => {
+  for (let i = 0; i < pool.length; i++) {
+    const until = (pool[i] as Offer).commitment?.until;
+    if (until === undefined || until === null) continue;
+    if (nowMs + (hours[i] as number) * HOUR_MS > Date.parse(until)) meets[i] = 0;
+  }
 };
 
 /** Finds and prices every offer the job can run on, and says which filter left it with none. */
@@ -485,14 +516,14 @@ const poolTeamKeys = new Map<string, Map<string, string>>();
 
 /**
  * Drops candidates that can never be part of an optimal plan: within one quota pool, a candidate
- * that costs at least as much and holds at least as many vCPUs as another is dominated (the pool
- * and the team budget are the only things a candidate consumes). Input must be sorted cheapest first.
+ * that costs at least as much and holds at least as many vCPUs as another is dominated (the pool,
+ * the commitment it draws on and the team budget are the only things a candidate consumes). Input must be sorted cheapest first.
  */
 export const pruneDominated = (sorted: readonly Candidate[]): Candidate[] => {
   const bestVcpusByPool = new Map<string, number>();
   const kept: Candidate[] = [];
   for (const c of sorted) {
-    const pool = poolOf(c);
+    const pool = c.commitment === undefined ? poolOf(c) : `${poolOf(c)}@${c.commitment.id}`;
     const best = bestVcpusByPool.get(pool);
     if (best !== undefined && best <= c.vcpus) continue;
     bestVcpusByPool.set(pool, c.vcpus);

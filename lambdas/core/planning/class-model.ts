@@ -41,6 +41,11 @@ export interface ModelLimits {
   readonly quota: (cand: Candidate) => number | null;
   /** USD a team may still spend, `null` when its budget cannot bind. */
   readonly budget: (team: string) => number | null;
+  /**
+   * Units left in a commitment (instances, or USD per hour of a Savings Plan); `null` when the
+   * plan knows no such commitment. @default no commitments
+   */
+  readonly commitment?: (id: string) => number | null;
 }
 
 /**
@@ -107,6 +112,7 @@ export const buildClassModel = (
   const poolRows = new Map<string, RowAcc>();
   const budgetRows = new Map<string, RowAcc>();
   const fairRows = new Map<string, RowAcc>();
+  const commitmentRows = new Map<string, RowAcc>();
   let jobs = 0;
   let costScale = 1;
   for (const e of entries) {
@@ -128,6 +134,9 @@ export const buildClassModel = (
       if (budget !== null) addTo(budgetRows, team, budget, col, cand.expectedCostUsd);
       const cap = caps?.get(pool)?.get(team);
       if (cap !== undefined) addTo(fairRows, poolTeamKey(pool, team), cap, col, cand.vcpus);
+      const drawn = cand.commitment;
+      const left = drawn === undefined ? null : (limits.commitment?.(drawn.id) ?? 0);
+      if (drawn !== undefined && left !== null) addTo(commitmentRows, drawn.id, left, col, drawn.units);
     }
     rows.push({
       name: `assign:${entry.slot.id}`,
@@ -148,6 +157,7 @@ export const buildClassModel = (
     ...upperRows('quota', poolRows),
     ...upperRows('budget', budgetRows),
     ...upperRows('fair', fairRows),
+    ...upperRows('commitment', commitmentRows),
   );
 
   const n = columns.length;

@@ -8,6 +8,8 @@ const EPS = 1e-6;
 export class Room {
   readonly poolUse = new Map<string, number>();
   readonly spend = new Map<string, number>();
+  /** Units taken from each commitment. */
+  readonly commitmentUse = new Map<string, number>();
   /** Fair-share caps left per `pool#team`, when a phase applies them. */
   capLeft: Map<string, number> | null = null;
 
@@ -18,6 +20,9 @@ export class Room {
     const pool = poolOf(cand);
     this.poolUse.set(pool, (this.poolUse.get(pool) ?? 0) + cand.vcpus * count);
     this.spend.set(team, (this.spend.get(team) ?? 0) + cand.expectedCostUsd * count);
+    const drawn = cand.commitment;
+    if (drawn !== undefined)
+      this.commitmentUse.set(drawn.id, (this.commitmentUse.get(drawn.id) ?? 0) + drawn.units * count);
     if (this.capLeft !== null) {
       const key = poolTeamKey(pool, team);
       const cap = this.capLeft.get(key);
@@ -32,6 +37,7 @@ export class Room {
     const limit = this.limits.quota(cand);
     if (limit !== null)
       n = Math.min(n, Math.floor((limit - (this.poolUse.get(pool) ?? 0) + EPS) / cand.vcpus));
+    n = this.fitsCommitment(cand, n);
     const budget = this.limits.budget(team);
     if (budget !== null && cand.expectedCostUsd > 0)
       n = Math.min(n, Math.floor((budget - (this.spend.get(team) ?? 0) + EPS) / cand.expectedCostUsd));
@@ -40,12 +46,21 @@ export class Room {
     return Math.max(0, n);
   }
 
-  /** How many more jobs fit on `cand` by its pool alone (at most `want`). */
+  /** How many more jobs fit on `cand` by its pool and commitment alone (at most `want`). */
   fitsPool(cand: Candidate, want: number): number {
+    const n = this.fitsCommitment(cand, want);
     const limit = this.limits.quota(cand);
-    if (limit === null) return Math.max(0, want);
+    if (limit === null) return Math.max(0, n);
     const left = Math.floor((limit - (this.poolUse.get(poolOf(cand)) ?? 0) + EPS) / cand.vcpus);
-    return Math.max(0, Math.min(want, left));
+    return Math.max(0, Math.min(n, left));
+  }
+
+  /** How many more jobs the commitment `cand` draws on still covers (at most `want`). */
+  private fitsCommitment(cand: Candidate, want: number): number {
+    const drawn = cand.commitment;
+    if (drawn === undefined || drawn.units <= 0) return want;
+    const left = this.limits.commitment?.(drawn.id) ?? 0;
+    return Math.min(want, Math.floor((left - (this.commitmentUse.get(drawn.id) ?? 0) + EPS) / drawn.units));
   }
 
   /** Whether every team's spend is within its budget. */

@@ -1,6 +1,7 @@
 import type { JobRequest } from '../jobs/job-request.js';
 import type { CostModelConfig } from '../pricing/cost-model.js';
 import type { PriceBook, QuotaClass } from '../pricing/offer.js';
+import type { PlanCommitments } from './commitment-offers.js';
 import type { UsageSample } from './fair-weight.js';
 
 /** What a team brings to a plan: its fair-share weight and the money it has left this period. */
@@ -40,4 +41,10 @@ export interface PlanInput {
    * the greedy path, still bounded by the LP relaxation; 0 always takes the greedy path. @default 1000
    */
   readonly exactColumnLimit?: number;
+  /**
+   * The account's commitments (Savings Plans, RIs, capacity reservations, Capacity Blocks) and
+   * what running allocations draw on them; their hours are priced at their marginal cost (ADR 0015).
+   * @default none: every on-demand hour at list price
+   */
+  readonly commitments?: PlanCommitments;
 }

@@ -294,6 +294,7 @@ const allocationOf = (c: Candidate, job: PlanInput['jobs'][number]): Allocation 
   team: job.team,
   project: job.project,
   priority: job.priority,
+  ...(c.commitment !== undefined ? { commitment: c.commitment } : {}),
 });
 
 /** Per team: the contended pools with their entitlements, or one all-pools line when nothing was contended. */

@@ -1,4 +1,4 @@
-import type { PurchaseOption, QuotaClass } from '../pricing/offer.js';
+import type { OfferCommitment, PurchaseOption, QuotaClass } from '../pricing/offer.js';
 
 /** One feasible way to run a job, priced. */
 export interface Candidate {
@@ -19,6 +19,18 @@ export interface Candidate {
   /** vCPUs the job holds against its quota class while it runs (all nodes). */
   readonly vcpus: number;
   readonly spotPriceImplied: boolean;
+  /** Set when the candidate runs on capacity or a discount the account has already bought (ADR 0015). */
+  readonly commitment?: CandidateCommitment;
+}
+
+/** What a candidate draws from a commitment. */
+export interface CandidateCommitment {
+  readonly id: string;
+  readonly kind: OfferCommitment['kind'];
+  /** Units the job holds while it runs (all nodes): instances, or USD per hour of a Savings Plan. */
+  readonly units: number;
+  /** The run at the commitment's effective rate: what finance sees drawn from it. */
+  readonly effectiveCostUsd: number;
 }
 
 export type BindingKind = 'no-feasible-offer' | 'quota' | 'budget' | 'fair-share' | 'priority';

@@ -1,5 +1,5 @@
 import type { JobRequest } from '../jobs/job-request.js';
-import type { QuotaClass } from '../pricing/offer.js';
+import type { PriceBook, QuotaClass } from '../pricing/offer.js';
 import {
   type CandidateContext,
   type PricedOptions,
@@ -17,6 +17,7 @@ import {
   type ModelLimits,
   placedCount,
 } from './class-model.js';
+import { bookWithCommitments } from './commitment-offers.js';
 import type { FairTier } from './fair-share-note.js';
 import { effectiveWeights } from './fair-weight.js';
 import { groupJobClasses } from './job-classes.js';
@@ -58,8 +59,8 @@ const relaxedOf = (model: MilpModel): MilpModel => ({
 });
 
 /** The candidate-search context a plan input implies. */
-export const candidateContextOf = (input: PlanInput): CandidateContext => ({
-  priceBook: input.priceBook,
+export const candidateContextOf = (input: PlanInput, priceBook: PriceBook = input.priceBook): CandidateContext => ({
+  priceBook,
   nowMs: input.nowMs,
   ...(input.config !== undefined ? { config: input.config } : {}),
   ...(input.regions !== undefined ? { regions: input.regions } : {}),
@@ -94,7 +95,10 @@ export const modelRunner = (input: PlanInput, solver: MilpSolver) => {
  * greedy pass admits by priority then cost and the placement is the rounded LP optimum.
  */
 export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
-  const ctx = candidateContextOf(input);
+  // Offers drawn on commitments join the search; each commitment's units left bound its column.
+  const committed = bookWithCommitments(input.priceBook, input.commitments, input.nowMs);
+  const ctx = candidateContextOf(input, committed.book);
+  const commitmentLeft = (id: string): number | null => committed.left.get(id) ?? null;
   const { run, statuses, solveOptions } = modelRunner(input, solver);
 
   const terms = (team: string): TeamTerms => input.teams.get(team) ?? DEFAULT_TEAM;
@@ -137,7 +141,8 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       const model = options.model();
       const usable = model.filter((c) => {
         const limit = quota(c);
-        return limit === null || c.vcpus <= limit + EPS;
+        if (limit !== null && c.vcpus > limit + EPS) return false;
+        return c.commitment === undefined || c.commitment.units <= (commitmentLeft(c.commitment.id) ?? 0) + EPS;
       });
       found = { options, model, usable };
       byPricing.set(cls.pricingSignature, found);
@@ -154,18 +159,22 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
     const left = terms(team).remainingUsd;
     return Number.isFinite(left) && (worstSpend.get(team) ?? 0) > left + EPS ? left : null;
   };
-  const limits: ModelLimits = { quota, budget: bindingBudget };
+  const limits: ModelLimits = { quota, budget: bindingBudget, commitment: commitmentLeft };
   const slots: ClassSlot[] = priced.map(({ cls, options, model, usable }, id) => {
     // The cheapest candidate in an unlimited pool is always available and uses nothing anyone
     // else needs, and no more of a budget than any dearer one: dearer candidates never help.
-    const open = usable.findIndex((c) => quota(c) === null);
+    // A candidate drawn on a commitment is limited by the commitment, so it is never that one.
+    const open = usable.findIndex((c) => quota(c) === null && c.commitment === undefined);
     const cols = open >= 0 ? usable.slice(0, open + 1) : usable;
     return { id, cls, size: cls.jobs.length, options, model, cols };
   });
   // A class whose only column sits in an unlimited pool, with no budget that binds, competes with
   // nobody: all its jobs run there and it never enters a model.
   const isFree = (s: ClassSlot): boolean =>
-    s.cols.length === 1 && quota(s.cols[0] as Candidate) === null && bindingBudget(s.cls.team) === null;
+    s.cols.length === 1 &&
+    quota(s.cols[0] as Candidate) === null &&
+    (s.cols[0] as Candidate).commitment === undefined &&
+    bindingBudget(s.cls.team) === null;
   const feasible = slots.filter((s) => s.model.length > 0);
   const modelColumns = feasible.reduce((n, s) => (isFree(s) ? n : n + s.cols.length), 0);
   const columnLimit = input.exactColumnLimit ?? DEFAULT_EXACT_COLUMN_LIMIT;
@@ -457,6 +466,10 @@ const fixedLimits = (limits: ModelLimits, room: Room): ModelLimits => ({
   budget: (team) => {
     const budget = limits.budget(team);
     return budget === null ? null : Math.max(0, budget - (room.spend.get(team) ?? 0));
+  },
+  commitment: (id) => {
+    const left = limits.commitment?.(id) ?? null;
+    return left === null ? null : Math.max(0, left - (room.commitmentUse.get(id) ?? 0));
   },
 });
 

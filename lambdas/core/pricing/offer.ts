@@ -54,6 +54,26 @@ export interface Offer {
   /** Where the price came from, and when. */
   readonly source: string;
   readonly asOf: string;
+  /**
+   * Set on the offers a plan derives from the account's commitments (never in a stored book):
+   * the hour is already paid for, so `priceUsdPerHour` is its marginal price (0), and the offer
+   * draws on a limited commitment (ADR 0015).
+   */
+  readonly commitment?: OfferCommitment;
+}
+
+/** The commitment an offer draws on, and what one instance-hour takes from it. */
+export interface OfferCommitment {
+  readonly id: string;
+  readonly kind: 'savings-plan' | 'reserved-instance' | 'capacity-reservation' | 'capacity-block';
+  /** Instances for reservations and blocks; USD of the hourly commitment for a Savings Plan. */
+  readonly unitsPerInstanceHour: number;
+  /** What finance is shown per instance-hour: the amortised or discounted rate. */
+  readonly effectiveRateUsdPerHour: number;
+  /** The list (on-demand) price of the hour, for the savings baseline. */
+  readonly listPriceUsdPerHour: number;
+  /** ISO instant the commitment ends; a job must finish on it before then. */
+  readonly until: string | null;
 }
 
 /** One EC2 vCPU quota applied to the account. */
