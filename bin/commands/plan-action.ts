@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import { type Commitments, parseCommitmentsText } from '../../lambdas/core/commitments/commitments-file.js';
 import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
 import {
@@ -87,6 +88,7 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
     '--jobs': opts.jobs,
     '--quotas': opts.quotas,
     '--budgets': opts.budgets,
+    '--commitments': opts.commitments,
     '--history': opts.history,
   });
   if (twice !== undefined) fail(command, twice);
@@ -115,6 +117,11 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
   };
   const quotas: Quotas | undefined = await load('--quotas', opts.quotas, parseQuotasText);
   const budgets: Budgets | undefined = await load('--budgets', opts.budgets, parseBudgetsText);
+  const commitments: Commitments | undefined = await load(
+    '--commitments',
+    opts.commitments,
+    parseCommitmentsText,
+  );
 
   const teams = new Map<string, TeamTerms>();
   for (const job of parsed.jobs) {
@@ -171,6 +178,10 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
       nowMs,
       ...(regions !== undefined ? { regions } : {}),
       ...(samples !== undefined ? { history: samples, halfLifeHours } : {}),
+      // A batch plan has no running allocations: every commitment is whole.
+      ...(commitments !== undefined
+        ? { commitments: { commitments: commitments.commitments, drawn: new Map() } }
+        : {}),
     },
     solver,
   );

@@ -26,6 +26,7 @@ export interface PlanOptions {
   jobs: string;
   quotas?: string;
   budgets?: string;
+  commitments?: string;
   regions?: string;
   format: string;
   now?: string;
@@ -47,6 +48,10 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
     .requiredOption('--jobs <file>', 'job requests, one JSON object per line (JSONL); - for standard input')
     .option('--quotas <file>', 'vCPU quotas per region and quota class (JSON); unlimited when absent')
     .option('--budgets <file>', 'team weights and monthly budgets (JSON); weight 1 and no budget when absent')
+    .option(
+      '--commitments <file>',
+      'Savings Plans, Reserved Instances, capacity reservations and Capacity Blocks the account holds (JSON); their hours are priced as already paid',
+    )
     .option('--regions <list>', 'comma-separated regions to consider, e.g. us-east-1,us-west-2')
     .option('--format <format>', `output format: ${PLAN_FORMATS.join(' | ')}`, 'table')
     .option(

@@ -64,7 +64,11 @@ describe('solvePlan with commitments (ADR 0015)', () => {
     const a = plan.allocations[0];
     expect(a?.purchaseOption).toBe('on-demand');
     expect(a?.availabilityZone).toBe('us-east-1a');
-    expect(a?.commitment).toMatchObject({ id: 'cr-0a1b2c3d4e5f60718', kind: 'capacity-reservation', units: 1 });
+    expect(a?.commitment).toMatchObject({
+      id: 'cr-0a1b2c3d4e5f60718',
+      kind: 'capacity-reservation',
+      units: 1,
+    });
     // Billed at the type's on-demand rate whether used or not: the expected hours (the run and its
     // start-up) x 40 USD drawn from it, at a marginal cost of nothing.
     expect(a?.expectedHours).toBeGreaterThan(10);
@@ -77,7 +81,10 @@ describe('solvePlan with commitments (ADR 0015)', () => {
   it('places no more jobs on a commitment than it has units left, on the exact and the greedy path', () => {
     const jobs = ['a', 'b', 'c'].map((id) => makeJob({ jobId: id, runtime: { estimatedHours: 10 } }));
     for (const exactColumnLimit of [1000, 0]) {
-      const plan = solvePlan(input(jobs, { exactColumnLimit, ...withCommitments([odcr({ count: 2 })]) }), solver);
+      const plan = solvePlan(
+        input(jobs, { exactColumnLimit, ...withCommitments([odcr({ count: 2 })]) }),
+        solver,
+      );
       expect(plan.allocations).toHaveLength(3);
       expect(plan.allocations.filter((a) => a.commitment !== undefined)).toHaveLength(2);
       expect(drawnByCommitment(plan.allocations).get('cr-0a1b2c3d4e5f60718')).toBe(2);
@@ -96,9 +103,9 @@ describe('solvePlan with commitments (ADR 0015)', () => {
 
   it('puts no job on a commitment it would outrun', () => {
     const ending = odcr({ end: '2026-11-26T18:00:00Z' });
-    expect(solvePlan(input([sweep('long')], withCommitments([ending])), solver).allocations[0]?.commitment).toBe(
-      undefined,
-    );
+    expect(
+      solvePlan(input([sweep('long')], withCommitments([ending])), solver).allocations[0]?.commitment,
+    ).toBe(undefined);
     const short = sweep('short', { estimatedHours: 2 });
     expect(solvePlan(input([short], withCommitments([ending])), solver).allocations[0]?.commitment?.id).toBe(
       'cr-0a1b2c3d4e5f60718',
@@ -138,7 +145,11 @@ describe('solvePlan with commitments (ADR 0015)', () => {
   it('ignores a commitment that has not started or whose type the price book does not sell', () => {
     const later = odcr({ start: '2026-12-01T00:00:00Z' });
     const elsewhere = odcr({ id: 'cr-2', instanceType: 'p5.48xlarge' });
-    const { offers, left } = commitmentOffers(book, { commitments: [later, elsewhere], drawn: new Map() }, NOW);
+    const { offers, left } = commitmentOffers(
+      book,
+      { commitments: [later, elsewhere], drawn: new Map() },
+      NOW,
+    );
     expect(offers).toEqual([]);
     expect(left.size).toBe(0);
   });

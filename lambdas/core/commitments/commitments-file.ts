@@ -24,16 +24,26 @@ const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
 const FAMILY = /^[a-z][a-z0-9-]*$/;
 
 const instant = z.iso.datetime({ offset: true });
-const region = z.string().check(z.maxLength(32), z.regex(REGION, 'must be an AWS region code like us-east-1'));
+const region = z
+  .string()
+  .check(z.maxLength(32), z.regex(REGION, 'must be an AWS region code like us-east-1'));
 const zone = z
   .string()
   .check(z.maxLength(40), z.regex(ZONE_NAME, 'must be an Availability Zone name like us-east-1a'));
 const instanceType = z
   .string()
   .check(z.maxLength(64), z.regex(INSTANCE_TYPE, 'must be an EC2 instance type like p5.48xlarge'));
-const count = z.number().check(z.int('must be a whole number of instances'), z.minimum(1), z.maximum(100_000));
+const count = z
+  .number()
+  .check(z.int('must be a whole number of instances'), z.minimum(1), z.maximum(100_000));
 const usd = z.number().check(z.minimum(0), z.maximum(1e9));
-const id = z.string().check(z.minLength(1), z.maxLength(128), z.regex(/^[A-Za-z0-9._:/-]+$/, 'must be letters, digits and . _ : / -'));
+const id = z
+  .string()
+  .check(
+    z.minLength(1),
+    z.maxLength(128),
+    z.regex(/^[A-Za-z0-9._:/-]+$/, 'must be letters, digits and . _ : / -'),
+  );
 const name = z.optional(z.string().check(z.maxLength(200)));
 
 const SavingsPlanSchema = z.strictObject({
@@ -118,7 +128,11 @@ export const CommitmentsFileSchema = z
         if (first === undefined) seen.set(c.id, i);
         else issue(['id'], `duplicate commitment id ${c.id} (first at commitments[${first}])`);
         if (c.end !== null && Date.parse(c.end) <= Date.parse(c.start)) issue(['end'], 'must be after start');
-        if ('availabilityZone' in c && c.availabilityZone !== null && !c.availabilityZone.startsWith(c.region))
+        if (
+          'availabilityZone' in c &&
+          c.availabilityZone !== null &&
+          !c.availabilityZone.startsWith(c.region)
+        )
           issue(['availabilityZone'], `must be a zone of ${c.region}`);
         if (c.kind === 'savings-plan') {
           const families = Object.keys(c.discounts);
@@ -127,7 +141,8 @@ export const CommitmentsFileSchema = z
             issue(['region'], 'a Compute Savings Plan covers every region: leave region out');
           if (c.planType === 'ec2-instance') {
             if (c.region === null) issue(['region'], 'an EC2 Instance Savings Plan needs its region');
-            if (families.length > 1) issue(['discounts'], 'an EC2 Instance Savings Plan covers one instance family');
+            if (families.length > 1)
+              issue(['discounts'], 'an EC2 Instance Savings Plan covers one instance family');
           }
         }
       });

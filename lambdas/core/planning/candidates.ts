@@ -461,7 +461,12 @@ export const priceOptions = (job: JobRequest, ctx: CandidateContext): PricedOpti
 };
 
 /** An offer drawn on a commitment that ends is open only to jobs expected to finish before the end. */
-const endCommitments = (pool: readonly Offer[], nowMs: number, hours: Float64Array, meets: Uint8Array): void => {
+const endCommitments = (
+  pool: readonly Offer[],
+  nowMs: number,
+  hours: Float64Array,
+  meets: Uint8Array,
+): void => {
   for (let i = 0; i < pool.length; i++) {
     const until = (pool[i] as Offer).commitment?.until;
     if (until === undefined || until === null) continue;

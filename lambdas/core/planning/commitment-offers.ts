@@ -1,6 +1,6 @@
 import {
-  type Commitment,
   type CapacityReservationCommitment,
+  type Commitment,
   instanceFamilyOf,
 } from '../commitments/commitment.js';
 import type { Offer, OfferCommitment, PriceBook } from '../pricing/offer.js';
@@ -67,7 +67,9 @@ export const commitmentOffers = (book: PriceBook, plan: PlanCommitments, nowMs: 
         const discount = c.discounts[instanceFamilyOf(o.instanceType)];
         if (discount === undefined || (c.region !== null && o.region !== c.region)) continue;
         const rate = o.priceUsdPerHour * (1 - discount);
-        offers.push(drawnOffer(o, null, { id: c.id, kind: c.kind, unitsPerInstanceHour: rate, rate, until: c.end }));
+        offers.push(
+          drawnOffer(o, null, { id: c.id, kind: c.kind, unitsPerInstanceHour: rate, rate, until: c.end }),
+        );
       }
       continue;
     }
@@ -98,7 +100,13 @@ export const commitmentOffers = (book: PriceBook, plan: PlanCommitments, nowMs: 
 const drawnOffer = (
   base: Offer,
   zone: string | null,
-  d: { id: string; kind: OfferCommitment['kind']; unitsPerInstanceHour: number; rate: number; until: string | null },
+  d: {
+    id: string;
+    kind: OfferCommitment['kind'];
+    unitsPerInstanceHour: number;
+    rate: number;
+    until: string | null;
+  },
 ): Offer => ({
   ...base,
   id: `${base.instanceType}|${base.region}|${zone ?? '*'}|on-demand|${d.id}`,
@@ -116,10 +124,13 @@ const drawnOffer = (
 });
 
 /** Units each commitment covers for the given running allocations. */
-export const drawnByCommitment = (allocations: readonly Pick<Allocation, 'commitment'>[]): Map<string, number> => {
+export const drawnByCommitment = (
+  allocations: readonly Pick<Allocation, 'commitment'>[],
+): Map<string, number> => {
   const out = new Map<string, number>();
   for (const a of allocations)
-    if (a.commitment !== undefined) out.set(a.commitment.id, (out.get(a.commitment.id) ?? 0) + a.commitment.units);
+    if (a.commitment !== undefined)
+      out.set(a.commitment.id, (out.get(a.commitment.id) ?? 0) + a.commitment.units);
   return out;
 };
 
@@ -135,5 +146,7 @@ export const bookWithCommitments = (
   if (plan === undefined || plan.commitments.length === 0) return { book, left: new Map() };
   const resolved = { ...plan, commitments: resolveCommitmentRates(plan.commitments, book) };
   const { offers, left } = commitmentOffers(book, resolved, nowMs);
-  return offers.length === 0 ? { book, left } : { book: { ...book, offers: [...book.offers, ...offers] }, left };
+  return offers.length === 0
+    ? { book, left }
+    : { book: { ...book, offers: [...book.offers, ...offers] }, left };
 };

@@ -208,6 +208,10 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
 
   const onDemandEquivalentUsd = allocations.reduce((s, a) => s + a.onDemandEquivalentUsd, 0);
   const expectedCostUsd = o.planCost;
+  // Hours drawn on commitments cost the plan nothing, but they were bought: savings count them at
+  // their effective rate, so a plan never looks cheaper than what the account pays (ADR 0015).
+  const committedUsd = allocations.reduce((s, a) => s + (a.commitment?.effectiveCostUsd ?? 0), 0);
+  const paidUsd = expectedCostUsd + committedUsd;
   const summary = summarisePlan({
     allocations,
     waiting,
@@ -225,7 +229,8 @@ export const buildPlanRecord = (o: PlanOutcome): Plan => {
     totals: {
       expectedCostUsd,
       onDemandEquivalentUsd,
-      savingsPct: onDemandEquivalentUsd > 0 ? (1 - expectedCostUsd / onDemandEquivalentUsd) * 100 : 0,
+      savingsPct: onDemandEquivalentUsd > 0 ? (1 - paidUsd / onDemandEquivalentUsd) * 100 : 0,
+      ...(committedUsd > 0 ? { committedUsd } : {}),
       lowerBoundUsd: o.lowerBound,
       gapPct: expectedCostUsd > 0 ? ((expectedCostUsd - o.lowerBound) / expectedCostUsd) * 100 : 0,
     },

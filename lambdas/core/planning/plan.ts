@@ -106,7 +106,13 @@ export interface FairShareLine {
 export interface PlanTotals {
   readonly expectedCostUsd: number;
   readonly onDemandEquivalentUsd: number;
+  /** Below the on-demand equivalent by the expected cost plus `committedUsd`. */
   readonly savingsPct: number;
+  /**
+   * The allocations' hours on commitments at the commitments' effective rates: already paid, so
+   * not in `expectedCostUsd`. Absent when no job draws on a commitment.
+   */
+  readonly committedUsd?: number;
   readonly lowerBoundUsd: number;
   readonly gapPct: number;
 }

@@ -59,7 +59,10 @@ const relaxedOf = (model: MilpModel): MilpModel => ({
 });
 
 /** The candidate-search context a plan input implies. */
-export const candidateContextOf = (input: PlanInput, priceBook: PriceBook = input.priceBook): CandidateContext => ({
+export const candidateContextOf = (
+  input: PlanInput,
+  priceBook: PriceBook = input.priceBook,
+): CandidateContext => ({
   priceBook,
   nowMs: input.nowMs,
   ...(input.config !== undefined ? { config: input.config } : {}),
@@ -142,7 +145,9 @@ export const solvePlan = (input: PlanInput, solver: MilpSolver): Plan => {
       const usable = model.filter((c) => {
         const limit = quota(c);
         if (limit !== null && c.vcpus > limit + EPS) return false;
-        return c.commitment === undefined || c.commitment.units <= (commitmentLeft(c.commitment.id) ?? 0) + EPS;
+        return (
+          c.commitment === undefined || c.commitment.units <= (commitmentLeft(c.commitment.id) ?? 0) + EPS
+        );
       });
       found = { options, model, usable };
       byPricing.set(cls.pricingSignature, found);

@@ -1,4 +1,4 @@
-import type { Plan, PlanBlocker, PlanSummary } from '../planning/plan.js';
+import type { Allocation, Plan, PlanBlocker, PlanSummary } from '../planning/plan.js';
 import type { HistoryWeight } from '../planning/usage-history.js';
 import { csvLine } from './csv.js';
 import { textTable, wrapText } from './text-table.js';
@@ -60,7 +60,9 @@ export const planSummaryLines = (plan: Plan, summary: PlanSummary): string[] => 
   const lines = [
     summary.placed === 0
       ? `Placed none of the ${total} jobs.`
-      : `Placed ${summary.placed} of ${total} jobs for ${usd(t.expectedCostUsd)} USD, ${t.savingsPct.toFixed(1)} % below all on-demand${
+      : `Placed ${summary.placed} of ${total} jobs for ${usd(t.expectedCostUsd)} USD${
+          t.committedUsd !== undefined ? ` beyond ${usd(t.committedUsd)} USD drawn on commitments` : ''
+        }, ${t.savingsPct.toFixed(1)} % below all on-demand${
           spotless > 0 ? `: ${spotless} % of it is for jobs that may not use spot` : ''
         }.`,
   ];
@@ -160,7 +162,7 @@ export const formatPlanTable = (
         a.nodes > 1 ? `${a.instanceType} ×${a.nodes}` : a.instanceType,
         a.region,
         a.availabilityZone ?? 'any',
-        a.purchaseOption + (a.spotPriceImplied ? '*' : ''),
+        a.purchaseOption + (a.spotPriceImplied ? '*' : '') + (a.commitment !== undefined ? '†' : ''),
         price(a.unitPriceUsdPerHour),
         hours(a.expectedHours),
         usd(a.expectedCostUsd),
@@ -170,6 +172,22 @@ export const formatPlanTable = (
   );
   if (plan.allocations.some((a) => a.spotPriceImplied))
     out.push('  * spot price implied from the Spot Instance Advisor savings, not observed per AZ');
+  const drawn = commitmentLines(plan);
+  if (drawn.length > 0)
+    out.push(
+      '  † on capacity or a discount already paid for (below): no cost beyond what is committed',
+      '',
+      `Drawn on commitments (${drawn.length})`,
+      ...prose(
+        "effective usd: the jobs' expected hours at the commitment's rate, what finance sees drawn from it; the plan's cost counts none of it",
+        '  ',
+      ),
+      textTable(
+        ['commitment', 'kind', 'units', 'effective usd', 'jobs'],
+        drawn.map((d) => [d.id, d.kind, unitsText(d), usd(d.effectiveCostUsd), d.jobIds.join(' ')]),
+        { width, wrap: 4, minWrapWidth: 24 },
+      ),
+    );
   out.push('', `Waiting (${plan.waiting.length})`);
   out.push(
     plan.waiting.length === 0
@@ -221,6 +239,9 @@ export const formatPlanTable = (
     '',
     'Totals',
     `  expected cost           ${usd(t.expectedCostUsd)} USD`,
+    ...(t.committedUsd !== undefined
+      ? [`  drawn on commitments    ${usd(t.committedUsd)} USD (already paid)`]
+      : []),
     `  on-demand equivalent    ${usd(t.onDemandEquivalentUsd)} USD`,
     `  savings                 ${t.savingsPct.toFixed(1)} %`,
     `  lower bound             ${usd(t.lowerBoundUsd)} USD`,
@@ -228,6 +249,46 @@ export const formatPlanTable = (
   );
   return out.join('\n');
 };
+
+interface CommitmentLine {
+  readonly id: string;
+  readonly kind: NonNullable<Allocation['commitment']>['kind'];
+  readonly units: number;
+  readonly effectiveCostUsd: number;
+  readonly jobIds: string[];
+}
+
+/** Per commitment the plan draws on: the units its jobs hold, their effective cost and their ids. */
+const commitmentLines = (plan: Plan): CommitmentLine[] => {
+  const byId = new Map<string, CommitmentLine>();
+  for (const a of plan.allocations) {
+    const c = a.commitment;
+    if (c === undefined) continue;
+    const line = byId.get(c.id);
+    if (line === undefined)
+      byId.set(c.id, {
+        id: c.id,
+        kind: c.kind,
+        units: c.units,
+        effectiveCostUsd: c.effectiveCostUsd,
+        jobIds: [a.jobId],
+      });
+    else
+      byId.set(c.id, {
+        ...line,
+        units: line.units + c.units,
+        effectiveCostUsd: line.effectiveCostUsd + c.effectiveCostUsd,
+        jobIds: [...line.jobIds, a.jobId],
+      });
+  }
+  return [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+};
+
+/** Instances for a reservation or block; USD of the hourly commitment for a Savings Plan. */
+const unitsText = (d: CommitmentLine): string =>
+  d.kind === 'savings-plan'
+    ? `${d.units.toFixed(2)} usd/h`
+    : `${d.units} instance${d.units === 1 ? '' : 's'}`;
 
 /**
  * The machine view: one JSON object with the documented fields (decision records included), and
@@ -253,6 +314,7 @@ export const planToJson = (plan: Plan, history?: PlanHistoryView) => ({
     onDemandEquivalentUsd: a.onDemandEquivalentUsd,
     spotPriceImplied: a.spotPriceImplied,
     offerId: a.offerId,
+    ...(a.commitment !== undefined ? { commitment: a.commitment } : {}),
   })),
   waiting: plan.waiting.map((w) => ({
     jobId: w.jobId,
@@ -285,6 +347,7 @@ const CSV_HEADERS = [
   'expectedCostUsd',
   'onDemandEquivalentUsd',
   'reason',
+  'commitmentId',
 ] as const;
 
 /**
@@ -312,9 +375,10 @@ export const formatPlanCsv = (plan: Plan): string =>
         a.expectedCostUsd,
         a.onDemandEquivalentUsd,
         '',
+        a.commitment?.id ?? '',
       ]),
     ),
     ...plan.waiting.map((w) =>
-      csvLine(['waiting', w.jobId, w.team, '', '', '', '', '', '', '', '', '', '', w.reason]),
+      csvLine(['waiting', w.jobId, w.team, '', '', '', '', '', '', '', '', '', '', w.reason, '']),
     ),
   ].join('\n');
