@@ -9,6 +9,7 @@ export type {
   BillExportConfig,
   BudgetGuardConfig,
   BudgetGuardPolicy,
+  CommitmentsConfig,
   QuartermasterProps,
   QuotaConfig,
   QuotasConfig,

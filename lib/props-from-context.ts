@@ -1,7 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
-import type { QuartermasterProps, QuotasConfig, SchedulesConfig } from './quartermaster-props.js';
+import type {
+  CommitmentsConfig,
+  QuartermasterProps,
+  QuotasConfig,
+  SchedulesConfig,
+} from './quartermaster-props.js';
 import { QuartermasterConfigError } from './resolve-props.js';
 
 /**
@@ -18,6 +23,8 @@ export interface QuartermasterContext {
   readonly teams: { name: string; weight?: number; monthlyBudgetUsd?: number }[];
   readonly defaultMonthlyBudgetUsd?: number;
   readonly quotas?: QuotasConfig | string;
+  /** Inline, or a path to a commitments file (same format as `examples/commitments.json`). */
+  readonly commitments?: CommitmentsConfig | string;
   readonly worker?: QuartermasterProps['worker'];
   readonly jobTagKeys?: string[];
   /** `{ "policy": "stop-admitting", "thresholds": [0.5, 0.9] }`; see `BudgetGuardConfig`. */
@@ -70,6 +77,21 @@ export const propsFromContext = (
   } else {
     quotas = ctx.quotas;
   }
+  let commitments: CommitmentsConfig | undefined;
+  if (typeof ctx.commitments === 'string') {
+    const path = isAbsolute(ctx.commitments) ? ctx.commitments : resolve(root, ctx.commitments);
+    try {
+      const file = JSON.parse(readFileSync(path, 'utf8')) as CommitmentsConfig;
+      // As for quotas: the description would only take Lambda environment space.
+      commitments = { asOf: file.asOf, commitments: file.commitments };
+    } catch (err) {
+      throw new QuartermasterConfigError(
+        `context "quartermaster".commitments: cannot read ${path}: ${(err as Error).message}`,
+      );
+    }
+  } else {
+    commitments = ctx.commitments;
+  }
   const s = ctx.scheduleMinutes ?? {};
   const schedules: SchedulesConfig = {
     ...(s.solve === undefined ? {} : { solve: Duration.minutes(s.solve) }),
@@ -91,6 +113,7 @@ export const propsFromContext = (
       ? {}
       : { defaultMonthlyBudgetUsd: ctx.defaultMonthlyBudgetUsd }),
     ...(quotas === undefined ? {} : { quotas }),
+    ...(commitments === undefined ? {} : { commitments }),
     ...(ctx.worker === undefined ? {} : { worker: ctx.worker }),
     ...(ctx.jobTagKeys === undefined ? {} : { jobTagKeys: ctx.jobTagKeys }),
     ...(ctx.budgetGuard === undefined ? {} : { budgetGuard: ctx.budgetGuard }),

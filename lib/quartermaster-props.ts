@@ -29,6 +29,13 @@ export interface QuotaConfig {
   readonly vcpus: number;
 }
 
+/** The commitments file, as JSON (validated at synth by the same parser the solve function uses). */
+export interface CommitmentsConfig {
+  /** When the list was read, an ISO date such as `2026-11-01`. */
+  readonly asOf: string;
+  readonly commitments: readonly Readonly<Record<string, unknown>>[];
+}
+
 /** The account's GPU quotas the solver plans within. */
 export interface QuotasConfig {
   /** When the quotas were read, an ISO date such as `2026-11-01`. */
@@ -165,6 +172,13 @@ export interface QuartermasterProps {
    * @default - no quota limits (`defaultVcpus: null`): the solver trusts EC2 to refuse
    */
   readonly quotas?: QuotasConfig;
+  /**
+   * The account's Savings Plans, Reserved Instances, capacity reservations and Capacity Blocks, in
+   * the commitments-file format (`examples/commitments.json`): the solve function
+   * (`QM_COMMITMENTS`) prices their hours as already paid and fills them first (ADR 0015).
+   * @default - none: every on-demand hour at list price
+   */
+  readonly commitments?: CommitmentsConfig;
   /**
    * The budget guard of solve and reconcile (`QM_BUDGET_POLICY`, `QM_BUDGET_THRESHOLDS`).
    * @default - {@link BudgetGuardConfig}'s defaults: alert only, at 80 % and 100 % of a budget

@@ -489,6 +489,11 @@ export class Quartermaster extends Construct {
       env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
     }
     if (name === 'solve' && config.quotas !== undefined) env[ENV.quotas] = JSON.stringify(config.quotas);
+    if (name === 'solve' && config.commitments !== undefined)
+      env[ENV.commitments] = JSON.stringify({
+        asOf: config.commitments.asOf,
+        commitments: config.commitments.commitments,
+      });
     if (name === 'solve') env[ENV.usageHalfLifeHours] = String(config.usageHalfLifeHours);
     if (name === 'reconcile') env[ENV.reconcileMinutes] = String(config.schedules.reconcile.toMinutes());
     // Both apply the budget guard: solve stops admitting, reconcile alerts and terminates.

@@ -1,12 +1,14 @@
 import { Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BUDGET_POLICIES } from '../lambdas/core/accounting/metering-budget.js';
+import { parseCommitments } from '../lambdas/core/commitments/commitments-file.js';
 import { JOB_COST_CENTER_TAG } from '../lambdas/core/jobs/managed-tags.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../lambdas/core/planning/fair-weight.js';
 import { parseQuotas } from '../lambdas/core/planning/plan-inputs.js';
 import type {
   BudgetGuardConfig,
   BudgetGuardPolicy,
+  CommitmentsConfig,
   QuartermasterProps,
   QuotasConfig,
   TeamConfig,
@@ -36,6 +38,7 @@ export interface ResolvedConfig {
   readonly teams: readonly ResolvedTeam[];
   readonly defaultMonthlyBudgetUsd: number;
   readonly quotas: QuotasConfig | undefined;
+  readonly commitments: CommitmentsConfig | undefined;
   readonly worker: WorkerConfig | undefined;
   readonly jobTagKeys: readonly string[];
   readonly budgetGuard: { readonly policy: BudgetGuardPolicy; readonly thresholds: readonly number[] };
@@ -154,6 +157,14 @@ const checkWorker = (worker: WorkerConfig | undefined, problems: string[]): void
   }
 };
 
+const checkCommitments = (commitments: CommitmentsConfig | undefined, problems: string[]): void => {
+  if (commitments === undefined) return;
+  const parsed = parseCommitments(commitments);
+  if (!parsed.ok) {
+    for (const issue of parsed.issues) problems.push(`commitments.${issue.field}: ${issue.message}`);
+  }
+};
+
 const checkQuotas = (quotas: QuotasConfig | undefined, problems: string[]): void => {
   if (quotas === undefined) return;
   const parsed = parseQuotas(quotas);
@@ -245,6 +256,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
     problems.push(`defaultMonthlyBudgetUsd: ${show(defaultMonthlyBudgetUsd)} must be a finite amount > 0`);
   }
   checkQuotas(props.quotas, problems);
+  checkCommitments(props.commitments, problems);
   checkWorker(props.worker, problems);
   checkBudgetGuard(props.budgetGuard, problems);
   const usageHalfLifeHours = props.usageHalfLifeHours ?? DEFAULT_USAGE_HALF_LIFE_HOURS;
@@ -326,11 +338,13 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
   );
   if (problems.length === 0) {
     const envBytes =
-      Buffer.byteLength(teamBudgetsJson(teams)) + Buffer.byteLength(JSON.stringify(props.quotas ?? {}));
+      Buffer.byteLength(teamBudgetsJson(teams)) +
+      Buffer.byteLength(JSON.stringify(props.quotas ?? {})) +
+      Buffer.byteLength(JSON.stringify(props.commitments ?? {}));
     // Leave 1 KB for the names, URLs and numbers every function also gets.
     if (envBytes > LAMBDA_ENV_LIMIT_BYTES - 1024) {
       problems.push(
-        `teams and quotas: ${envBytes} bytes of JSON do not fit the ${LAMBDA_ENV_LIMIT_BYTES}-byte Lambda environment (at most ${LAMBDA_ENV_LIMIT_BYTES - 1024})`,
+        `teams, quotas and commitments: ${envBytes} bytes of JSON do not fit the ${LAMBDA_ENV_LIMIT_BYTES}-byte Lambda environment (at most ${LAMBDA_ENV_LIMIT_BYTES - 1024})`,
       );
     }
   }
@@ -344,6 +358,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
     teams,
     defaultMonthlyBudgetUsd,
     quotas: props.quotas,
+    commitments: props.commitments,
     worker: props.worker,
     jobTagKeys,
     budgetGuard: {

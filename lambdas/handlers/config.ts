@@ -3,6 +3,8 @@ import {
   BUDGET_POLICIES,
   type BudgetPolicy as BudgetGuardPolicy,
 } from '../core/accounting/metering-budget.js';
+import type { Commitment } from '../core/commitments/commitment.js';
+import { parseCommitments } from '../core/commitments/commitments-file.js';
 import { parseStrictJson } from '../core/jobs/strict-json.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/planning/fair-weight.js';
 import type { Quotas } from '../core/planning/plan-inputs.js';
@@ -29,6 +31,7 @@ export const ENV = {
   },
   regions: 'QM_REGIONS',
   quotas: 'QM_QUOTAS',
+  commitments: 'QM_COMMITMENTS',
   defaultMonthlyBudgetUsd: 'QM_DEFAULT_MONTHLY_BUDGET_USD',
   teamBudgets: 'QM_TEAM_BUDGETS',
   launchTemplate: 'QM_LAUNCH_TEMPLATE',
@@ -117,6 +120,7 @@ const EnvSchema = z.object({
     ),
   ),
   [ENV.quotas]: z.optional(json(z.unknown())),
+  [ENV.commitments]: z.optional(json(z.unknown())),
   [ENV.defaultMonthlyBudgetUsd]: positiveNumber(100_000),
   [ENV.teamBudgets]: z.optional(json(TeamBudgetsSchema)),
   [ENV.launchTemplate]: z.optional(json(LaunchTemplateSchema)),
@@ -172,6 +176,8 @@ export interface HandlerConfig {
   /** Regions the service plans, launches and reconciles in; the Lambda's region when unset. */
   readonly regions: readonly string[];
   readonly quotas: Quotas;
+  /** Savings Plans, RIs, capacity reservations and Capacity Blocks the solve plans on (ADR 0015). */
+  readonly commitments: readonly Commitment[];
   readonly budgets: BudgetPolicy;
   /** For jobs that name no launch template. */
   readonly defaultLaunchTemplate?: LaunchTemplateConfig;
@@ -217,6 +223,15 @@ export const loadConfig = (
       );
     quotas = q.value;
   }
+  let commitments: readonly Commitment[] = [];
+  if (e[ENV.commitments] !== undefined) {
+    const c = parseCommitments(e[ENV.commitments]);
+    if (!c.ok)
+      throw new ConfigError(
+        `invalid handler configuration: ${ENV.commitments}: ${c.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+      );
+    commitments = c.value.commitments;
+  }
   const queue = (key: keyof typeof ENV.queueUrl): string => e[ENV.queueUrl[key]] ?? '';
   const endpoint = e[ENV.endpoint];
   const launchTemplate = e[ENV.launchTemplate];
@@ -238,6 +253,7 @@ export const loadConfig = (
     },
     regions: e[ENV.regions] ?? [e[ENV.region]],
     quotas,
+    commitments,
     budgets: {
       defaultMonthlyUsd: e[ENV.defaultMonthlyBudgetUsd],
       teams: new Map(

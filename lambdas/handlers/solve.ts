@@ -78,6 +78,7 @@ export const handler = lazyHandler(async () => {
     // Read from the file shipped beside the bundle when first needed, not inlined into the code.
     fallbackPriceBook: priceBookAssetLoader(),
     quotas: config.quotas,
+    commitments: config.commitments,
     budgets: config.budgets,
     regions: config.regions,
     maxPendingJobs: config.maxPendingJobs,

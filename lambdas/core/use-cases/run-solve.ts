@@ -3,6 +3,7 @@ import {
   decideBudgetActions,
   type RunningJob,
 } from '../accounting/metering-budget.js';
+import type { Commitment } from '../commitments/commitment.js';
 import {
   BudgetExceededError,
   InvalidTransitionError,
@@ -12,6 +13,7 @@ import {
 import type { JobState } from '../jobs/job-state.js';
 import { collectPages } from '../paging.js';
 import { poolOf } from '../planning/candidates.js';
+import { drawnByCommitment } from '../planning/commitment-offers.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../planning/fair-weight.js';
 import { dearestUnitPrice, type FallbackOptions, fallbackOffersFor } from '../planning/fallback-offers.js';
 import type { MilpSolver } from '../planning/milp.js';
@@ -60,6 +62,12 @@ export interface RunSolveDeps {
    * (read from Service Quotas at price refresh); the default applies to pools neither names.
    */
   readonly quotas: Quotas;
+  /**
+   * The account's commitments; jobs whose allocation holds one (allocated, provisioning or
+   * running) draw on it, and the plan fills what is left first where that costs less (ADR 0015).
+   * @default none
+   */
+  readonly commitments?: readonly Commitment[];
   readonly budgets: BudgetPolicy;
   readonly regions?: readonly string[];
   /** Pending jobs considered per run (highest priority, then oldest, first). */
@@ -315,6 +323,16 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
       history: history.samples,
       halfLifeHours,
       unavailableOfferIds: unavailableIds,
+      ...(deps.commitments === undefined || deps.commitments.length === 0
+        ? {}
+        : {
+            commitments: {
+              commitments: deps.commitments,
+              drawn: drawnByCommitment(
+                held.flatMap((j) => (j.allocation == null ? [] : [j.allocation.allocation])),
+              ),
+            },
+          }),
       ...(deps.regions === undefined ? {} : { regions: deps.regions }),
       ...(deps.costModel === undefined ? {} : { config: deps.costModel }),
       ...(deps.timeLimitSeconds === undefined ? {} : { timeLimitSeconds: deps.timeLimitSeconds }),
@@ -335,13 +353,20 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
     // Fallbacks only as dear as the team's money left after this run's earlier reservations.
     const room =
       (teams.get(job.team)?.remainingUsd ?? Number.POSITIVE_INFINITY) - (reservedUsd.get(job.team) ?? 0);
-    const fallbacks = fallbackOffersFor(planned, priceBook.offers, unavailableIds, {
-      ...deps.fallbacks,
-      maxPriceRatio: planned.expectedCostUsd > 0 ? room / planned.expectedCostUsd : 1,
-    });
+    // A job on a commitment launches there or not at all: its hours are paid already, and a
+    // fallback at list price would spend money the plan never weighed or reserved.
+    const fallbacks =
+      planned.commitment !== undefined
+        ? []
+        : fallbackOffersFor(planned, priceBook.offers, unavailableIds, {
+            ...deps.fallbacks,
+            maxPriceRatio: planned.expectedCostUsd > 0 ? room / planned.expectedCostUsd : 1,
+          });
     const allocation = fallbacks.length === 0 ? planned : { ...planned, fallbacks };
     const amountUsd =
-      (planned.expectedCostUsd * dearestUnitPrice(planned, fallbacks)) / planned.unitPriceUsdPerHour;
+      planned.unitPriceUsdPerHour > 0
+        ? (planned.expectedCostUsd * dearestUnitPrice(planned, fallbacks)) / planned.unitPriceUsdPerHour
+        : planned.expectedCostUsd;
     try {
       await deps.ledger.allocate({
         jobId: job.jobId,

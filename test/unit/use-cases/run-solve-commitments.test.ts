@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import type { Commitment } from '../../../lambdas/core/commitments/commitment.js';
+import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
+import { makeWorld, requestBody, runningJob, SPOT_OFFER } from './world.js';
+
+const ODCR: Commitment = {
+  kind: 'capacity-reservation',
+  id: 'cr-0a1b2c3d4e5f60718',
+  instanceType: 'p4de.24xlarge',
+  region: 'us-east-1',
+  availabilityZone: 'us-east-1a',
+  count: 1,
+  unitPriceUsdPerHour: null,
+  start: '2026-02-01T00:00:00Z',
+  end: null,
+};
+
+const worldWith = async (commitments: readonly Commitment[]) => {
+  const w = await makeWorld();
+  return { ...w, solveDeps: { ...w.solveDeps, commitments } };
+};
+
+describe('runSolve with commitments (the deployed path)', () => {
+  it('launches a job on an idle reservation, then plans the next one past it while the first holds it', async () => {
+    const w = await worldWith([ODCR]);
+    const first = await runningJob(w, 'job-1');
+    const job1 = await w.ledger.getJob('job-1');
+    expect(job1?.state).toBe('RUNNING');
+    expect(job1?.allocation?.allocation.commitment?.id).toBe('cr-0a1b2c3d4e5f60718');
+    expect(job1?.allocation?.allocation.availabilityZone).toBe('us-east-1a');
+    expect(job1?.allocation?.allocation.purchaseOption).toBe('on-demand');
+    // No fallback at list price for a job on a commitment, and nothing reserved beyond it.
+    expect(job1?.allocation?.allocation.fallbacks).toBeUndefined();
+    expect(job1?.allocation?.reservation.amountUsd).toBe(0);
+    expect(first.instanceIds).toHaveLength(1);
+
+    const { intakeMessage } = await import('../../../lambdas/core/use-cases/intake-message.js');
+    await intakeMessage(w, { messageId: 'm2', body: requestBody('job-2') });
+    const second = await runSolve(w.solveDeps);
+    expect(second.allocated.map((a) => a.jobId)).toEqual(['job-2']);
+    const job2 = await w.ledger.getJob('job-2');
+    expect(job2?.allocation?.allocation.commitment).toBeUndefined();
+    expect(job2?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+  });
+
+  it('plans as before when the deployment has no commitments', async () => {
+    const w = await worldWith([]);
+    await runningJob(w, 'job-1');
+    expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+  });
+});
