@@ -308,6 +308,11 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
     { vcpus: vcpusByInstanceType(priceBook), nowMs, halfLifeHours },
   );
 
+  // A Capacity Block is entered only by a launch that targets its reservation, which provisioning
+  // does not do yet: planning on one would launch plain on-demand at list price. Savings Plans and
+  // Reserved Instances apply at billing, and an open capacity reservation takes any matching
+  // on-demand launch in its zone, so those are planned on (ADR 0015).
+  const launchable = (deps.commitments ?? []).filter((c) => c.kind !== 'capacity-block');
   const byId = new Map(pending.map((j) => [j.jobId, j]));
   const plan = solvePlan(
     {
@@ -323,11 +328,11 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
       history: history.samples,
       halfLifeHours,
       unavailableOfferIds: unavailableIds,
-      ...(deps.commitments === undefined || deps.commitments.length === 0
+      ...(launchable.length === 0
         ? {}
         : {
             commitments: {
-              commitments: deps.commitments,
+              commitments: launchable,
               drawn: drawnByCommitment(
                 held.flatMap((j) => (j.allocation == null ? [] : [j.allocation.allocation])),
               ),

@@ -43,6 +43,25 @@ describe('runSolve with commitments (the deployed path)', () => {
     expect(job2?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
   });
 
+  it('does not plan on a Capacity Block, which a launch enters only by targeting its reservation', async () => {
+    const block: Commitment = {
+      kind: 'capacity-block',
+      id: 'cr-0c1d2e3f4a5b6c7d8',
+      instanceType: 'p4de.24xlarge',
+      region: 'us-east-1',
+      availabilityZone: 'us-east-1a',
+      count: 1,
+      priceUsd: 1000,
+      start: '2026-02-28T00:00:00Z',
+      end: '2026-03-07T00:00:00Z',
+    };
+    const w = await worldWith([block]);
+    await runningJob(w, 'job-1');
+    const job = await w.ledger.getJob('job-1');
+    expect(job?.allocation?.allocation.commitment).toBeUndefined();
+    expect(job?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+  });
+
   it('plans as before when the deployment has no commitments', async () => {
     const w = await worldWith([]);
     await runningJob(w, 'job-1');
