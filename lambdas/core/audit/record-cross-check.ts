@@ -343,6 +343,9 @@ export class RecordCrossCheck {
     if (chained.priceBookId !== undefined) expect('priceBookId', startSeq);
     if (start.onDemandPriceUsdPerHour !== undefined || attempt !== undefined)
       expect('onDemandPriceUsdPerHour', startSeq);
+    // The commitment drawn on is stated by the ALLOCATED event; absent on both sides when none.
+    if (!same(record.commitment ?? null, chained.commitment ?? null))
+      expect('commitment', attempt?.seq ?? startSeq);
     expect('stoppedAt', stopSeq ?? startSeq);
     expect(
       'interrupted',

@@ -2,6 +2,7 @@ import { isJobState } from '../jobs/job-state.js';
 import type { JobEvent, Period } from '../ports.js';
 import { BUDGET_RESERVED, BUDGET_SETTLED, type BudgetBalances, parseBudgetChainId } from './budget-chain.js';
 import type { JsonObject, JsonValue } from './event-chain.js';
+import type { UsageCommitment } from './ledger-export.js';
 import {
   onDemandPerInstanceHour,
   USAGE_STARTED,
@@ -43,6 +44,8 @@ export interface AttemptFacts {
   readonly seq: number;
   readonly onDemandPriceUsdPerHour: number | null;
   readonly priceBookId: string | undefined;
+  /** The commitment the allocation drew on, as the ALLOCATED event states it. */
+  readonly commitment: UsageCommitment | undefined;
   interrupted: boolean;
   interruptedSeq: number | null;
 }
@@ -205,6 +208,26 @@ const startFacts = (value: JsonValue | undefined): UsageStartFacts | undefined =
   };
 };
 
+const COMMITMENT_KINDS = [
+  'savings-plan',
+  'reserved-instance',
+  'capacity-reservation',
+  'capacity-block',
+] as const;
+
+/** The commitment an allocation drew on, from its chained `commitment` (ADR 0015); undefined: none. */
+const commitmentOf = (
+  allocation: { readonly [k: string]: JsonValue } | undefined,
+): UsageCommitment | undefined => {
+  const c = obj(allocation?.commitment);
+  const id = str(c?.id);
+  const kind = COMMITMENT_KINDS.find((k) => k === c?.kind);
+  const rate = num(c?.effectiveRateUsdPerHour);
+  return id === undefined || kind === undefined || rate === undefined
+    ? undefined
+    : { id, kind, effectiveUnitPriceUsdPerHour: rate };
+};
+
 const stopFacts = (value: JsonValue | undefined): UsageStopFacts | undefined => {
   const u = obj(value);
   const instanceId = str(u?.instanceId);
@@ -314,6 +337,7 @@ export const foldJobEvent = (f: JobChainFacts, event: JobEvent): void => {
         seq,
         onDemandPriceUsdPerHour: allocation === undefined ? null : onDemandPerInstanceHour(allocation),
         priceBookId: str(decision?.priceBookId),
+        commitment: commitmentOf(allocation),
         interrupted: false,
         interruptedSeq: null,
       };

@@ -53,6 +53,7 @@ export const chainedUsage = (f: JobChainFacts, interval: ChainedInterval): Ledge
     unitPriceUsdPerHour: start.unitPriceUsdPerHour,
     onDemandPriceUsdPerHour: listPrice,
     ...(book === undefined ? {} : { priceBookId: book }),
+    ...(attempt?.commitment === undefined ? {} : { commitment: attempt.commitment }),
     startedAt: toSecondInstant(start.startedAt),
     stoppedAt,
     // Stated at the stop, or (as the export derives it) the attempt's INTERRUPTED event.

@@ -115,6 +115,17 @@ export const LedgerUsageSchema = z
     /** On-demand price of the same type and region (the list price); `null` when AWS sells none. */
     onDemandPriceUsdPerHour: z.nullable(price),
     priceBookId: z.optional(nonEmpty),
+    /**
+     * The commitment the allocation drew on (ADR 0015): the unit price is then its marginal 0 and
+     * the hours cost the commitment's effective rate. Absent: none.
+     */
+    commitment: z.optional(
+      z.strictObject({
+        id: nonEmpty,
+        kind: z.enum(['savings-plan', 'reserved-instance', 'capacity-reservation', 'capacity-block']),
+        effectiveUnitPriceUsdPerHour: price,
+      }),
+    ),
     startedAt: secondInstant,
     /** `null` while the instance still runs: metered up to the end of the report window. */
     stoppedAt: z.nullable(secondInstant),
@@ -142,6 +153,8 @@ export const LedgerUsageSchema = z
     }),
   );
 export type LedgerUsage = z.output<typeof LedgerUsageSchema>;
+/** What a usage line says of the commitment its allocation drew on. */
+export type UsageCommitment = NonNullable<LedgerUsage['commitment']>;
 
 export const LedgerBudgetSchema = z.object({
   kind: z.literal('budget'),
@@ -339,6 +352,7 @@ export const usageLine = (
     readonly onDemandPriceUsdPerHour: number | null;
     readonly interrupted: boolean;
     readonly priceBookId?: string;
+    readonly commitment?: UsageCommitment;
     readonly lastCheckpointAt?: string | null;
     readonly accountId?: string;
     readonly accountName?: string;
@@ -359,6 +373,7 @@ export const usageLine = (
   unitPriceUsdPerHour: usage.unitPriceUsdPerHour,
   onDemandPriceUsdPerHour: extra.onDemandPriceUsdPerHour,
   ...(extra.priceBookId !== undefined ? { priceBookId: extra.priceBookId } : {}),
+  ...(extra.commitment !== undefined ? { commitment: extra.commitment } : {}),
   startedAt: usage.startedAt,
   stoppedAt: usage.stoppedAt,
   interrupted: extra.interrupted,

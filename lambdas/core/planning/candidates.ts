@@ -265,6 +265,7 @@ export class PricedOptions {
             kind: drawn.kind,
             units: drawn.unitsPerInstanceHour * this.nodes,
             effectiveCostUsd: drawn.effectiveRateUsdPerHour * this.nodes * (this.hours[i] ?? Number.NaN),
+            effectiveRateUsdPerHour: drawn.effectiveRateUsdPerHour,
           },
         };
       this.made[i] = c;

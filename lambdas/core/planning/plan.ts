@@ -31,6 +31,8 @@ export interface CandidateCommitment {
   readonly units: number;
   /** The run at the commitment's effective rate: what finance sees drawn from it. */
   readonly effectiveCostUsd: number;
+  /** The effective rate of one instance-hour on it (amortised or discounted), USD. */
+  readonly effectiveRateUsdPerHour: number;
 }
 
 export type BindingKind = 'no-feasible-offer' | 'quota' | 'budget' | 'fair-share' | 'priority';

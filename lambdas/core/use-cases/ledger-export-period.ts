@@ -35,6 +35,7 @@ const exportUsage = (
     onDemandPriceUsdPerHour: facts?.onDemandPriceUsdPerHour ?? null,
     interrupted: (facts?.interrupted ?? false) && base.stoppedAt !== null,
     ...(facts?.priceBookId !== undefined ? { priceBookId: facts.priceBookId } : {}),
+    ...(facts?.commitment !== undefined ? { commitment: facts.commitment } : {}),
     ...(tags !== undefined ? { tags } : {}),
   });
 };

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { verifyLedgerRecords } from '../../../lambdas/core/audit/ledger-verifier.js';
 import type { Commitment } from '../../../lambdas/core/commitments/commitment.js';
+import { recordsFromChains } from '../../../lambdas/core/ledger/chain-records.js';
+import type { LedgerRecord } from '../../../lambdas/core/ledger/ledger-export.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
 import { makeWorld, requestBody, runningJob, SPOT_OFFER } from './world.js';
 
@@ -66,5 +69,45 @@ describe('runSolve with commitments (the deployed path)', () => {
     const w = await worldWith([]);
     await runningJob(w, 'job-1');
     expect((await w.ledger.getJob('job-1'))?.allocation?.allocation.offerId).toBe(SPOT_OFFER);
+  });
+});
+
+describe('a job on a commitment in the ledger export (ADR 0015)', () => {
+  const exportOf = async (w: Awaited<ReturnType<typeof worldWith>>) => {
+    const { exportLedgerPeriod } = await import('../../../lambdas/core/use-cases/ledger-export-period.js');
+    const records: LedgerRecord[] = [];
+    for await (const r of exportLedgerPeriod(w.ledger, ['vision'], '2026-03')) records.push(r);
+    return records;
+  };
+
+  it('names the commitment on each usage line, as the chain states it, and verify holds it to the chain', async () => {
+    const w = await worldWith([ODCR]);
+    await runningJob(w, 'job-1');
+    const records = await exportOf(w);
+    const usage = records.filter((r) => r.kind === 'usage');
+    expect(usage).toHaveLength(1);
+    expect(usage[0]?.commitment).toEqual({
+      id: 'cr-0a1b2c3d4e5f60718',
+      kind: 'capacity-reservation',
+      effectiveUnitPriceUsdPerHour: 40,
+    });
+    expect(usage[0]?.unitPriceUsdPerHour).toBe(0);
+    expect(verifyLedgerRecords(records).ok).toBe(true);
+    // The report from the chain alone says the same.
+    const fromChain: LedgerRecord[] = [];
+    for await (const r of recordsFromChains(records)) fromChain.push(r);
+    expect(fromChain.find((r) => r.kind === 'usage')).toMatchObject({ commitment: usage[0]?.commitment });
+
+    // A usage line that drops or changes the commitment disagrees with its chain.
+    for (const forged of [undefined, { ...usage[0]?.commitment, effectiveUnitPriceUsdPerHour: 1 }]) {
+      const tampered = records.map((r) => {
+        if (r.kind !== 'usage') return r;
+        const { commitment: _drop, ...rest } = r;
+        return forged === undefined ? rest : { ...rest, commitment: forged };
+      }) as LedgerRecord[];
+      const verdict = verifyLedgerRecords(tampered);
+      expect(verdict.ok).toBe(false);
+      expect(verdict.records.findings.map((f) => f.field)).toContain('commitment');
+    }
   });
 });
