@@ -8,8 +8,11 @@ import {
   ReportOptionError,
 } from '../../lambdas/core/accounting/cost-report.js';
 import type { AcceleratorsOf } from '../../lambdas/core/accounting/instance-accelerators.js';
+import type { Commitment } from '../../lambdas/core/commitments/commitment.js';
+import { parseCommitmentsText } from '../../lambdas/core/commitments/commitments-file.js';
 import { recordsFromChains, type UnchainedRecords } from '../../lambdas/core/ledger/chain-records.js';
 import { LedgerParseError, parseLedgerLines } from '../../lambdas/core/ledger/ledger-export.js';
+import { resolveCommitmentRates } from '../../lambdas/core/planning/commitment-offers.js';
 import { costReportCsvLines, formatCostReportTable } from '../../lambdas/core/reports/cost-report-format.js';
 import { focusCsvLines } from '../../lambdas/core/reports/focus-export.js';
 import { renderHtmlReport } from '../../lambdas/core/reports/html-report.js';
@@ -35,6 +38,48 @@ type Format = (typeof FORMATS)[number];
  */
 export const bundledAccelerators = (): AcceleratorsOf => acceleratorsOfBook(loadStaticPriceBook());
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * The commitments file, with each capacity reservation's rate filled from the bundled price book
+ * where the file gives none (what AWS bills its hours at).
+ */
+const readCommitments = async (
+  command: Command,
+  path: string,
+  io: ReportCommandIo,
+): Promise<Commitment[]> => {
+  let text = '';
+  try {
+    for await (const line of (io.readLines ?? readInputLines)(path)) text += `${line}\n`;
+  } catch (error) {
+    fail(
+      command,
+      `cannot read --commitments ${path}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const parsed = parseCommitmentsText(text);
+  if (!parsed.ok)
+    return fail(
+      command,
+      `invalid --commitments ${path}: ${parsed.issues.map((i) => `${i.field}: ${i.message}`).join('; ')}`,
+    );
+  const resolved = resolveCommitmentRates(parsed.value.commitments, loadStaticPriceBook());
+  const unpriced = resolved.find(
+    (c) =>
+      (c.kind === 'capacity-reservation' && c.unitPriceUsdPerHour === null) ||
+      (c.kind === 'capacity-block' && c.priceUsd === null),
+  );
+  if (unpriced !== undefined)
+    fail(
+      command,
+      `--commitments ${path}: ${unpriced.id} states no price, and its unused hours cannot be valued without one${
+        unpriced.kind === 'capacity-reservation'
+          ? ' (the bundled price book has no on-demand rate for its type in its region)'
+          : ''
+      }`,
+    );
+  return resolved;
+};
 
 const fail = (command: Command, message: string): never => {
   command.error(`qm report: ${message}`, { exitCode: REPORT_INPUT_ERROR_EXIT_CODE, code: 'qm.input' });
@@ -84,6 +129,8 @@ export const runReport = async (
   if (!Number.isInteger(top) || top < 1 || top > 100)
     fail(command, `--top must be a whole number from 1 to 100; got "${opts.top}"`);
   const format = opts.format as Format;
+  if (opts.commitments !== undefined && format !== 'focus')
+    fail(command, '--commitments goes with --format focus only');
   if (opts.fromChain === true && format === 'focus')
     fail(
       command,
@@ -103,12 +150,15 @@ export const runReport = async (
       const billingAccountName = opts.billingAccountName?.trim() ?? '';
       if (billingAccountId === '') fail(command, '--billing-account-id is required with --format focus');
       if (billingAccountName === '') fail(command, '--billing-account-name is required with --format focus');
+      const commitments =
+        opts.commitments === undefined ? undefined : await readCommitments(command, opts.commitments, io);
       await emit(
         focusCsvLines(read(opts.ledger), {
           from: opts.from,
           to: opts.to,
           billingAccountId,
           billingAccountName,
+          ...(commitments === undefined ? {} : { commitments }),
         }),
       );
       return;

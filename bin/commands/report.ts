@@ -42,6 +42,7 @@ export interface ReportOptions {
   out?: string;
   billingAccountId?: string;
   billingAccountName?: string;
+  commitments?: string;
   top: string;
   fromChain?: boolean;
 }
@@ -81,6 +82,10 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
       'FOCUS BillingAccountId: the payer account (required with --format focus)',
     )
     .option('--billing-account-name <name>', 'FOCUS BillingAccountName (required with --format focus)')
+    .option(
+      '--commitments <file>',
+      "with --format focus: the account's commitments (JSON, as for qm plan); adds their used, unused and purchase rows",
+    )
     .option('--top <n>', 'jobs in the top-jobs list', '10')
     .option(
       '--from-chain',

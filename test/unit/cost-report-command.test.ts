@@ -187,4 +187,61 @@ describe('qm report', () => {
       expect(err).toMatch(message);
     }
   });
+
+  it('adds the commitments of --commitments to the FOCUS export: an unused row per day, a purchase per day for the Savings Plan, the block once', async () => {
+    const files = { 'ledger.jsonl': EXAMPLE, 'c.json': readFileSync('examples/commitments.json', 'utf8') };
+    const focus = [
+      ...NOV,
+      '--format',
+      'focus',
+      '--billing-account-id',
+      '111122223333',
+      '--billing-account-name',
+      'Payer',
+    ];
+    const plain = await run(focus, files);
+    const { out, exitCode } = await run([...focus, '--commitments', 'c.json'], files);
+    expect(exitCode).toBe(0);
+    const [header = '', ...lines] = out.trim().split('\n');
+    const cols = header.split(',');
+    const at = (name: string) => cols.indexOf(name);
+    // The example month's jobs drew on none of them: every usage line is as before, then the commitments' rows.
+    expect(lines.slice(0, plain.out.trim().split('\n').length - 1).join('\n')).toBe(
+      plain.out.trim().split('\n').slice(1).join('\n'),
+    );
+    const extra = lines.slice(plain.out.trim().split('\n').length - 1).map((l) => l.split(','));
+    const resourceIds = extra.map((cells) => cells.find((c) => /^(sp|cr)-/.test(c)));
+    // Savings Plan: 30 unused days and 30 purchases; ODCRs: 30 unused days each; the block: 6 days and 1 purchase.
+    expect(resourceIds.filter((id) => id === 'sp-0f3c8a1e2b4d6e7f9')).toHaveLength(60);
+    expect(resourceIds.filter((id) => id === 'cr-0a1b2c3d4e5f60718')).toHaveLength(30);
+    expect(resourceIds.filter((id) => id === 'cr-09f8e7d6c5b4a3921')).toHaveLength(30);
+    expect(resourceIds.filter((id) => id === 'cr-0c1d2e3f4a5b6c7d8')).toHaveLength(7);
+    expect(at('CommitmentDiscountStatus')).toBeGreaterThan(0);
+  });
+
+  it('refuses --commitments without --format focus, and names a bad commitments file', async () => {
+    const files = {
+      'ledger.jsonl': EXAMPLE,
+      'bad.json': '{"asOf":"2026-11-01","commitments":[{"kind":"x"}]}',
+    };
+    const table = await run([...NOV, '--commitments', 'bad.json'], files);
+    expect(table.exitCode).toBe(2);
+    expect(table.err).toContain('--commitments goes with --format focus only');
+    const focus = await run(
+      [
+        ...NOV,
+        '--format',
+        'focus',
+        '--billing-account-id',
+        '1',
+        '--billing-account-name',
+        'P',
+        '--commitments',
+        'bad.json',
+      ],
+      files,
+    );
+    expect(focus.exitCode).toBe(2);
+    expect(focus.err).toContain('invalid --commitments bad.json: commitments[0].kind: must be one of');
+  });
 });

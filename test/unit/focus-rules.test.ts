@@ -3,6 +3,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildCostReport } from '../../lambdas/core/accounting/cost-report.js';
+import type { Commitment } from '../../lambdas/core/commitments/commitment.js';
+import type { LedgerRecord, LedgerUsage } from '../../lambdas/core/ledger/ledger-export.js';
 import {
   FOCUS_CAPABILITIES,
   FOCUS_COLUMNS,
@@ -140,6 +142,161 @@ interface RuleCheck {
 
 const must = (cond: boolean, message: string) => (cond ? null : message);
 const usage = (row: Row) => row.ChargeCategory === 'Usage' && row.ChargeClass !== 'Correction';
+/** The unused part of a commitment or a capacity reservation for a charge period. */
+const unusedPart = (row: Row) =>
+  row.CommitmentDiscountStatus === 'Unused' || row.CapacityReservationStatus === 'Unused';
+const discounted = (row: Row) => !isNull(row.CommitmentDiscountId);
+
+/**
+ * Commitment and capacity-reservation rules (ADR 0015). CommitmentDiscountStatus-C-005-M in the
+ * rule model lists "Active, Expired, Pending", which contradicts DiscountHandling-A-014-C and
+ * -A-018-C ("Used" and "Unused") and the FOCUS 1.2 column itself; the export follows the latter,
+ * so C-005-M is not claimed.
+ */
+const COMMITMENT_RULES: RuleCheck[] = [
+  ...[
+    'CommitmentDiscountName-C-004-C',
+    'CommitmentDiscountCategory-C-003-C',
+    'CommitmentDiscountType-C-004-C',
+    'CommitmentDiscountStatus-C-003-C',
+  ].map((id): RuleCheck => {
+    const column = id.split('-')[0] ?? '';
+    return {
+      id,
+      check: (r) => must(discounted(r) || isNull(r[column]), `${column} without a CommitmentDiscountId`),
+    };
+  }),
+  ...['CommitmentDiscountCategory-C-004-C', 'CommitmentDiscountType-C-005-C'].map((id): RuleCheck => {
+    const column = id.split('-')[0] ?? '';
+    return {
+      id,
+      check: (r) => must(!discounted(r) || !isNull(r[column]), `${column} null with a CommitmentDiscountId`),
+    };
+  }),
+  {
+    id: 'CommitmentDiscountCategory-C-005-M',
+    check: (r) =>
+      must(
+        isNull(r.CommitmentDiscountCategory) ||
+          ['Spend', 'Usage'].includes(r.CommitmentDiscountCategory ?? ''),
+        `CommitmentDiscountCategory ${r.CommitmentDiscountCategory}`,
+      ),
+  },
+  {
+    id: 'CommitmentDiscountStatus-C-004-C',
+    check: (r) =>
+      must(!(discounted(r) && usage(r)) || !isNull(r.CommitmentDiscountStatus), 'usage row without a status'),
+  },
+  {
+    id: 'CommitmentDiscountQuantity-C-005-C',
+    check: (r) =>
+      must(
+        !(discounted(r) && ['Usage', 'Purchase'].includes(r.ChargeCategory ?? '')) ||
+          NUMERIC.test(r.CommitmentDiscountQuantity ?? ''),
+        'CommitmentDiscountQuantity null on a commitment usage or purchase row',
+      ),
+  },
+  {
+    id: 'CommitmentDiscountQuantity-C-007-C',
+    check: (r) =>
+      must(
+        discounted(r) || isNull(r.CommitmentDiscountQuantity),
+        'CommitmentDiscountQuantity without a commitment',
+      ),
+  },
+  {
+    id: 'CommitmentDiscountUnit-C-005-C',
+    check: (r) =>
+      must(
+        !isNull(r.CommitmentDiscountQuantity) || isNull(r.CommitmentDiscountUnit),
+        'unit without a quantity',
+      ),
+  },
+  {
+    id: 'CommitmentDiscountUnit-C-006-C',
+    check: (r) =>
+      must(
+        isNull(r.CommitmentDiscountQuantity) || !isNull(r.CommitmentDiscountUnit),
+        'quantity without a unit',
+      ),
+  },
+  {
+    id: 'CapacityReservationStatus-C-003-C',
+    check: (r) =>
+      must(
+        !isNull(r.CapacityReservationId) || isNull(r.CapacityReservationStatus),
+        'status without a reservation',
+      ),
+  },
+  {
+    id: 'CapacityReservationStatus-C-004-C',
+    check: (r) =>
+      must(
+        isNull(r.CapacityReservationId) || !usage(r) || !isNull(r.CapacityReservationStatus),
+        'reservation usage without a status',
+      ),
+  },
+  {
+    id: 'CapacityReservationStatus-C-006-M',
+    check: (r) =>
+      must(
+        isNull(r.CapacityReservationStatus) || ['Used', 'Unused'].includes(r.CapacityReservationStatus ?? ''),
+        `CapacityReservationStatus ${r.CapacityReservationStatus}`,
+      ),
+  },
+  {
+    id: 'CapacityReservationId-C-005-C',
+    check: (r) =>
+      must(
+        r.CapacityReservationStatus !== 'Unused' || !isNull(r.CapacityReservationId),
+        'unused reservation without its id',
+      ),
+  },
+  {
+    id: 'DiscountHandling-A-006-C',
+    check: (r) =>
+      must(
+        r.PricingCategory !== 'Committed' || discounted(r),
+        'Committed row without a CommitmentDiscountId',
+      ),
+  },
+  {
+    id: 'DiscountHandling-A-009-C',
+    check: (r) =>
+      must(
+        !(usage(r) && discounted(r)) || num(r.BilledCost) === 0,
+        'usage covered by a commitment discount is billed',
+      ),
+  },
+  ...['DiscountHandling-A-012-C', 'DiscountHandling-A-019-C'].map(
+    (id): RuleCheck => ({
+      id,
+      check: (r) =>
+        must(
+          !(discounted(r) && (r.ChargeCategory === 'Purchase' || unusedPart(r))) ||
+            (r.ResourceId === r.CommitmentDiscountId && !isNull(r.ResourceId)),
+          'ResourceId is not the commitment id',
+        ),
+    }),
+  ),
+  {
+    id: 'DiscountHandling-A-014-C',
+    check: (r) =>
+      must(
+        !(usage(r) && discounted(r) && !unusedPart(r)) || r.CommitmentDiscountStatus === 'Used',
+        'covered usage is not Used',
+      ),
+  },
+  {
+    id: 'DiscountHandling-A-018-C',
+    check: (r) => must(!unusedPart(r) || r.ChargeCategory === 'Usage', 'an unused part is not a Usage row'),
+  },
+  {
+    id: 'EffectiveCost-C-005-C',
+    check: (r) =>
+      must(r.ChargeCategory !== 'Purchase' || num(r.EffectiveCost) === 0, 'a purchase has an EffectiveCost'),
+  },
+];
 
 const ROW_RULES: RuleCheck[] = [
   // Attributes
@@ -284,10 +441,21 @@ const ROW_RULES: RuleCheck[] = [
     id: 'PricingCategory-C-008-C',
     check: (r) =>
       must(
-        !r.SkuPriceId?.endsWith(':on-demand') || r.PricingCategory === 'Standard',
+        !r.SkuPriceId?.endsWith(':on-demand') ||
+          !isNull(r.CommitmentDiscountId) ||
+          r.PricingCategory === 'Standard',
         'on-demand is not Standard',
       ),
   },
+  {
+    id: 'PricingCategory-C-009-C',
+    check: (r) =>
+      must(
+        !(usage(r) && !isNull(r.CommitmentDiscountId)) || r.PricingCategory === 'Committed',
+        'usage under a commitment discount is not Committed',
+      ),
+  },
+  ...COMMITMENT_RULES,
   {
     id: 'ServiceCategory-C-003-M',
     check: (r) =>
@@ -310,8 +478,23 @@ const ROW_RULES: RuleCheck[] = [
     check: (r) => must(r.BillingCurrency === 'USD', 'not a national currency'),
   },
   // Conditional nullability for usage rows
+  {
+    id: 'ConsumedQuantity-C-006-C',
+    check: (r) =>
+      must(
+        !usage(r) || unusedPart(r) || !isNull(r.ConsumedQuantity),
+        'ConsumedQuantity is null on a usage row',
+      ),
+  },
+  {
+    id: 'ConsumedQuantity-C-004-C',
+    check: (r) =>
+      must(
+        (usage(r) && !unusedPart(r)) || isNull(r.ConsumedQuantity),
+        'ConsumedQuantity set on a purchase or an unused part',
+      ),
+  },
   ...[
-    ['ConsumedQuantity-C-006-C', 'ConsumedQuantity'],
     ['PricingQuantity-C-005-C', 'PricingQuantity'],
     ['ListUnitPrice-C-005-C', 'ListUnitPrice'],
     ['ContractedUnitPrice-C-006-C', 'ContractedUnitPrice'],
@@ -320,7 +503,6 @@ const ROW_RULES: RuleCheck[] = [
     ['SkuPriceId-C-005-C', 'SkuPriceId'],
     ['SkuMeter-C-005-C', 'SkuMeter'],
     ['ResourceId-C-005-C', 'ResourceId'],
-    ['RegionId-C-004-C', 'RegionId'],
     ['SubAccountId-C-005-C', 'SubAccountId'],
   ].map(
     ([id = '', column = '']): RuleCheck => ({
@@ -328,6 +510,15 @@ const ROW_RULES: RuleCheck[] = [
       check: (r) => must(!usage(r) || !isNull(r[column]), `${column} is null on a usage row`),
     }),
   ),
+  {
+    id: 'RegionId-C-004-C',
+    // A Compute Savings Plan is not operated in any one region (RegionId-C-005-C lets it be null).
+    check: (r) =>
+      must(
+        !usage(r) || !isNull(r.RegionId) || r.ResourceType === 'Compute Savings Plan',
+        'RegionId is null on a usage row',
+      ),
+  },
   {
     id: 'ConsumedUnit-C-006-C',
     check: (r) =>
@@ -449,6 +640,7 @@ const ROW_RULES: RuleCheck[] = [
   {
     id: 'ChargePeriodEnd-C-004-M',
     check: (r) => {
+      if (isNull(r.ConsumedQuantity)) return null;
       const hours = (Date.parse(r.ChargePeriodEnd ?? '') - Date.parse(r.ChargePeriodStart ?? '')) / 3_600_000;
       return must(
         close(hours, num(r.ConsumedQuantity), 1e-8),
@@ -573,5 +765,238 @@ describe('FOCUS 1.2 export of a month of 10,000 jobs', () => {
     for (const id of covered) expect(ruleIds.has(id), id).toBe(true);
     expect(covered.length).toBeGreaterThan(100);
     console.info(`FOCUS 1.2 rules checked (${covered.length}): ${covered.join(', ')}`);
+  });
+});
+
+describe('FOCUS 1.2 export with commitments (ADR 0015)', () => {
+  const ACCOUNT = '123456789012';
+  const COMMITMENTS: Commitment[] = [
+    {
+      kind: 'savings-plan',
+      id: 'arn:aws:savingsplans::123456789012:savingsplan/sp-0f3c8a1e',
+      name: 'compute SP',
+      planType: 'compute',
+      region: null,
+      hourlyCommitmentUsd: 4,
+      discounts: { g6: 0.28 },
+      start: '2026-01-01T00:00:00Z',
+      end: '2027-01-01T00:00:00Z',
+    },
+    {
+      kind: 'reserved-instance',
+      id: 'ri-4b2d7a90c1e35f6a8',
+      offeringClass: 'standard',
+      instanceType: 'g6e.12xlarge',
+      region: 'us-west-2',
+      availabilityZone: null,
+      count: 1,
+      effectiveHourlyUsd: 6.132,
+      start: '2026-06-01T00:00:00Z',
+      end: '2027-06-01T00:00:00Z',
+    },
+    {
+      kind: 'capacity-reservation',
+      id: 'cr-0a1b2c3d4e5f60718',
+      instanceType: 'p4de.24xlarge',
+      region: 'us-east-1',
+      availabilityZone: 'us-east-1a',
+      count: 2,
+      unitPriceUsdPerHour: 27.4471,
+      start: '2026-11-10T00:00:00Z',
+      end: null,
+    },
+    {
+      kind: 'capacity-block',
+      id: 'cr-0c1d2e3f4a5b6c7d8',
+      instanceType: 'p5.48xlarge',
+      region: 'us-east-2',
+      availabilityZone: 'us-east-2a',
+      count: 1,
+      priceUsd: 5285.28,
+      start: '2026-11-25T11:30:00Z',
+      end: '2026-12-02T11:30:00Z',
+    },
+  ];
+  const rateOf: Record<
+    string,
+    { type: string; region: string; zone: string | null; list: number; units: number; rate: number }
+  > = {
+    'savings-plan': {
+      type: 'g6.xlarge',
+      region: 'us-east-1',
+      zone: null,
+      list: 0.8048,
+      units: 0.8048 * 0.72,
+      rate: 0.8048 * 0.72,
+    },
+    'reserved-instance': {
+      type: 'g6e.12xlarge',
+      region: 'us-west-2',
+      zone: null,
+      list: 10.4926,
+      units: 1,
+      rate: 6.132,
+    },
+    'capacity-reservation': {
+      type: 'p4de.24xlarge',
+      region: 'us-east-1',
+      zone: 'us-east-1a',
+      list: 27.4471,
+      units: 1,
+      rate: 27.4471,
+    },
+    'capacity-block': {
+      type: 'p5.48xlarge',
+      region: 'us-east-2',
+      zone: 'us-east-2a',
+      list: 55.04,
+      units: 1,
+      rate: 5285.28 / 168,
+    },
+  };
+  const capacity = (c: Commitment) => (c.kind === 'savings-plan' ? c.hourlyCommitmentUsd : c.count);
+
+  /** Seeded intervals on each commitment that never hold more of it than it has, in whole minutes. */
+  const usageOn = (): LedgerUsage[] => {
+    let seed = 14;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const monthStart = Date.parse('2026-11-01T00:00:00Z');
+    const lines: LedgerUsage[] = [];
+    for (const c of COMMITMENTS) {
+      const r = rateOf[c.kind];
+      if (r === undefined) continue;
+      const from = Math.max(monthStart, Date.parse(c.start)) / 60_000;
+      const to =
+        Math.min(
+          Date.parse('2026-12-01T00:00:00Z'),
+          c.end === null ? Number.POSITIVE_INFINITY : Date.parse(c.end),
+        ) / 60_000;
+      const held = new Float64Array(to - from);
+      for (let n = 0; n < 40; n++) {
+        const start = from + Math.floor(random() * (to - from - 60));
+        const length = Math.min(to - start, 30 + Math.floor(random() * 36 * 60));
+        let fits = true;
+        for (let m = start; m < start + length; m++)
+          if ((held[m - from] ?? 0) + r.units > capacity(c) + 1e-9) fits = false;
+        if (!fits) continue;
+        for (let m = start; m < start + length; m++) held[m - from] = (held[m - from] ?? 0) + r.units;
+        lines.push({
+          kind: 'usage',
+          instanceId: `i-${c.kind.slice(0, 2)}${String(n).padStart(15, '0')}`,
+          jobId: `job-${c.kind}-${n}`,
+          allocationId: `job-${c.kind}-${n}.a1`,
+          team: n % 2 === 0 ? 'vision' : 'nlp',
+          project: 'p',
+          region: r.region,
+          availabilityZone: r.zone === null ? null : `${r.region === 'us-east-1' ? 'use1' : 'use2'}-az1`,
+          instanceType: r.type,
+          purchaseOption: 'on-demand',
+          unitPriceUsdPerHour: 0,
+          onDemandPriceUsdPerHour: r.list,
+          commitment: {
+            id: c.id,
+            kind: c.kind,
+            effectiveUnitPriceUsdPerHour: Math.round(r.rate * 1e6) / 1e6,
+          },
+          startedAt: new Date(start * 60_000).toISOString().replace('.000Z', 'Z'),
+          stoppedAt: new Date((start + length) * 60_000).toISOString().replace('.000Z', 'Z'),
+          interrupted: false,
+          accountId: ACCOUNT,
+          accountName: 'ml-training',
+        });
+      }
+    }
+    return lines;
+  };
+
+  const rows: Row[] = [];
+  beforeAll(async () => {
+    const records: LedgerRecord[] = [...generateLedgerMonth({ jobs: 300, seed: 5 }), ...usageOn()];
+    let header: string[] | undefined;
+    for await (const line of focusCsvLines(records, {
+      from: '2026-11-01',
+      to: '2026-11-30',
+      billingAccountId: '111122223333',
+      billingAccountName: 'Research payer',
+      commitments: COMMITMENTS,
+      commitmentAccountId: ACCOUNT,
+    })) {
+      const cells = parseCsvLine(line);
+      if (header === undefined) header = cells;
+      else rows.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ''])));
+    }
+  });
+
+  it('passes every row-level rule on every row, commitment rows included', () => {
+    expect(rows.filter((r) => r.ChargeCategory === 'Purchase').length).toBeGreaterThan(0);
+    expect(rows.filter(unusedPart).length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.CommitmentDiscountStatus === 'Used').length).toBeGreaterThan(0);
+    expect(rows.filter((r) => r.CapacityReservationStatus === 'Used').length).toBeGreaterThan(0);
+    const violations: string[] = [];
+    for (const [i, row] of rows.entries())
+      for (const rule of ROW_RULES) {
+        const problem = rule.check(row);
+        if (problem !== null && violations.length < 20)
+          violations.push(`row ${i + 2}: ${rule.id}: ${problem}`);
+      }
+    expect(violations).toEqual([]);
+  });
+
+  const micros = (v: string | undefined) => Math.round(num(v) * 1e6);
+  const byCommitment = (id: string) =>
+    rows.filter((r) => r.CommitmentDiscountId === id || r.CapacityReservationId === id);
+
+  it('amortises each commitment discount: Used plus Unused EffectiveCost equals the purchases, to the cent (DiscountHandling-A-011-C, EffectiveCost-C-012-C, -C-013-C)', () => {
+    for (const c of COMMITMENTS.filter((x) => x.kind === 'savings-plan' || x.kind === 'reserved-instance')) {
+      const own = byCommitment(c.id);
+      const usageRows = own.filter((r) => r.ChargeCategory === 'Usage');
+      expect(usageRows.every((r) => ['Used', 'Unused'].includes(r.CommitmentDiscountStatus ?? ''))).toBe(
+        true,
+      );
+      const effective = usageRows.reduce((s, r) => s + micros(r.EffectiveCost), 0);
+      const purchased = own
+        .filter((r) => r.ChargeCategory === 'Purchase')
+        .reduce((s, r) => s + micros(r.BilledCost), 0);
+      expect(Math.abs(effective - purchased), c.id).toBeLessThanOrEqual(10_000);
+    }
+  });
+
+  it('reports committed-but-unused as what each commitment cost in the month less what was drawn, to the cent', () => {
+    const windowStart = Date.parse('2026-11-01T00:00:00Z');
+    const windowEnd = Date.parse('2026-12-01T00:00:00Z');
+    for (const c of COMMITMENTS) {
+      const from = Math.max(windowStart, Date.parse(c.start));
+      const to = Math.min(windowEnd, c.end === null ? windowEnd : Date.parse(c.end));
+      const hourly =
+        c.kind === 'savings-plan'
+          ? c.hourlyCommitmentUsd
+          : c.kind === 'reserved-instance'
+            ? c.count * c.effectiveHourlyUsd
+            : c.kind === 'capacity-reservation'
+              ? c.count * (c.unitPriceUsdPerHour ?? 0)
+              : (c.priceUsd ?? 0) / ((Date.parse(c.end) - Date.parse(c.start)) / 3_600_000);
+      const committed = Math.round(hourly * ((to - from) / 3_600_000) * 1e6);
+      const own = byCommitment(c.id).filter((r) => r.ChargeCategory === 'Usage');
+      const drawn = own.filter((r) => !unusedPart(r)).reduce((s, r) => s + micros(r.EffectiveCost), 0);
+      const unused = own.filter(unusedPart).reduce((s, r) => s + micros(r.EffectiveCost), 0);
+      expect(drawn, c.id).toBeGreaterThan(0);
+      expect(Math.abs(unused - (committed - drawn)), c.id).toBeLessThanOrEqual(10_000);
+    }
+  });
+
+  it('bills an ODCR as it runs (used and idle at its rate) and a Capacity Block once, up front', () => {
+    const odcr = byCommitment('cr-0a1b2c3d4e5f60718');
+    expect(odcr.every((r) => r.ChargeCategory === 'Usage' && r.BilledCost === r.EffectiveCost)).toBe(true);
+    const block = byCommitment('cr-0c1d2e3f4a5b6c7d8');
+    const purchases = block.filter((r) => r.ChargeCategory === 'Purchase');
+    expect(purchases.map((r) => [r.ChargeFrequency, r.BilledCost, r.EffectiveCost])).toEqual([
+      ['One-Time', '5285.28', '0'],
+    ]);
+    expect(block.filter((r) => r.ChargeCategory === 'Usage').every((r) => num(r.BilledCost) === 0)).toBe(
+      true,
+    );
   });
 });

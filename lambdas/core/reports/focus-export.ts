@@ -1,8 +1,19 @@
+import type { DrawnInterval } from '../accounting/commitment-draw.js';
 import { reportWindow } from '../accounting/cost-report.js';
 import { type MeteredPiece, meterUsage } from '../accounting/metering.js';
+import type { Commitment } from '../commitments/commitment.js';
 import type { LedgerRecord, LedgerUsage } from '../ledger/ledger-export.js';
 import { availabilityZoneRef } from '../pricing/availability-zone.js';
 import { csvLine } from './csv.js';
+import {
+  type CommitmentColumns,
+  type CommitmentRow,
+  commitmentRows,
+  commitmentTypeName,
+  committedUsage,
+  drawnIntervalOf,
+  NO_COMMITMENT,
+} from './focus-commitments.js';
 
 /**
  * FOCUS 1.2 (CostAndUsage) rows for GPU instances on EC2, one per usage interval per billing
@@ -11,8 +22,9 @@ import { csvLine } from './csv.js';
  * optional ChargeFrequency and ServiceSubcategory; then the `x_` columns, after all FOCUS columns.
  *
  * Cost columns: BilledCost = EffectiveCost = ContractedCost = hours × the unit price stored with
- * the allocation (no commitment discounts, so nothing is amortised); ListCost = hours × the
- * on-demand price. Spot is `PricingCategory` Dynamic, on-demand Standard.
+ * the allocation; ListCost = hours × the on-demand price. Spot is `PricingCategory` Dynamic,
+ * on-demand Standard. A usage line that drew on a commitment, and the commitments given in
+ * `options.commitments` (their unused parts and purchases), follow focus-commitments.ts.
  *
  * Zones: the ledger identifies them by AZ id, the same zone in every account; FOCUS wants the
  * provider's own value, which for AWS bills is the AZ name. `AvailabilityZone` is the name when it
@@ -25,6 +37,8 @@ export const FOCUS_CAPABILITIES = [
   'ACCOUNT_NAMING_SUPPORTED',
   'AVAILABILITY_ZONE_SUPPORTED',
   'BILLING_BASED_ON_PROVISIONED_RESOURCES_SUPPORTED',
+  'CAPACITY_RESERVATION_SUPPORTED',
+  'COMMITMENT_DISCOUNT_SUPPORTED',
   'NEGOTIATED_PRICING_SUPPORTED',
   'PUBLIC_PRICE_LIST_SUPPORTED',
   'REGION_SUPPORTED',
@@ -35,10 +49,8 @@ export const FOCUS_CAPABILITIES = [
   'USAGE_MEASUREMENT_SUPPORTED',
 ] as const;
 
-/** Capabilities that do not apply (no commitments, capacity reservations or currency conversion). */
+/** Capabilities that do not apply (one billing and sub-account type, no currency conversion). */
 export const FOCUS_CAPABILITIES_NOT_SUPPORTED = [
-  'CAPACITY_RESERVATION_SUPPORTED',
-  'COMMITMENT_DISCOUNT_SUPPORTED',
   'MULTIPLE_BILLING_ACCOUNT_TYPES_SUPPORTED',
   'MULTIPLE_SUB_ACCOUNT_TYPES_SUPPORTED',
   'PRICING_BILLING_CURRENCY_DIFFERENCES_SUPPORTED',
@@ -53,12 +65,21 @@ export const FOCUS_COLUMNS = [
   'BillingCurrency',
   'BillingPeriodEnd',
   'BillingPeriodStart',
+  'CapacityReservationId',
+  'CapacityReservationStatus',
   'ChargeCategory',
   'ChargeClass',
   'ChargeDescription',
   'ChargeFrequency',
   'ChargePeriodEnd',
   'ChargePeriodStart',
+  'CommitmentDiscountCategory',
+  'CommitmentDiscountId',
+  'CommitmentDiscountName',
+  'CommitmentDiscountQuantity',
+  'CommitmentDiscountStatus',
+  'CommitmentDiscountType',
+  'CommitmentDiscountUnit',
   'ConsumedQuantity',
   'ConsumedUnit',
   'ContractedCost',
@@ -154,6 +175,13 @@ export interface FocusExportOptions {
    * @default none: regular AZs keep their id in `AvailabilityZone`
    */
   readonly zoneNames?: ReadonlyMap<string, string>;
+  /**
+   * The account's commitments, with their rates: each adds its unused part per day and its
+   * purchases in the window (ADR 0015). @default none: only usage rows
+   */
+  readonly commitments?: readonly Commitment[];
+  /** The account that holds the commitments (SubAccountId of their rows). @default billingAccountId */
+  readonly commitmentAccountId?: string;
 }
 
 /** Whole-second UTC date-time, `YYYY-MM-DDTHH:mm:ssZ` (DateTimeFormat-A-003-M). */
@@ -186,12 +214,21 @@ const monthBounds = (ms: number): { start: number; end: number } => {
 const toSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 /** The FOCUS row for one metered piece (one interval within one billing period). */
-export const focusRow = (usage: LedgerUsage, piece: MeteredPiece, options: FocusExportOptions): FocusRow => {
+export const focusRow = (
+  usage: LedgerUsage,
+  piece: MeteredPiece,
+  options: FocusExportOptions,
+  known?: Commitment,
+): FocusRow => {
   const startMs = toSecond(piece.startMs);
   const endMs = toSecond(piece.endMs);
   const hours = (endMs - startMs) / 3_600_000;
   const quantity = focusDecimal(hours, 9);
   const listPrice = usage.onDemandPriceUsdPerHour ?? usage.unitPriceUsdPerHour;
+  const drawn =
+    usage.commitment === undefined
+      ? undefined
+      : committedUsage(usage.commitment, endMs - startMs, piece.onDemandMicros, listPrice, known);
   const billing = monthBounds(startMs);
   const spot = usage.purchaseOption === 'spot';
   const option = spot ? 'Spot' : 'On-Demand';
@@ -199,12 +236,13 @@ export const focusRow = (usage: LedgerUsage, piece: MeteredPiece, options: Focus
   const zone = availabilityZoneRef(usage.availabilityZone, usage.region, options.zoneNames);
   return {
     AvailabilityZone: zone.name ?? zone.id,
-    BilledCost: usd(piece.costMicros),
+    BilledCost: usd(drawn?.billedMicros ?? piece.costMicros),
     BillingAccountId: options.billingAccountId,
     BillingAccountName: options.billingAccountName,
     BillingCurrency: 'USD',
     BillingPeriodEnd: focusDateTime(billing.end),
     BillingPeriodStart: focusDateTime(billing.start),
+    ...commitmentCells(drawn?.discount ?? NO_COMMITMENT),
     ChargeCategory: 'Usage',
     ChargeClass: null,
     ChargeDescription: `${option} ${usage.instanceType} instance-hours in ${regionName}`,
@@ -213,13 +251,13 @@ export const focusRow = (usage: LedgerUsage, piece: MeteredPiece, options: Focus
     ChargePeriodStart: focusDateTime(startMs),
     ConsumedQuantity: quantity,
     ConsumedUnit: 'Hours',
-    ContractedCost: usd(piece.costMicros),
-    ContractedUnitPrice: focusDecimal(usage.unitPriceUsdPerHour, 6),
-    EffectiveCost: usd(piece.costMicros),
+    ContractedCost: usd(drawn?.contractedMicros ?? piece.costMicros),
+    ContractedUnitPrice: focusDecimal(drawn?.contractedUnitPrice ?? usage.unitPriceUsdPerHour, 6),
+    EffectiveCost: usd(drawn?.effectiveMicros ?? piece.costMicros),
     InvoiceIssuerName: AWS,
     ListCost: usd(piece.onDemandMicros),
     ListUnitPrice: focusDecimal(listPrice, 6),
-    PricingCategory: spot ? 'Dynamic' : 'Standard',
+    PricingCategory: spot ? 'Dynamic' : (drawn?.pricingCategory ?? 'Standard'),
     PricingQuantity: quantity,
     PricingUnit: 'Hours',
     ProviderName: AWS,
@@ -259,14 +297,114 @@ export async function* focusRows(
   options: FocusExportOptions,
 ): AsyncGenerator<FocusRow> {
   const window = reportWindow(options.from, options.to);
+  const known = new Map((options.commitments ?? []).map((c) => [c.id, c]));
+  // Intervals on each known commitment, kept for its unused rows (bounded by usage on commitments).
+  const drawn = new Map<string, DrawnInterval[]>();
   for await (const record of records) {
     if (record.kind !== 'usage') continue;
+    const commitment = record.commitment === undefined ? undefined : known.get(record.commitment.id);
+    const interval = commitment === undefined ? undefined : drawnIntervalOf(record, window.endMs);
+    if (commitment !== undefined && interval !== undefined) {
+      const list = drawn.get(commitment.id);
+      if (list === undefined) drawn.set(commitment.id, [interval]);
+      else list.push(interval);
+    }
     for (const piece of meterUsage(record, window, 'month')) {
       if (piece.endMs - piece.startMs < 1000) continue;
-      yield focusRow(record, piece, options);
+      yield focusRow(record, piece, options, commitment);
     }
   }
+  for (const c of known.values())
+    for (const row of commitmentRows(c, drawn.get(c.id) ?? [], window.startMs, window.endMs))
+      yield commitmentFocusRow(row, options);
 }
+
+const commitmentCells = (c: CommitmentColumns) => ({
+  CapacityReservationId: c.CapacityReservationId,
+  CapacityReservationStatus: c.CapacityReservationStatus,
+  CommitmentDiscountCategory: c.CommitmentDiscountCategory,
+  CommitmentDiscountId: c.CommitmentDiscountId,
+  CommitmentDiscountName: c.CommitmentDiscountName,
+  CommitmentDiscountQuantity:
+    c.CommitmentDiscountQuantity === null
+      ? null
+      : c.CommitmentDiscountUnit === 'USD'
+        ? usd(c.CommitmentDiscountQuantity)
+        : focusDecimal(c.CommitmentDiscountQuantity, 9),
+  CommitmentDiscountStatus: c.CommitmentDiscountStatus,
+  CommitmentDiscountType: c.CommitmentDiscountType,
+  CommitmentDiscountUnit: c.CommitmentDiscountUnit,
+});
+
+/** A commitment's own row: a day's unused part or a purchase, billed to the account that holds it. */
+const commitmentFocusRow = (row: CommitmentRow, options: FocusExportOptions): FocusRow => {
+  const c = row.commitment;
+  const startMs = toSecond(row.startMs);
+  const billing = monthBounds(startMs);
+  // A one-time purchase in the last hour of a month stays in its billing period.
+  const endMs = Math.min(toSecond(row.endMs), billing.end);
+  const region = c.region;
+  const regionName = region === null ? null : (AWS_REGION_NAMES[region] ?? region);
+  const zone = 'availabilityZone' in c ? c.availabilityZone : null;
+  const type = commitmentTypeName(c);
+  const account = options.commitmentAccountId ?? options.billingAccountId;
+  const sku = c.kind === 'savings-plan' ? type.replaceAll(' ', '') : c.instanceType;
+  const quantity = focusDecimal(row.pricingQuantity, 9);
+  const what = row.chargeCategory === 'Purchase' ? `${type} ${c.id}` : `Unused ${type} ${c.id}`;
+  return {
+    AvailabilityZone: zone,
+    BilledCost: usd(row.billedMicros),
+    BillingAccountId: options.billingAccountId,
+    BillingAccountName: options.billingAccountName,
+    BillingCurrency: 'USD',
+    BillingPeriodEnd: focusDateTime(billing.end),
+    BillingPeriodStart: focusDateTime(billing.start),
+    ...commitmentCells(row.columns),
+    ChargeCategory: row.chargeCategory,
+    ChargeClass: null,
+    ChargeDescription: regionName === null ? what : `${what} in ${regionName}`,
+    ChargeFrequency: row.chargeFrequency,
+    ChargePeriodEnd: focusDateTime(endMs),
+    ChargePeriodStart: focusDateTime(startMs),
+    // Nothing was consumed by an unused part or a purchase (ConsumedQuantity-C-004-C).
+    ConsumedQuantity: null,
+    ConsumedUnit: null,
+    ContractedCost: usd(row.valueMicros),
+    ContractedUnitPrice: focusDecimal(row.unitPrice, 6),
+    EffectiveCost: usd(row.effectiveMicros),
+    InvoiceIssuerName: AWS,
+    ListCost: usd(row.valueMicros),
+    ListUnitPrice: focusDecimal(row.unitPrice, 6),
+    PricingCategory:
+      row.chargeCategory === 'Usage' && row.columns.CommitmentDiscountId !== null ? 'Committed' : 'Standard',
+    PricingQuantity: quantity,
+    PricingUnit: c.kind === 'savings-plan' ? 'USD' : 'Hours',
+    ProviderName: AWS,
+    PublisherName: AWS,
+    RegionId: region,
+    RegionName: regionName,
+    ResourceId: c.id,
+    ResourceName: c.name !== undefined && c.name !== c.id ? c.name : null,
+    ResourceType: type,
+    ServiceCategory: 'Compute',
+    ServiceName:
+      c.kind === 'savings-plan' ? 'Savings Plans for AWS Compute usage' : 'Amazon Elastic Compute Cloud',
+    ServiceSubcategory: 'Virtual Machines',
+    SkuId: sku,
+    SkuMeter: row.chargeCategory === 'Purchase' ? 'Commitment' : 'Unused Commitment',
+    SkuPriceDetails: JSON.stringify({ x_CommitmentKind: c.kind }),
+    SkuPriceId: `${c.id}:${row.chargeCategory === 'Purchase' ? 'purchase' : 'unused'}`,
+    SubAccountId: account,
+    SubAccountName: account,
+    Tags: null,
+    x_Team: null,
+    x_Project: null,
+    x_JobId: null,
+    x_AllocationId: null,
+    x_PriceBookId: null,
+    x_AvailabilityZoneId: null,
+  };
+};
 
 /**
  * FOCUS CSV lines: the header, then one line per row. Text that a spreadsheet would run as a
