@@ -489,7 +489,8 @@ export class Quartermaster extends Construct {
       env[ENV.teamBudgets] = teamBudgetsJson(config.teams);
     }
     if (name === 'solve' && config.quotas !== undefined) env[ENV.quotas] = JSON.stringify(config.quotas);
-    if (name === 'solve' && config.commitments !== undefined)
+    // The solve plans on them; the report and the monthly export add their FOCUS rows.
+    if (['solve', 'report', 'monthly-export'].includes(name) && config.commitments !== undefined)
       env[ENV.commitments] = JSON.stringify({
         asOf: config.commitments.asOf,
         commitments: config.commitments.commitments,

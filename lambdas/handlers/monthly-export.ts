@@ -1,5 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import type { Commitment } from '../core/commitments/commitment.js';
 import type { Clock } from '../core/ports.js';
 import { ConfigError } from './config.js';
 import { createLedger } from './ledger-wiring.js';
@@ -23,6 +24,8 @@ export type ExportWriter = (object: ExportObject) => Promise<void>;
 export interface MonthlyExportDeps {
   readonly ledger: ReportLedger;
   readonly teams: readonly string[];
+  /** The account's commitments, whose rows the FOCUS file adds. @default none */
+  readonly commitments?: readonly Commitment[];
   readonly clock: Clock;
   readonly obs: Observability;
   readonly write: ExportWriter;
@@ -101,6 +104,7 @@ export const handler = lazyHandler(async () => {
   return makeHandler({
     ledger: createLedger(config, systemClock),
     teams: [...config.budgets.teams.keys()],
+    commitments: config.commitments,
     clock: systemClock,
     obs: createObservability('monthly-export'),
     write: s3Writer(client, bucket),

@@ -7,13 +7,16 @@ import {
   ReportOptionError,
   reportWindow,
 } from '../core/accounting/cost-report.js';
+import type { Commitment } from '../core/commitments/commitment.js';
 import type { LedgerRecord } from '../core/ledger/ledger-export.js';
+import { resolveCommitmentRates } from '../core/planning/commitment-offers.js';
 import type { Clock, Period, PriceBookStore } from '../core/ports.js';
 import { costReportCsvLines } from '../core/reports/cost-report-format.js';
 import { focusCsvLines } from '../core/reports/focus-export.js';
 import { renderHtmlReport } from '../core/reports/html-report.js';
 import { type ExportableLedger, exportLedgerPeriod } from '../core/use-cases/ledger-export-period.js';
 import { acceleratorsOfBook } from '../core/use-cases/report-accelerators.js';
+import { ConfigError } from './config.js';
 import { createLedger } from './ledger-wiring.js';
 import { createObservability, type Observability, withObservability } from './middleware.js';
 import { lazyHandler, sharedConfig, systemClock } from './runtime.js';
@@ -62,6 +65,8 @@ export interface ReportHandlerDeps {
   readonly ledger: ReportLedger;
   /** Teams the report covers (the deployment's configured teams). */
   readonly teams: readonly string[];
+  /** The account's commitments (`QM_COMMITMENTS`): the FOCUS export adds their rows. @default none */
+  readonly commitments?: readonly Commitment[];
   readonly clock: Clock;
   readonly obs: Observability;
 }
@@ -118,6 +123,30 @@ export const parseReportRequest = (
   };
 };
 
+/**
+ * The configured commitments with each capacity reservation's rate from the stored price book
+ * where the configuration states none.
+ * @throws ConfigError naming a commitment whose unused hours cannot be valued
+ */
+const pricedCommitments = async (
+  deps: Pick<ReportHandlerDeps, 'ledger' | 'commitments'>,
+): Promise<readonly Commitment[]> => {
+  const list = deps.commitments ?? [];
+  if (list.length === 0) return list;
+  const book = await deps.ledger.getLatestPriceBook?.();
+  const priced = book === undefined ? list : resolveCommitmentRates(list, book);
+  const unpriced = priced.find(
+    (c) =>
+      (c.kind === 'capacity-reservation' && c.unitPriceUsdPerHour === null) ||
+      (c.kind === 'capacity-block' && c.priceUsd === null),
+  );
+  if (unpriced !== undefined)
+    throw new ConfigError(
+      `invalid handler configuration: QM_COMMITMENTS: ${unpriced.id} states no price and the stored price book gives none; set its unitPriceUsdPerHour or priceUsd`,
+    );
+  return priced;
+};
+
 const collect = async (lines: AsyncIterable<string>): Promise<string> => {
   const out: string[] = [];
   for await (const line of lines) out.push(line);
@@ -127,7 +156,7 @@ const collect = async (lines: AsyncIterable<string>): Promise<string> => {
 /** The body of one report in the requested format. */
 export const renderReport = async (
   request: ReportRequest,
-  deps: Pick<ReportHandlerDeps, 'ledger' | 'teams'>,
+  deps: Pick<ReportHandlerDeps, 'ledger' | 'teams' | 'commitments'>,
   meta: { readonly accountId: string; readonly generatedAt: string },
 ): Promise<string> => {
   const window = reportWindow(request.from, request.to);
@@ -136,12 +165,14 @@ export const renderReport = async (
   const periods = periodsIn(request.format === 'focus' ? window : reportWindow(previousFrom, request.to));
   const records = () => reportRecords(deps.ledger, deps.teams, periods);
   if (request.format === 'focus') {
+    const commitments = await pricedCommitments(deps);
     return collect(
       focusCsvLines(records(), {
         from: request.from,
         to: request.to,
         billingAccountId: meta.accountId,
         billingAccountName: meta.accountId,
+        ...(commitments.length === 0 ? {} : { commitments }),
       }),
     );
   }
@@ -207,6 +238,7 @@ export const handler = lazyHandler(async () => {
   return makeHandler({
     ledger: createLedger(config, systemClock),
     teams: [...config.budgets.teams.keys()],
+    commitments: config.commitments,
     clock: systemClock,
     obs: createObservability('report'),
   });

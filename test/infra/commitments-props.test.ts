@@ -18,14 +18,16 @@ const example = JSON.parse(readFileSync('examples/commitments.json', 'utf8')) as
 };
 
 describe('commitments prop', () => {
-  it('reaches the solve function only, without the description, in the format the handler config reads back', () => {
+  it('reaches the solve, report and monthly-export functions only, without the description, in the format the handler config reads back', () => {
     const { template } = synthStack({ ...fullProps(), commitments: example });
     const written = envOf(template, 'solve')[ENV.commitments];
     expect(typeof written).toBe('string');
     expect(String(written)).not.toContain('description');
     const config = loadConfig({ ...HANDLER_ENV, [ENV.commitments]: String(written) });
     expect(config.commitments.map((c) => c.id)).toEqual(example.commitments.map((c) => c.id));
-    for (const name of HANDLER_NAMES.filter((n) => n !== 'solve'))
+    for (const name of ['report', 'monthly-export'])
+      expect(envOf(template, name)[ENV.commitments], name).toBe(written);
+    for (const name of HANDLER_NAMES.filter((n) => !['solve', 'report', 'monthly-export'].includes(n)))
       expect(envOf(template, name)[ENV.commitments], name).toBeUndefined();
   });
 

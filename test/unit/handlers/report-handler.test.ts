@@ -14,6 +14,7 @@ import {
   parseReportRequest,
   previousPeriod,
   type ReportLedger,
+  renderReport,
 } from '../../../lambdas/handlers/report.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { allocationFor, jobRequest } from '../../support/ledger-fixtures.js';
@@ -209,5 +210,51 @@ describe('Monthly export handler', () => {
     ]);
     expect(written[0]?.body.trim().split('\n')).toHaveLength(2);
     expect(written[1]?.body).toContain('vision');
+  });
+});
+
+describe('the deployed FOCUS export with commitments (ADR 0015)', () => {
+  const odcr = {
+    kind: 'capacity-reservation',
+    id: 'cr-0a1b2c3d4e5f60718',
+    instanceType: 'p4de.24xlarge',
+    region: 'us-east-1',
+    availabilityZone: 'us-east-1a',
+    count: 1,
+    unitPriceUsdPerHour: null,
+    start: '2026-03-01T00:00:00Z',
+    end: null,
+  } as const;
+  const meta = { accountId: '123456789012', generatedAt: '2026-04-01T00:00:00Z' };
+  const request = { from: '2026-03-01', to: '2026-03-31', groupBy: 'team', format: 'focus' } as const;
+
+  it("adds a reservation's unused days, valued at the stored book's on-demand rate", async () => {
+    const book = loadStaticPriceBook();
+    const reading: ReportLedger = new Proxy(ledger, {
+      get: (target, p) => {
+        if (p === 'getLatestPriceBook') return async () => book;
+        const value: unknown = Reflect.get(target, p, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const body = await renderReport(
+      request,
+      { ledger: reading, teams: ['vision'], commitments: [odcr] },
+      meta,
+    );
+    const unused = body.split('\n').filter((l) => l.includes('Unused On-Demand Capacity Reservation'));
+    expect(unused).toHaveLength(31);
+    const rate = book.offers.find(
+      (o) =>
+        o.instanceType === 'p4de.24xlarge' && o.region === 'us-east-1' && o.purchaseOption === 'on-demand',
+    )?.priceUsdPerHour;
+    expect(rate).toBeGreaterThan(0);
+    expect(unused[0]).toContain(`,${Math.round((rate ?? 0) * 24 * 1e6) / 1e6},`);
+  });
+
+  it('says which commitment it cannot value when neither the configuration nor a stored book prices it', async () => {
+    await expect(
+      renderReport(request, { ledger, teams: ['vision'], commitments: [odcr] }, meta),
+    ).rejects.toThrow(/QM_COMMITMENTS: cr-0a1b2c3d4e5f60718 states no price/);
   });
 });
