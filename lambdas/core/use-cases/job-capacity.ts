@@ -1,4 +1,5 @@
 import type { Fleet } from '../cloud-ports.js';
+import type { JsonObject } from '../ledger/event-chain.js';
 import type { Clock, JobRecord, Ledger } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
 import {
@@ -42,7 +43,12 @@ export const interruptJob = async (
   deps: CapacityDeps,
   job: JobRecord,
   reason: string,
-  detail: { readonly instanceId: string; readonly forceOnDemand?: boolean },
+  detail: {
+    readonly instanceId: string;
+    readonly forceOnDemand?: boolean;
+    /** More facts for both events (a preemption names its preemptor). */
+    readonly data?: JsonObject;
+  },
 ): Promise<{ readonly onDemandOnly: boolean }> => {
   const held = job.allocation;
   await terminateAllocation(deps, job);
@@ -50,7 +56,7 @@ export const interruptJob = async (
     jobId: job.jobId,
     expectedVersion: job.version,
     to: 'INTERRUPTED',
-    data: { allocationId: held?.allocationId ?? null, instanceId: detail.instanceId, reason },
+    data: { allocationId: held?.allocationId ?? null, instanceId: detail.instanceId, reason, ...detail.data },
     fields: { reason },
   });
   return requeueInterrupted(
@@ -59,6 +65,7 @@ export const interruptJob = async (
     reason,
     deps.clock.now().getTime(),
     detail.forceOnDemand === true,
+    detail.data,
   );
 };
 
@@ -74,6 +81,7 @@ export const requeueInterrupted = async (
   reason: string,
   atMs: number,
   forceOnDemand = false,
+  data?: JsonObject,
 ): Promise<{ readonly onDemandOnly: boolean }> => {
   const held = interrupted.allocation;
   const onDemandOnly = forceOnDemand || onDemandAfterInterruption(interrupted, atMs, deps.requeueRule);
@@ -83,7 +91,7 @@ export const requeueInterrupted = async (
     jobId: interrupted.jobId,
     expectedVersion: interrupted.version,
     to: 'PENDING',
-    data: { reason, onDemandOnly, workDoneHours: done, lostWorkHours: lost },
+    data: { reason, onDemandOnly, workDoneHours: done, lostWorkHours: lost, ...data },
     fields: {
       reason,
       ...(onDemandOnly ? { onDemandOnly } : {}),

@@ -33,6 +33,7 @@ import { periodOf } from '../ports.js';
 import type { CostModelConfig } from '../pricing/cost-model.js';
 import type { PriceBook, QuotaClass } from '../pricing/offer.js';
 import { allocationIdFor } from './allocation-id.js';
+import { type PreemptionConfig, type PreemptionReport, preemptForWaiting } from './preempt-for-waiting.js';
 import { accruedUsd } from './reconcile-budgets.js';
 import { type MessageFactory, sendAll } from './send-messages.js';
 
@@ -91,6 +92,11 @@ export interface RunSolveDeps {
    * dearer; `{ maxFallbacks: 0 }` launches on the chosen offer only
    */
   readonly fallbacks?: Omit<FallbackOptions, 'maxPriceRatio'>;
+  /**
+   * Whether a job waiting for quota may take the place of running lower-priority interruptible
+   * jobs, and what stops them (ADR 0016). @default off
+   */
+  readonly preemption?: PreemptionConfig;
 }
 
 export interface SolveReport {
@@ -107,6 +113,8 @@ export interface SolveReport {
   /** Unexpected per-job failures (storage errors); the job stays PENDING for the next run. */
   readonly errors: readonly { readonly jobId: string; readonly error: Error }[];
   readonly solver: { readonly method: string; readonly status: string } | null;
+  /** Running jobs stopped so that waiting higher-priority jobs can run; absent when preemption is off. */
+  readonly preemption?: PreemptionReport;
   /** The past usage the fair share weighed; absent when nothing was pending. */
   readonly usageHistory?: {
     readonly halfLifeHours: number;
@@ -387,6 +395,7 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
         },
       });
       reservedUsd.set(job.team, (reservedUsd.get(job.team) ?? 0) + amountUsd);
+      used.set(poolOf(planned), (used.get(poolOf(planned)) ?? 0) + planned.vcpus);
       allocated.push({ jobId: job.jobId, allocationId });
     } catch (err) {
       if (isLost(err)) skipped.push({ jobId: job.jobId, reason: `${err.name}: ${err.message}` });
@@ -402,6 +411,22 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
   );
   const unsent = sent.flatMap((s) => (s.ok ? [] : [{ jobId: s.keys.jobId, error: s.error }]));
 
+  const preemption =
+    deps.preemption === undefined || deps.preemption.mode === 'off'
+      ? undefined
+      : await preemptForWaiting(deps.preemption, {
+          nowMs,
+          pending,
+          held,
+          waiting: plan.waiting,
+          decisions,
+          quotas,
+          usedVcpus: used,
+          moneyLeft: (team) =>
+            (teams.get(team)?.remainingUsd ?? Number.POSITIVE_INFINITY) - (reservedUsd.get(team) ?? 0),
+          weights: (team) => deps.budgets.teams.get(team)?.weight ?? 1,
+        });
+
   return {
     pending: pending.length,
     priceBookId: priceBook.id,
@@ -412,6 +437,7 @@ export const runSolve = async (deps: RunSolveDeps): Promise<SolveReport> => {
     waiting: plan.waiting,
     errors,
     solver: plan.solver,
+    ...(preemption === undefined ? {} : { preemption }),
     usageHistory: {
       halfLifeHours,
       teams: historyWeights(

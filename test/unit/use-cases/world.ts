@@ -7,6 +7,7 @@ import type { JobRequestInput } from '../../../lambdas/core/jobs/job-request.js'
 import type { PriceBook } from '../../../lambdas/core/pricing/offer.js';
 import type { Ec2Event } from '../../../lambdas/core/use-cases/ec2-event.js';
 import type { ReconcileDeps } from '../../../lambdas/core/use-cases/reconcile.js';
+import type { RunSolveDeps } from '../../../lambdas/core/use-cases/run-solve.js';
 import type { MessageFactory } from '../../../lambdas/core/use-cases/send-messages.js';
 import { FakeClock } from '../../support/fake-clock.js';
 import { makeBook, makeJob, makeOffer } from '../../support/offer-fixtures.js';
@@ -63,6 +64,17 @@ export const makeWorld = async (start = '2026-03-01T12:00:00.000Z') => {
     if (region !== REGION) throw new Error(`no fleet in ${region}`);
     return fleet;
   };
+  const solveDeps: RunSolveDeps = {
+    ledger,
+    queues,
+    messages,
+    solver,
+    clock,
+    fallbackPriceBook: () => BOOK,
+    quotas: { defaultVcpus: null, limits: new Map() },
+    budgets: { defaultMonthlyUsd: 10_000, teams: new Map() },
+    maxPendingJobs: 1000,
+  };
   return {
     clock,
     ledger,
@@ -70,17 +82,7 @@ export const makeWorld = async (start = '2026-03-01T12:00:00.000Z') => {
     fleet,
     fleetFor,
     messages,
-    solveDeps: {
-      ledger,
-      queues,
-      messages,
-      solver,
-      clock,
-      fallbackPriceBook: () => BOOK,
-      quotas: { defaultVcpus: null, limits: new Map() },
-      budgets: { defaultMonthlyUsd: 10_000, teams: new Map() },
-      maxPendingJobs: 1000,
-    },
+    solveDeps,
     capacity: { ledger, clock, fleetFor },
     provisionDeps: {
       ledger,
