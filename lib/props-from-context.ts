@@ -31,6 +31,8 @@ export interface QuartermasterContext {
   readonly budgetGuard?: QuartermasterProps['budgetGuard'];
   /** Hours; see `QuartermasterProps.usageHalfLifeHours`. */
   readonly usageHalfLifeHours?: number;
+  /** `off`, `within-team` or `across-teams`; see `QuartermasterProps.preemption`. */
+  readonly preemption?: QuartermasterProps['preemption'];
   readonly scheduleMinutes?: {
     solve?: number;
     spotPriceRefresh?: number;
@@ -118,6 +120,7 @@ export const propsFromContext = (
     ...(ctx.jobTagKeys === undefined ? {} : { jobTagKeys: ctx.jobTagKeys }),
     ...(ctx.budgetGuard === undefined ? {} : { budgetGuard: ctx.budgetGuard }),
     ...(ctx.usageHalfLifeHours === undefined ? {} : { usageHalfLifeHours: ctx.usageHalfLifeHours }),
+    ...(ctx.preemption === undefined ? {} : { preemption: ctx.preemption }),
     ...(ctx.billExport === undefined ? {} : { billExport: ctx.billExport }),
   };
   return {

@@ -2,6 +2,7 @@ import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import type { BudgetPolicy as BudgetGuardPolicy } from '../lambdas/core/accounting/metering-budget.js';
+import type { PreemptionMode } from '../lambdas/core/planning/preemption.js';
 
 export type { BudgetGuardPolicy };
 
@@ -190,6 +191,14 @@ export interface QuartermasterProps {
    * @default 168 (one week)
    */
   readonly usageHalfLifeHours?: number;
+  /**
+   * Whether the solve may stop running lower-priority interruptible jobs (requeued with their
+   * checkpointed work) for a job that waits for quota (`QM_PREEMPTION`, ADR 0016): `within-team`
+   * only among one team's jobs, `across-teams` also other teams' above their fair share. Anything
+   * but `off` lets the solve role terminate managed instances.
+   * @default 'off'
+   */
+  readonly preemption?: PreemptionMode;
   /**
    * Worker launch settings.
    * @default - no launch permissions are granted and jobs cannot be provisioned

@@ -496,6 +496,7 @@ export class Quartermaster extends Construct {
         commitments: config.commitments.commitments,
       });
     if (name === 'solve') env[ENV.usageHalfLifeHours] = String(config.usageHalfLifeHours);
+    if (name === 'solve' && config.preemption !== 'off') env[ENV.preemption] = config.preemption;
     if (name === 'reconcile') env[ENV.reconcileMinutes] = String(config.schedules.reconcile.toMinutes());
     // Both apply the budget guard: solve stops admitting, reconcile alerts and terminates.
     if (name === 'solve' || name === 'reconcile') {
@@ -524,7 +525,11 @@ export class Quartermaster extends Construct {
     const prebundled = prebundledCodeDir ?? defaultPrebundledCodeDir();
     const regions = config.provisioningRegions ?? [Stack.of(this).region];
     for (const name of HANDLER_NAMES) {
-      const plan = FUNCTION_PLANS[name];
+      // A solve that may preempt stops instances as the events handler does.
+      const plan: FunctionPlan =
+        name === 'solve' && config.preemption !== 'off'
+          ? { ...FUNCTION_PLANS[name], ec2: { terminate: true, describe: ['ec2:DescribeInstances'] } }
+          : FUNCTION_PLANS[name];
       const id = pascal(name);
       const functionName = `${config.namePrefix}-${name}`;
       const logGroup = new LogGroup(this, `${id}Logs`, {

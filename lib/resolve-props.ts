@@ -5,6 +5,7 @@ import { parseCommitments } from '../lambdas/core/commitments/commitments-file.j
 import { JOB_COST_CENTER_TAG } from '../lambdas/core/jobs/managed-tags.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../lambdas/core/planning/fair-weight.js';
 import { parseQuotas } from '../lambdas/core/planning/plan-inputs.js';
+import { PREEMPTION_MODES, type PreemptionMode } from '../lambdas/core/planning/preemption.js';
 import type {
   BudgetGuardConfig,
   BudgetGuardPolicy,
@@ -43,6 +44,7 @@ export interface ResolvedConfig {
   readonly jobTagKeys: readonly string[];
   readonly budgetGuard: { readonly policy: BudgetGuardPolicy; readonly thresholds: readonly number[] };
   readonly usageHalfLifeHours: number;
+  readonly preemption: PreemptionMode;
   readonly schedules: {
     readonly solve: Duration;
     readonly spotPriceRefresh: Duration;
@@ -267,6 +269,9 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
       `usageHalfLifeHours: ${show(usageHalfLifeHours)} must be a finite number of hours > 0, e.g. 168`,
     );
   }
+  const preemption = props.preemption ?? 'off';
+  if (!(PREEMPTION_MODES as readonly unknown[]).includes(preemption))
+    problems.push(`preemption: ${show(preemption)} must be one of ${PREEMPTION_MODES.join(', ')}`);
   const jobTagKeys = props.jobTagKeys ?? [JOB_COST_CENTER_TAG];
   jobTagKeys.forEach((key, i) => {
     if (!TAG_KEY.test(key)) problems.push(`jobTagKeys[${i}]: ${show(key)} is not a valid EC2 tag key`);
@@ -366,6 +371,7 @@ export const resolveProps = (props: QuartermasterProps, stackRegion: string): Re
       thresholds: [...(props.budgetGuard?.thresholds ?? DEFAULT_BUDGET_GUARD.thresholds)],
     },
     usageHalfLifeHours,
+    preemption,
     schedules,
     objectLock,
     billExport,

@@ -8,6 +8,7 @@ import { parseCommitments } from '../core/commitments/commitments-file.js';
 import { parseStrictJson } from '../core/jobs/strict-json.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/planning/fair-weight.js';
 import type { Quotas } from '../core/planning/plan-inputs.js';
+import { PREEMPTION_MODES, type PreemptionMode } from '../core/planning/preemption.js';
 import { parseQuotas } from '../core/planning/plan-inputs.js';
 import type { QueueId } from '../core/ports.js';
 import type { BudgetPolicy, TeamPolicy } from '../core/use-cases/run-solve.js';
@@ -44,6 +45,7 @@ export const ENV = {
   runtimeFactor: 'QM_MAX_RUNTIME_FACTOR',
   overrunAction: 'QM_OVERRUN_ACTION',
   budgetPolicy: 'QM_BUDGET_POLICY',
+  preemption: 'QM_PREEMPTION',
   budgetThresholds: 'QM_BUDGET_THRESHOLDS',
   usageHalfLifeHours: 'QM_USAGE_HALF_LIFE_HOURS',
 } as const;
@@ -134,6 +136,12 @@ const EnvSchema = z.object({
   [ENV.reconcileMinutes]: positiveNumber(5),
   [ENV.runtimeFactor]: positiveNumber(2),
   [ENV.overrunAction]: z._default(z.enum(['alert', 'terminate']), 'alert'),
+  [ENV.preemption]: z._default(
+    z.enum(PREEMPTION_MODES as unknown as [PreemptionMode, ...PreemptionMode[]], {
+      error: `must be one of ${PREEMPTION_MODES.join(', ')}`,
+    }),
+    'off',
+  ),
   [ENV.budgetPolicy]: z._default(
     z.enum(BUDGET_POLICIES as [BudgetGuardPolicy, ...BudgetGuardPolicy[]], {
       error: `must be one of ${BUDGET_POLICIES.join(', ')}`,
@@ -192,6 +200,8 @@ export interface HandlerConfig {
   readonly overrunAction: 'alert' | 'terminate';
   /** What the reconciler's budget guard does once spend reaches the largest threshold. */
   readonly budgetPolicy: BudgetGuardPolicy;
+  /** Whether the solve may stop lower-priority jobs for waiting ones (ADR 0016). */
+  readonly preemption: PreemptionMode;
   /** Fractions of a team's budget that raise an alert; enforcement starts at the largest. */
   readonly budgetThresholds: readonly number[];
   /** Half-life of past usage in the solver's fair share (ADR 0006). */
@@ -276,6 +286,7 @@ export const loadConfig = (
     maxRuntimeFactor: e[ENV.runtimeFactor],
     overrunAction: e[ENV.overrunAction],
     budgetPolicy: e[ENV.budgetPolicy],
+    preemption: e[ENV.preemption],
     budgetThresholds: e[ENV.budgetThresholds],
     usageHalfLifeHours: e[ENV.usageHalfLifeHours],
   };

@@ -2,6 +2,7 @@ import type { ScheduledEvent } from 'aws-lambda';
 import { HighsMilpSolver } from '../adapters/highs-milp-solver.js';
 import { priceBookAssetLoader } from '../adapters/price-book-asset.js';
 import { type RunSolveDeps, runSolve, type SolveReport } from '../core/use-cases/run-solve.js';
+import { createFleetFor } from './fleet-wiring.js';
 import { createLedger } from './ledger-wiring.js';
 import { createObservability, MetricUnit, type Observability, withObservability } from './middleware.js';
 import { createQueues } from './queues-wiring.js';
@@ -43,6 +44,10 @@ export const makeHandler = (deps: SolveHandlerDeps) =>
       for (const e of report.errors) logger.error('allocation failed', { jobId: e.jobId, error: e.error });
       for (const s of report.skipped) logger.info('allocation skipped', s);
       for (const u of report.unsent) logger.warn('provision message not sent; reconcile will resend', u);
+      for (const p of report.preemption?.preempted ?? []) logger.info('job preempted', { ...p });
+      for (const s of report.preemption?.skipped ?? []) logger.info('preemption skipped', s);
+      for (const e of report.preemption?.errors ?? [])
+        logger.error('preemption failed', { jobId: e.jobId, error: e.error });
       if (report.waiting.length > 0)
         logger.info('jobs waiting', { byConstraint: waitingByConstraint(report) });
       const unknownTypes = report.usageHistory?.unknownInstanceTypes ?? {};
@@ -52,6 +57,8 @@ export const makeHandler = (deps: SolveHandlerDeps) =>
         });
       metrics.addMetric('JobsAllocated', MetricUnit.Count, report.allocated.length);
       metrics.addMetric('JobsWaiting', MetricUnit.Count, report.waiting.length);
+      if (report.preemption !== undefined)
+        metrics.addMetric('JobsPreempted', MetricUnit.Count, report.preemption.preempted.length);
       if (report.priceBookSource === 'fallback')
         metrics.addMetric('StaticPriceBookUsed', MetricUnit.Count, 1);
       return {
@@ -69,8 +76,9 @@ export const makeHandler = (deps: SolveHandlerDeps) =>
 /** The deployed entry point. */
 export const handler = lazyHandler(async () => {
   const config = sharedConfig();
+  const ledger = createLedger(config, systemClock);
   return makeHandler({
-    ledger: createLedger(config, systemClock),
+    ledger,
     queues: createQueues(config),
     messages: definedMessages,
     solver: await HighsMilpSolver.create(),
@@ -85,6 +93,16 @@ export const handler = lazyHandler(async () => {
     timeLimitSeconds: config.solveTimeLimitSeconds,
     usageHalfLifeHours: config.usageHalfLifeHours,
     budgetGuard: { policy: config.budgetPolicy, thresholds: config.budgetThresholds },
+    ...(config.preemption === 'off'
+      ? {}
+      : {
+          preemption: {
+            mode: config.preemption,
+            ledger,
+            clock: systemClock,
+            fleetFor: createFleetFor(config),
+          },
+        }),
     obs: createObservability('solve'),
   });
 });
