@@ -1,7 +1,11 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { PreemptionMode } from '../../../lambdas/core/planning/preemption.js';
 import type { Quotas } from '../../../lambdas/core/planning/plan-inputs.js';
+import { waterFill } from '../../../lambdas/core/planning/water-fill.js';
+import type { JobRecord } from '../../../lambdas/core/ports.js';
 import { intakeMessage } from '../../../lambdas/core/use-cases/intake-message.js';
+import { workDoneHours } from '../../../lambdas/core/use-cases/requeue-rule.js';
 import { runSolve } from '../../../lambdas/core/use-cases/run-solve.js';
 import { makeWorld, REGION, requestBody, runningJob, type World } from './world.js';
 
@@ -113,4 +117,79 @@ describe('run-solve with preemption', () => {
     expect((await two.ledger.getJob('nlp-new'))?.state).toBe('RUNNING');
     expect((await two.ledger.getJob('nlp-old'))?.state).toBe('PENDING');
   });
+});
+
+describe('run-solve with preemption on random clusters', () => {
+  it('ends every victim PENDING with its checkpointed work, below its preemptor’s priority, and no team below its share', async () => {
+    const cluster = fc.record({
+      mode: fc.constantFrom<PreemptionMode>('within-team', 'across-teams'),
+      running: fc.array(
+        fc.record({
+          team: fc.constantFrom('vision', 'nlp'),
+          priority: fc.integer({ min: 0, max: 3 }).map((p) => p * 100),
+          minutes: fc.integer({ min: 10, max: 180 }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+      waiting: fc.record({
+        team: fc.constantFrom('vision', 'nlp'),
+        priority: fc.integer({ min: 1, max: 4 }).map((p) => p * 100),
+      }),
+    });
+    let preemptedSomewhere = 0;
+    await fc.assert(
+      fc.asyncProperty(cluster, async (c) => {
+        const w = await makeWorld();
+        const quotas = { defaultVcpus: 0, limits: new Map([[`${REGION}|spot/P`, 96 * c.running.length]]) };
+        w.solveDeps = { ...w.solveDeps, quotas, preemption: { ...w.capacity, mode: c.mode } };
+        for (const [i, r] of c.running.entries()) {
+          await runningJob(w, `r${i}`, {
+            team: r.team,
+            priority: r.priority,
+            runtime: { estimatedHours: 10, interruptible: true, checkpointMinutes: 30 },
+          });
+          w.clock.advance(r.minutes * 60_000);
+        }
+        const before = new Map<string, JobRecord>();
+        for (const i of c.running.keys()) {
+          const job = await w.ledger.getJob(`r${i}`);
+          if (job !== undefined) before.set(job.jobId, job);
+        }
+        await submit(w, 'high', c.waiting.team, c.waiting.priority);
+        const nowMs = w.clock.now().getTime();
+        const report = await runSolve(w.solveDeps);
+        const preempted = report.preemption?.preempted ?? [];
+        if (preempted.length > 0) preemptedSomewhere += 1;
+        for (const p of preempted) {
+          const was = before.get(p.jobId);
+          const now = await w.ledger.getJob(p.jobId);
+          expect(was?.priority).toBeLessThan(c.waiting.priority);
+          if (c.mode === 'within-team') expect(was?.team).toBe(c.waiting.team);
+          expect(now?.state).toBe('PENDING');
+          expect(now?.runtime.workDoneHours ?? 0).toBe(was === undefined ? -1 : workDoneHours(was, nowMs));
+        }
+        // A team other than the waiting one keeps at least its share of the pool (or all it had).
+        const held = new Map<string, number>();
+        const demand = new Map<string, number>([[c.waiting.team, 96]]);
+        for (const job of before.values()) {
+          demand.set(job.team, (demand.get(job.team) ?? 0) + 96);
+          if ((await w.ledger.getJob(job.jobId))?.state === 'RUNNING')
+            held.set(job.team, (held.get(job.team) ?? 0) + 96);
+        }
+        const shares = waterFill(
+          96 * c.running.length,
+          [...demand].map(([id, d]) => ({ id, weight: 1, demand: d })),
+        );
+        for (const job of before.values()) {
+          if (job.team === c.waiting.team) continue;
+          const had = [...before.values()].filter((j) => j.team === job.team).length * 96;
+          expect(held.get(job.team) ?? 0).toBeGreaterThanOrEqual(
+            Math.min(had, shares.get(job.team) ?? 0) - 1e-9,
+          );
+        }
+      }),
+      { numRuns: 25, seed: 11 },
+    );
+    expect(preemptedSomewhere).toBeGreaterThan(3);
+  }, 60_000);
 });
