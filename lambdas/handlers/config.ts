@@ -8,8 +8,8 @@ import { parseCommitments } from '../core/commitments/commitments-file.js';
 import { parseStrictJson } from '../core/jobs/strict-json.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../core/planning/fair-weight.js';
 import type { Quotas } from '../core/planning/plan-inputs.js';
-import { PREEMPTION_MODES, type PreemptionMode } from '../core/planning/preemption.js';
 import { parseQuotas } from '../core/planning/plan-inputs.js';
+import { PREEMPTION_MODES, type PreemptionMode } from '../core/planning/preemption.js';
 import type { QueueId } from '../core/ports.js';
 import type { BudgetPolicy, TeamPolicy } from '../core/use-cases/run-solve.js';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { PreemptionMode } from '../../../lambdas/core/planning/preemption.js';
 import type { Quotas } from '../../../lambdas/core/planning/plan-inputs.js';
+import type { PreemptionMode } from '../../../lambdas/core/planning/preemption.js';
 import { waterFill } from '../../../lambdas/core/planning/water-fill.js';
 import type { JobRecord } from '../../../lambdas/core/ports.js';
 import { intakeMessage } from '../../../lambdas/core/use-cases/intake-message.js';
