@@ -13,7 +13,8 @@ const OUT = join(ROOT, '.tmp', 'bundle-inputs-test');
 /** The SDK clients each function creates, and so the only ones its bundle may hold. */
 const CLIENTS: Readonly<Record<HandlerName, readonly string[]>> = {
   intake: ['client-dynamodb'],
-  solve: ['client-dynamodb', 'client-sqs'],
+  // EC2: with preemption on, solve terminates the instances of the jobs it preempts (ADR 0016).
+  solve: ['client-dynamodb', 'client-ec2', 'client-sqs'],
   provision: ['client-dynamodb', 'client-ec2'],
   events: ['client-dynamodb', 'client-ec2'],
   'price-refresh': ['client-dynamodb', 'client-ec2', 'client-pricing', 'client-service-quotas'],
