@@ -129,8 +129,6 @@ export const runReport = async (
   if (!Number.isInteger(top) || top < 1 || top > 100)
     fail(command, `--top must be a whole number from 1 to 100; got "${opts.top}"`);
   const format = opts.format as Format;
-  if (opts.commitments !== undefined && format !== 'focus')
-    fail(command, '--commitments goes with --format focus only');
   if (opts.fromChain === true && format === 'focus')
     fail(
       command,
@@ -163,7 +161,10 @@ export const runReport = async (
       );
       return;
     }
+    const commitments =
+      opts.commitments === undefined ? undefined : await readCommitments(command, opts.commitments, io);
     const report = await buildCostReport(read(opts.ledger), {
+      ...(commitments === undefined ? {} : { commitments }),
       from: opts.from,
       to: opts.to,
       groupBy: opts.groupBy as GroupBy,

@@ -65,7 +65,10 @@ export interface ReportHandlerDeps {
   readonly ledger: ReportLedger;
   /** Teams the report covers (the deployment's configured teams). */
   readonly teams: readonly string[];
-  /** The account's commitments (`QM_COMMITMENTS`): the FOCUS export adds their rows. @default none */
+  /**
+   * The account's commitments (`QM_COMMITMENTS`): the FOCUS export adds their rows, and the cost
+   * report charges their unused part to teams. @default none
+   */
   readonly commitments?: readonly Commitment[];
   readonly clock: Clock;
   readonly obs: Observability;
@@ -178,11 +181,13 @@ export const renderReport = async (
   }
   // GPU-hours from the stored book's types; without a stored book the report has none.
   const book = await deps.ledger.getLatestPriceBook?.();
+  const commitments = await pricedCommitments(deps);
   const report = await buildCostReport(records(), {
     from: request.from,
     to: request.to,
     groupBy: request.groupBy,
     ...(book === undefined ? {} : { acceleratorsOf: acceleratorsOfBook(book) }),
+    ...(commitments.length === 0 ? {} : { commitments }),
   });
   switch (request.format) {
     case 'json':

@@ -50,6 +50,16 @@ describe('the commitments file', () => {
     expect(issues(file([{ ...odcr, colour: 'red' }])).join(' ')).toMatch(/commitments\[0\]/);
   });
 
+  it('reads the team a commitment was bought for, and names a bad one', () => {
+    const r = parseCommitmentsText(readFileSync('examples/commitments.json', 'utf8'));
+    if (!r.ok) throw new Error(JSON.stringify(r.issues));
+    expect(r.value.commitments.map((c) => c.team)).toEqual([undefined, 'nlp', undefined, 'nlp']);
+    expect('team' in (r.value.commitments[0] ?? {})).toBe(false);
+    expect(issues(file([{ ...odcr, team: 'Vision Team' }]))).toEqual([
+      expect.stringMatching(/^commitments\[0\]\.team: must be lower-case letters, digits and -/),
+    ]);
+  });
+
   it('says which kinds there are when one is unknown', () => {
     expect(issues(file([{ kind: 'spot-block' }]))).toEqual([
       'commitments[0].kind: must be one of savings-plan, reserved-instance, capacity-reservation, capacity-block',

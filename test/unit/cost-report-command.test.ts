@@ -112,7 +112,7 @@ describe('qm report', () => {
     const { out } = await run([...NOV, '--format', 'csv', '--group-by', 'job'], { 'ledger.jsonl': HOSTILE });
     const lines = out.trim().split('\n');
     expect(lines[0]).toBe(
-      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,gpuHours,usdPerGpuHour,budgetUsd,budgetUsedPct,previousActualUsd,changeUsd,changePct',
+      'key,team,actualUsd,onDemandEquivalentUsd,savingsUsd,savingsPct,interruptedUsd,spotUsd,onDemandUsd,estimateUsd,estimateAccuracy,instanceHours,gpuHours,usdPerGpuHour,budgetUsd,budgetUsedPct,previousActualUsd,changeUsd,changePct,listUsd,effectiveUsd,committedUsd,committedUnusedUsd',
     );
     expect(lines[1]).toMatch(/^"'@job","'=cmd\|calc",4,10\.06,/);
     expect(lines.at(-1)).toMatch(/^TOTAL,,4,/);
@@ -219,14 +219,29 @@ describe('qm report', () => {
     expect(at('CommitmentDiscountStatus')).toBeGreaterThan(0);
   });
 
-  it('refuses --commitments without --format focus, and names a bad commitments file', async () => {
+  it('charges idle commitments to teams in the table with --commitments', async () => {
+    const files = { 'ledger.jsonl': EXAMPLE, 'c.json': readFileSync('examples/commitments.json', 'utf8') };
+    const { out, exitCode } = await run([...NOV, '--commitments', 'c.json'], files);
+    expect(exitCode).toBe(0);
+    // The example month drew on none: the ODCR and block bought for nlp are nlp's, the rest unassigned.
+    expect(out).toMatch(
+      /p4de ODCR, pretraining\s+capacity-reservation\s+79,047\.50\s+0\.00\s+79,047\.50\s+nlp 79,047\.50/,
+    );
+    expect(out).toMatch(
+      /compute SP, G inference\s+savings-plan\s+1,800\.00\s+0\.00\s+1,800\.00\s+unassigned 1,800\.00/,
+    );
+    const nlp = out.split('\n').find((l) => l.startsWith('nlp '));
+    expect(nlp?.trimEnd().endsWith('83,215.95')).toBe(true);
+  });
+
+  it('names a bad commitments file, in every format', async () => {
     const files = {
       'ledger.jsonl': EXAMPLE,
       'bad.json': '{"asOf":"2026-11-01","commitments":[{"kind":"x"}]}',
     };
     const table = await run([...NOV, '--commitments', 'bad.json'], files);
     expect(table.exitCode).toBe(2);
-    expect(table.err).toContain('--commitments goes with --format focus only');
+    expect(table.err).toContain('invalid --commitments bad.json: commitments[0].kind: must be one of');
     const focus = await run(
       [
         ...NOV,

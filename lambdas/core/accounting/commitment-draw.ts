@@ -1,4 +1,5 @@
 import type { Commitment } from '../commitments/commitment.js';
+import type { LedgerUsage } from '../ledger/ledger-export.js';
 import { costMicrosOf, microsPerHour } from './metering.js';
 
 /** One interval of usage drawn on a commitment, as the job's allocation recorded it. */
@@ -95,4 +96,18 @@ export const commitmentHours = (
     });
   }
   return out;
+};
+
+/**
+ * The interval a usage line on a commitment stands for, in the commitment's units; an open one
+ * runs to `windowEndMs`. `undefined` off commitments.
+ */
+export const drawnIntervalOf = (usage: LedgerUsage, windowEndMs: number): DrawnInterval | undefined => {
+  const c = usage.commitment;
+  if (c === undefined) return undefined;
+  return {
+    startedAt: usage.startedAt,
+    stoppedAt: usage.stoppedAt ?? new Date(windowEndMs).toISOString(),
+    units: c.kind === 'savings-plan' ? c.effectiveUnitPriceUsdPerHour : 1,
+  };
 };

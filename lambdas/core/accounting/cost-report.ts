@@ -1,8 +1,11 @@
+import type { Commitment } from '../commitments/commitment.js';
 import { QuartermasterError } from '../errors.js';
-import type { LedgerRecord } from '../ledger/ledger-export.js';
+import type { LedgerRecord, LedgerUsage } from '../ledger/ledger-export.js';
 import { usdToMicros } from '../ports.js';
+import { type CommitmentCharge, commitmentCharges, type TeamDraw } from './commitment-charges.js';
+import { type DrawnInterval, drawnIntervalOf } from './commitment-draw.js';
 import { type AcceleratorsOf, UNKNOWN_GPU_MODEL } from './instance-accelerators.js';
-import { MS_PER_DAY, meterUsage, type Span, usdOf } from './metering.js';
+import { type MeteredPiece, MS_PER_DAY, meterUsage, type Span, usdOf } from './metering.js';
 
 /**
  * Cost reports over a ledger export, built in one streaming pass: records are read one at a time
@@ -54,6 +57,13 @@ export interface CostReportOptions {
    * `(unknown model)`.
    */
   readonly acceleratorsOf?: AcceleratorsOf;
+  /**
+   * The account's commitments (capacity reservations' rates resolved): each one's unused part in
+   * the window is charged to teams (`committedUnusedUsd`, `commitments`). Without them the report
+   * still shows list, effective and committed figures from the usage lines, and the unused part
+   * is `null`.
+   */
+  readonly commitments?: readonly Commitment[];
 }
 
 /** Where each team's spend is heading by the end of the window, at its run rate so far. */
@@ -85,8 +95,29 @@ export interface PeriodComparison {
 
 /** Amounts shared by rows, totals and team lines. USD at micro-dollar precision. */
 export interface CostFigures {
-  /** What was paid: hours × the unit price stored with each allocation. */
+  /**
+   * What was paid beyond what was already committed: hours × the unit price stored with each
+   * allocation, which is 0 for hours drawn on a commitment (their marginal cost, ADR 0015).
+   */
   readonly actualUsd: number;
+  /**
+   * The hours at the prices they would have cost with no commitment: the on-demand list price for
+   * hours drawn on one, the stored unit price for the rest.
+   */
+  readonly listUsd: number;
+  /**
+   * What the hours cost the account, commitments included: `actualUsd` plus the hours drawn on
+   * commitments at each commitment's effective rate (what FOCUS calls EffectiveCost).
+   */
+  readonly effectiveUsd: number;
+  /** The part of `effectiveUsd` drawn on commitments. */
+  readonly committedUsd: number;
+  /**
+   * The share of the commitments' unused cost in the window charged here (`commitment-charges.ts`):
+   * on team lines, team rows and the totals (which add what no team is charged); `null` on rows
+   * of other groupings, and when the report was given no commitments.
+   */
+  readonly committedUnusedUsd: number | null;
   /** The same hours at on-demand prices. */
   readonly onDemandEquivalentUsd: number;
   /** `onDemandEquivalentUsd - actualUsd`. */
@@ -157,6 +188,22 @@ export interface TopJob {
   readonly interruptedUsd: number;
 }
 
+/** One commitment over the window: what it cost, what jobs drew, and who is charged the rest. */
+export interface CommitmentLine {
+  readonly id: string;
+  readonly name: string;
+  readonly kind: Commitment['kind'];
+  /** The team it was bought for; `null`: its unused part is shared by the teams that drew on it. */
+  readonly owner: string | null;
+  readonly committedUsd: number;
+  readonly usedUsd: number;
+  readonly unusedUsd: number;
+  /** The unused part charged to each team, by team. */
+  readonly unusedByTeam: readonly { readonly team: string; readonly usd: number }[];
+  /** Unused cost no team is charged: nobody owns it and nobody drew on it in the window. */
+  readonly unassignedUsd: number;
+}
+
 export interface CostReport {
   readonly from: string;
   readonly to: string;
@@ -178,6 +225,10 @@ export interface CostReport {
   /** Spend per team per day (days with spend only), for the spend-over-time chart. */
   readonly daily: readonly DailyTeamSpend[];
   readonly topJobs: readonly TopJob[];
+  /** Per commitment given in the options, in their order; `null` when none were given. */
+  readonly commitments: readonly CommitmentLine[] | null;
+  /** Commitments usage in the window drew on that the options did not list (their ids, sorted). */
+  readonly unlistedCommitmentIds: readonly string[];
   /** Usage intervals that overlapped the window. */
   readonly intervals: number;
   /**
@@ -231,6 +282,11 @@ export const periodsIn = (window: Span): string[] => {
 /** Mutable sums in µ$ (and ms), one per group. */
 class Sums {
   actual = 0;
+  list = 0;
+  effective = 0;
+  committed = 0;
+  /** Unused commitment cost charged here, µ$; `null` where none is attributed. */
+  unused: number | null = null;
   onDemandEquivalent = 0;
   interrupted = 0;
   spot = 0;
@@ -257,6 +313,10 @@ class Sums {
     const gpuHours = this.gpuMs / 3_600_000;
     return {
       actualUsd: usdOf(this.actual),
+      listUsd: usdOf(this.list),
+      effectiveUsd: usdOf(this.effective),
+      committedUsd: usdOf(this.committed),
+      committedUnusedUsd: this.unused === null ? null : usdOf(this.unused),
       onDemandEquivalentUsd: usdOf(this.onDemandEquivalent),
       savingsUsd: usdOf(savings),
       savingsPct: this.onDemandEquivalent === 0 ? 0 : round2((savings / this.onDemandEquivalent) * 100),
@@ -368,6 +428,25 @@ export const buildCostReport = async (
   const previousOfKey = new Map<string, number>();
   const total = new Sums();
   let intervals = 0;
+  /** Per commitment id, per team: the intervals drawn on it and their effective µ$ in the window. */
+  const draws = new Map<string, Map<string, { intervals: DrawnInterval[]; effectiveMicros: number }>>();
+  const drawOn = (usage: LedgerUsage, inWindow: readonly MeteredPiece[]) => {
+    const c = usage.commitment;
+    const interval = drawnIntervalOf(usage, window.endMs);
+    if (c === undefined || interval === undefined) return;
+    let byTeam = draws.get(c.id);
+    if (byTeam === undefined) {
+      byTeam = new Map();
+      draws.set(c.id, byTeam);
+    }
+    let draw = byTeam.get(usage.team);
+    if (draw === undefined) {
+      draw = { intervals: [], effectiveMicros: 0 };
+      byTeam.set(usage.team, draw);
+    }
+    draw.intervals.push(interval);
+    for (const p of inWindow) draw.effectiveMicros += p.effectiveMicros;
+  };
 
   const group = (key: string, team: string | null): Sums => {
     let g = groups.get(key);
@@ -417,6 +496,9 @@ export const buildCostReport = async (
           const targets = [group(key, rowTeam(record.team)), teamSums(record.team), total];
           for (const s of targets) {
             s.actual += p.costMicros;
+            s.list += p.committed ? p.onDemandMicros : p.costMicros;
+            s.effective += p.effectiveMicros;
+            if (p.committed) s.committed += p.effectiveMicros;
             s.onDemandEquivalent += p.onDemandMicros;
             s.interrupted += p.interruptedMicros;
             if (spot) s.spot += p.costMicros;
@@ -432,6 +514,7 @@ export const buildCostReport = async (
           job.actual += p.costMicros;
           job.interrupted += p.interruptedMicros;
         }
+        if (record.commitment !== undefined) drawOn(record, pieces.slice(before.length));
         break;
       }
       case 'job': {
@@ -483,6 +566,25 @@ export const buildCostReport = async (
         : { budgetUsd: null, budgetUsedPct: null };
 
   for (const team of teamBudget.keys()) teamSums(team);
+  const charges = options.commitments === undefined ? null : chargesOf(options.commitments, draws, window);
+  if (charges !== null) {
+    for (const s of [total, ...teams.values()]) s.unused = 0;
+    for (const c of charges) {
+      for (const [team, micros] of c.unusedByTeam) {
+        const s = teamSums(team);
+        s.unused = (s.unused ?? 0) + micros;
+      }
+      total.unused = (total.unused ?? 0) + c.unusedMicros;
+    }
+    // A team row is the team's line (a team charged only for idle commitments gets one too, so
+    // the rows add up to the total less what no team is charged); other groupings mix teams, so
+    // their rows get no share.
+    if (options.groupBy === 'team') {
+      for (const c of charges) for (const team of c.unusedByTeam.keys()) group(team, team);
+      for (const [key, g] of groups) g.sums.unused = teams.get(key)?.unused ?? 0;
+    }
+  }
+  const listed = new Set((options.commitments ?? []).map((c) => c.id));
   const rows: CostReportRow[] = [...groups.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
     .map(([key, g]) => ({
@@ -566,8 +668,50 @@ export const buildCostReport = async (
       })
       .sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : a.team < b.team ? -1 : 1)),
     topJobs,
+    commitments:
+      charges === null
+        ? null
+        : charges.map(
+            (c): CommitmentLine => ({
+              id: c.id,
+              name: c.name,
+              kind: c.kind,
+              owner: c.owner,
+              committedUsd: usdOf(c.committedMicros),
+              usedUsd: usdOf(c.usedMicros),
+              unusedUsd: usdOf(c.unusedMicros),
+              unusedByTeam: [...c.unusedByTeam.entries()]
+                .sort(([a], [b]) => (a < b ? -1 : 1))
+                .map(([team, micros]) => ({ team, usd: usdOf(micros) })),
+              unassignedUsd: usdOf(c.unassignedMicros),
+            }),
+          ),
+    unlistedCommitmentIds: [...draws.keys()].filter((id) => !listed.has(id)).sort(),
     intervals,
     instanceTypesWithoutAccelerators: [...unknownTypes].sort(),
     jobs: jobs.size,
   };
+};
+
+const chargesOf = (
+  commitments: readonly Commitment[],
+  draws: ReadonlyMap<string, ReadonlyMap<string, { intervals: DrawnInterval[]; effectiveMicros: number }>>,
+  window: Span,
+): CommitmentCharge[] => {
+  const byId = new Map<string, TeamDraw[]>();
+  for (const [id, teams] of draws)
+    byId.set(
+      id,
+      [...teams.entries()].map(([team, d]) => ({
+        team,
+        intervals: d.intervals,
+        effectiveMicros: d.effectiveMicros,
+      })),
+    );
+  return commitmentCharges(
+    commitments,
+    byId,
+    new Date(window.startMs).toISOString(),
+    new Date(window.endMs).toISOString(),
+  );
 };

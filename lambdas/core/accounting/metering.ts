@@ -52,6 +52,14 @@ export interface MeteredPiece extends Span {
   readonly onDemandMicros: number;
   /** The part of `costMicros` whose work was lost to an interruption (after the last checkpoint). */
   readonly interruptedMicros: number;
+  /**
+   * The stretch at the effective rate of the commitment its allocation drew on (ADR 0015): what
+   * finance sees the hours cost, where `costMicros` is only what they cost beyond what was already
+   * paid for (0 on a commitment). Equals `costMicros` off commitments.
+   */
+  readonly effectiveMicros: number;
+  /** Whether the stretch drew on a commitment. */
+  readonly committed: boolean;
 }
 
 /** How to cut an interval: not at all, at UTC midnights, or at UTC month starts. */
@@ -83,6 +91,9 @@ export const meterUsage = (usage: LedgerUsage, window: Span, split: SplitBy = 'n
   const price = microsPerHour(usage.unitPriceUsdPerHour);
   const listPrice =
     usage.onDemandPriceUsdPerHour === null ? price : microsPerHour(usage.onDemandPriceUsdPerHour);
+  const committed = usage.commitment !== undefined;
+  const effectivePrice =
+    usage.commitment === undefined ? price : microsPerHour(usage.commitment.effectiveUnitPriceUsdPerHour);
   // Work after the last checkpoint (or all of it, without one) is lost when the interval ends in an interruption.
   const lostFromMs = usage.interrupted
     ? Math.max(
@@ -104,6 +115,8 @@ export const meterUsage = (usage: LedgerUsage, window: Span, split: SplitBy = 'n
       costMicros: cum(end, price) - cum(start, price),
       onDemandMicros: cum(end, listPrice) - cum(start, listPrice),
       interruptedMicros: lostCum(end) - lostCum(start),
+      effectiveMicros: cum(end, effectivePrice) - cum(start, effectivePrice),
+      committed,
     });
     start = end;
   }

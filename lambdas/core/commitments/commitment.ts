@@ -11,6 +11,11 @@ interface CommitmentBase {
   readonly id: string;
   /** Display name for reports; the id when absent. */
   readonly name?: string;
+  /**
+   * The team it was bought for: cost reports charge its unused part to that team. Absent: the
+   * unused part is shared by the teams that drew on it, in proportion (`accounting/commitment-charges.ts`).
+   */
+  readonly team?: string;
   /** ISO instant the commitment starts covering usage. */
   readonly start: string;
   /** ISO instant it stops; `null` for an open-ended capacity reservation. */

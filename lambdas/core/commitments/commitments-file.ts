@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import { type FieldIssue, toFieldIssues } from '../jobs/job-request.js';
+import { type FieldIssue, TeamNameSchema, toFieldIssues } from '../jobs/job-request.js';
 import { parseStrictJson } from '../jobs/strict-json.js';
 import type { Commitment } from './commitment.js';
 
@@ -45,11 +45,14 @@ const id = z
     z.regex(/^[A-Za-z0-9._:/-]+$/, 'must be letters, digits and . _ : / -'),
   );
 const name = z.optional(z.string().check(z.maxLength(200)));
+/** The team it was bought for, as job requests and budgets name teams. */
+const team = z.optional(TeamNameSchema);
 
 const SavingsPlanSchema = z.strictObject({
   kind: z.literal('savings-plan'),
   id,
   name,
+  team,
   planType: z.enum(['compute', 'ec2-instance'], { message: 'must be compute or ec2-instance' }),
   /** An EC2 Instance plan's region; a Compute plan has none. */
   region: z._default(z.nullable(region), null),
@@ -66,6 +69,7 @@ const ReservedInstanceSchema = z.strictObject({
   kind: z.literal('reserved-instance'),
   id,
   name,
+  team,
   offeringClass: z.enum(['standard', 'convertible'], { message: 'must be standard or convertible' }),
   instanceType,
   region,
@@ -80,6 +84,7 @@ const CapacityReservationSchema = z.strictObject({
   kind: z.literal('capacity-reservation'),
   id,
   name,
+  team,
   instanceType,
   region,
   availabilityZone: zone,
@@ -94,6 +99,7 @@ const CapacityBlockSchema = z.strictObject({
   kind: z.literal('capacity-block'),
   id,
   name,
+  team,
   instanceType,
   region,
   availabilityZone: zone,
@@ -156,8 +162,13 @@ export const parseCommitments = (value: unknown): CommitmentsResult => {
   const result = CommitmentsFileSchema.safeParse(value);
   if (!result.success) return { ok: false, issues: toFieldIssues(result.error.issues) };
   const commitments = result.data.commitments.map((c): Commitment => {
-    const { name: display, ...rest } = c;
-    return display === undefined ? rest : { ...rest, name: display };
+    // Optional fields stay absent rather than `undefined` (exactOptionalPropertyTypes).
+    const { name: display, team: owner, ...rest } = c;
+    return {
+      ...rest,
+      ...(display === undefined ? {} : { name: display }),
+      ...(owner === undefined ? {} : { team: owner }),
+    };
   });
   return { ok: true, value: { asOf: result.data.asOf, commitments } };
 };

@@ -60,11 +60,62 @@ const cells = (r: Omit<CostReportRow, 'key' | 'team'>): string[] => [
   ...comparison(r.previous),
 ];
 
+/** Columns shown once the report involves commitments: list, effective, drawn and unused. */
+const COMMITMENT_HEADERS = ['list', 'effective', 'committed', 'unused commit.'];
+
+const commitmentCells = (r: Omit<CostReportRow, 'key' | 'team'>): string[] => [
+  money(r.listUsd),
+  money(r.effectiveUsd),
+  money(r.committedUsd),
+  r.committedUnusedUsd === null ? '-' : money(r.committedUnusedUsd),
+];
+
+/** Whether the table needs the commitment columns: commitments were given, or usage drew on some. */
+const withCommitments = (report: CostReport): boolean =>
+  report.commitments !== null || report.totals.committedUsd > 0;
+
+/** Per commitment: what it cost in the window, what was drawn, and who is charged the unused part. */
+const commitmentLines = (report: CostReport): string[] => {
+  if (report.commitments === null) return [];
+  const head = ['commitment', 'kind', 'committed', 'used', 'unused', 'charged to'];
+  const body = report.commitments.map((c) => [
+    printable(c.name),
+    c.kind,
+    money(c.committedUsd),
+    money(c.usedUsd),
+    money(c.unusedUsd),
+    [
+      ...c.unusedByTeam.map((t) => `${printable(t.team)} ${money(t.usd)}`),
+      ...(c.unassignedUsd > 0 ? [`unassigned ${money(c.unassignedUsd)}`] : []),
+    ].join(', ') || '-',
+  ]);
+  const all = [head, ...body];
+  const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
+  const line = (row: string[]) =>
+    row
+      .map((c, i) => (i < 2 || i === 5 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const unlisted = report.unlistedCommitmentIds;
+  return [
+    '',
+    `Commitments (unused cost charged to the team each was bought for, else shared by the teams that drew on it):`,
+    line(head),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...body.map(line),
+    ...(unlisted.length === 0
+      ? []
+      : [`Usage drew on commitments not in the commitments file: ${unlisted.map(printable).join(', ')}`]),
+  ];
+};
+
 /** An aligned plain-text table: one line per group, then the total (USD, rounded to the cent). */
 export const formatCostReportTable = (report: CostReport): string => {
-  const head = [report.groupBy, ...HEADERS];
-  const body = report.rows.map((r) => [printable(r.key), ...cells(r)]);
-  const total = ['TOTAL', ...cells(report.totals)];
+  const extra = withCommitments(report);
+  const head = [report.groupBy, ...HEADERS, ...(extra ? COMMITMENT_HEADERS : [])];
+  const row = (r: Omit<CostReportRow, 'key' | 'team'>) => [...cells(r), ...(extra ? commitmentCells(r) : [])];
+  const body = report.rows.map((r) => [printable(r.key), ...row(r)]);
+  const total = ['TOTAL', ...row(report.totals)];
   const all = [head, ...body, total];
   const widths = head.map((_, i) => Math.max(...all.map((row) => (row[i] ?? '').length)));
   const line = (row: string[]) =>
@@ -83,6 +134,7 @@ export const formatCostReportTable = (report: CostReport): string => {
     ...body.map(line),
     rule,
     line(total),
+    ...commitmentLines(report),
   ].join('\n');
 };
 
@@ -106,6 +158,10 @@ const CSV_HEADER = [
   'previousActualUsd',
   'changeUsd',
   'changePct',
+  'listUsd',
+  'effectiveUsd',
+  'committedUsd',
+  'committedUnusedUsd',
 ] as const;
 
 const csvCells = (key: string, team: string | null, r: Omit<CostReportRow, 'key' | 'team'>) => [
@@ -128,6 +184,10 @@ const csvCells = (key: string, team: string | null, r: Omit<CostReportRow, 'key'
   r.previous?.actualUsd,
   r.previous?.changeUsd,
   r.previous?.changePct,
+  r.listUsd,
+  r.effectiveUsd,
+  r.committedUsd,
+  r.committedUnusedUsd,
 ];
 
 /** CSV lines: header, one per group, and a `TOTAL` line. Cells that look like formulas are escaped. */

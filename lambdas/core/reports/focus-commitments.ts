@@ -5,7 +5,7 @@ import {
 } from '../accounting/commitment-draw.js';
 import { costMicrosOf, microsPerHour } from '../accounting/metering.js';
 import type { Commitment } from '../commitments/commitment.js';
-import type { LedgerUsage, UsageCommitment } from '../ledger/ledger-export.js';
+import type { UsageCommitment } from '../ledger/ledger-export.js';
 
 /**
  * The commitment side of the FOCUS 1.2 export (ADR 0015). Savings Plans and Reserved Instances are
@@ -239,15 +239,4 @@ export const commitmentRows = (
     }
   }
   return rows;
-};
-
-/** The interval a usage line on a commitment stands for, in the commitment's units. */
-export const drawnIntervalOf = (usage: LedgerUsage, windowEndMs: number): DrawnInterval | undefined => {
-  const c = usage.commitment;
-  if (c === undefined) return undefined;
-  return {
-    startedAt: usage.startedAt,
-    stoppedAt: usage.stoppedAt ?? new Date(windowEndMs).toISOString(),
-    units: c.kind === 'savings-plan' ? c.effectiveUnitPriceUsdPerHour : 1,
-  };
 };

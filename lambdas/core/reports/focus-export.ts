@@ -1,4 +1,4 @@
-import type { DrawnInterval } from '../accounting/commitment-draw.js';
+import { type DrawnInterval, drawnIntervalOf } from '../accounting/commitment-draw.js';
 import { reportWindow } from '../accounting/cost-report.js';
 import { type MeteredPiece, meterUsage } from '../accounting/metering.js';
 import type { Commitment } from '../commitments/commitment.js';
@@ -11,7 +11,6 @@ import {
   commitmentRows,
   commitmentTypeName,
   committedUsage,
-  drawnIntervalOf,
   NO_COMMITMENT,
 } from './focus-commitments.js';
 

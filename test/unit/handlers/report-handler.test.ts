@@ -2,6 +2,7 @@ import type { LambdaFunctionURLEvent } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryLedger } from '../../../lambdas/adapters/in-memory-ledger.js';
 import { loadStaticPriceBook } from '../../../lambdas/adapters/static-price-book.js';
+import type { CostReport } from '../../../lambdas/core/accounting/cost-report.js';
 import { FOCUS_HEADER } from '../../../lambdas/core/reports/focus-export.js';
 import { quietObservability } from '../../../lambdas/handlers/middleware.js';
 import {
@@ -250,6 +251,31 @@ describe('the deployed FOCUS export with commitments (ADR 0015)', () => {
     )?.priceUsdPerHour;
     expect(rate).toBeGreaterThan(0);
     expect(unused[0]).toContain(`,${Math.round((rate ?? 0) * 24 * 1e6) / 1e6},`);
+  });
+
+  it('charges the unused reservation to teams in the deployed cost report (json)', async () => {
+    const priced = { ...odcr, unitPriceUsdPerHour: 10, team: 'vision' };
+    const body = await renderReport(
+      { ...request, format: 'json' },
+      { ledger, teams: ['vision'], commitments: [priced] },
+      meta,
+    );
+    const report = JSON.parse(body) as CostReport;
+    // Nothing in this ledger drew on it: 31 idle days at 10 USD/h, all charged to the team it is for.
+    expect(report.commitments).toEqual([
+      {
+        id: 'cr-0a1b2c3d4e5f60718',
+        name: 'cr-0a1b2c3d4e5f60718',
+        kind: 'capacity-reservation',
+        owner: 'vision',
+        committedUsd: 7440,
+        usedUsd: 0,
+        unusedUsd: 7440,
+        unusedByTeam: [{ team: 'vision', usd: 7440 }],
+        unassignedUsd: 0,
+      },
+    ]);
+    expect(report.teams.find((t) => t.team === 'vision')?.committedUnusedUsd).toBe(7440);
   });
 
   it('says which commitment it cannot value when neither the configuration nor a stored book prices it', async () => {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { buildCostReport } from '../../../lambdas/core/accounting/cost-report.js';
+import { costMicrosOf, microsPerHour, usdOf } from '../../../lambdas/core/accounting/metering.js';
 import { verifyLedgerRecords } from '../../../lambdas/core/audit/ledger-verifier.js';
 import type { Commitment } from '../../../lambdas/core/commitments/commitment.js';
 import { recordsFromChains } from '../../../lambdas/core/ledger/chain-records.js';
@@ -109,5 +111,32 @@ describe('a job on a commitment in the ledger export (ADR 0015)', () => {
       expect(verdict.ok).toBe(false);
       expect(verdict.records.findings.map((f) => f.field)).toContain('commitment');
     }
+  });
+
+  it('reports, from the chain alone, what the job drew at the reservation’s rate and charges the idle hours to its team', async () => {
+    const w = await worldWith([ODCR]);
+    await runningJob(w, 'job-1');
+    const fromChain: LedgerRecord[] = [];
+    for await (const r of recordsFromChains(await exportOf(w))) fromChain.push(r);
+    const line = fromChain.find((r) => r.kind === 'usage');
+    if (line?.kind !== 'usage') throw new Error('no usage line');
+    const day = line.startedAt.slice(0, 10);
+    const dayEndMs = Date.parse(`${day}T00:00:00Z`) + 86_400_000;
+    // The reservation's rate, as the stored book gives it (40 USD/h in this world).
+    const priced: Commitment = { ...ODCR, unitPriceUsdPerHour: 40 };
+    const report = await buildCostReport(fromChain, {
+      from: day,
+      to: day,
+      groupBy: 'team',
+      commitments: [priced],
+    });
+    const vision = report.teams.find((t) => t.team === 'vision');
+    // The instance still runs: it is metered to the end of the day.
+    const drawnMicros = costMicrosOf(dayEndMs - Date.parse(line.startedAt), microsPerHour(40));
+    expect(vision?.actualUsd).toBe(0);
+    expect(vision?.committedUsd).toBe(usdOf(drawnMicros));
+    expect(vision?.effectiveUsd).toBe(usdOf(drawnMicros));
+    expect(vision?.committedUnusedUsd).toBe(usdOf(microsPerHour(40) * 24 - drawnMicros));
+    expect(report.commitments?.[0]).toMatchObject({ committedUsd: 960, unassignedUsd: 0 });
   });
 });
