@@ -84,7 +84,7 @@ export const registerReportCommand = (program: Command, io: ReportCommandIo = {}
     .option('--billing-account-name <name>', 'FOCUS BillingAccountName (required with --format focus)')
     .option(
       '--commitments <file>',
-      "with --format focus: the account's commitments (JSON, as for qm plan); adds their used, unused and purchase rows",
+      "the account's commitments (JSON, as for qm plan): each one's used and unused cost, the unused part charged to teams; with --format focus their used, unused and purchase rows",
     )
     .option('--top <n>', 'jobs in the top-jobs list', '10')
     .option(

@@ -201,6 +201,29 @@ describe('reconcileBill: matching by instance id and clock hour', () => {
     ]);
   });
 
+  it('holds hours the planner placed on a commitment to its effective rate, not the marginal 0 it stored', async () => {
+    // An ODCR's hours are billed at the on-demand rate; a Savings Plan's carry its effective cost.
+    const odcr = usage({
+      unitPriceUsdPerHour: 0,
+      commitment: {
+        id: 'cr-0a1b2c3d4e5f60718',
+        kind: 'capacity-reservation',
+        effectiveUnitPriceUsdPerHour: 10,
+      },
+    });
+    const onOdcr = await run([odcr], hours(10, 3, 10));
+    expect(onOdcr.differences).toEqual([]);
+    expect(onOdcr.totals).toMatchObject({ ledgerUsd: 30, billedUsd: 30, driftUsd: 0 });
+    const plan = usage({
+      unitPriceUsdPerHour: 0,
+      commitment: { id: 'sp-1', kind: 'savings-plan', effectiveUnitPriceUsdPerHour: 7.2 },
+    });
+    const covered = hours(10, 3, 10, { type: 'SavingsPlanCoveredUsage', spCost: 7.2 });
+    const onPlan = await run([plan], [...covered, ...hours(10, 3, -10, { type: 'SavingsPlanNegation' })]);
+    expect(onPlan.differences).toEqual([]);
+    expect(onPlan.totals).toMatchObject({ ledgerUsd: 21.6, billedUsd: 21.6, driftUsd: 0 });
+  });
+
   it('explains a spot price that moved within the hour', async () => {
     const spot = usage({ purchaseOption: 'spot', unitPriceUsdPerHour: 4 });
     const spotHour = { usageType: 'USE1-SpotUsage:p5.48xlarge', term: 'Spot' };

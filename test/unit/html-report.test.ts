@@ -211,6 +211,42 @@ describe('cumulative spend against budget', () => {
 });
 
 describe('chart helpers', () => {
+  it('shows list, effective and committed cost per team and each commitment, only when there are commitments', async () => {
+    const { html: without } = await render();
+    expect(without).not.toContain('commitments-table');
+    const month = hostileMonth();
+    const report = await buildCostReport(month, {
+      ...NOV,
+      groupBy: 'team',
+      commitments: [
+        {
+          kind: 'capacity-block',
+          id: 'cr-0c1d2e3f4a5b6c7d8',
+          name: 'block <b>eval</b>',
+          team: 'plain',
+          instanceType: 'p5.48xlarge',
+          region: 'us-east-1',
+          availabilityZone: 'us-east-1a',
+          count: 1,
+          priceUsd: 2400,
+          start: '2026-11-10T00:00:00Z',
+          end: '2026-11-20T00:00:00Z',
+        },
+      ],
+    });
+    const html = renderHtmlReport(report, { source: 'l.jsonl', generatedAt: '2026-12-01T08:00:00Z' });
+    const tables = html.match(/<table[\s\S]*?<\/table>/g) ?? [];
+    const teams = tables.find((t) => t.includes('id="commitment-teams-table"')) ?? '';
+    expect(teams.split('<tr><th scope="row">').length - 1).toBe(report.teams.length + 1);
+    const commitments = tables.find((t) => t.includes('id="commitments-table"')) ?? '';
+    // Nobody drew on the block: its whole price is unused and charged to the team it was bought for.
+    expect(commitments).toContain(
+      `<th scope="row">block &#60;b&#62;eval&#60;/b&#62;</th><td class="text">capacity-block</td><td>${formatUsd(2400)}</td><td>${formatUsd(0)}</td><td>${formatUsd(2400)}</td><td class="text">plain ${formatUsd(2400)}</td>`,
+    );
+    expect(teams).toContain(`<th scope="row">plain</th>`);
+    expect(report.teams.find((t) => t.team === 'plain')?.committedUnusedUsd).toBe(2400);
+  });
+
   it('escapes the five HTML-significant characters', () => {
     expect(escapeHtml(`<a href="x">'&'</a>`)).toBe(
       '&#60;a href&#61;&#34;x&#34;&#62;&#39;&#38;&#39;&#60;/a&#62;'.replace('&#61;', '='),

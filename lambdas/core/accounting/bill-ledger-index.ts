@@ -151,7 +151,9 @@ export class BillLedgerIndex {
       jobId: usage.jobId,
       team: this.intern(usage.team),
       purchaseOption: usage.purchaseOption,
-      unitPriceUsdPerHour: usage.unitPriceUsdPerHour,
+      // Hours drawn on a commitment are billed (or carry an effective cost) at its effective rate,
+      // not at the marginal 0 the allocation stored: compare the bill with what finance sees.
+      unitPriceUsdPerHour: usage.commitment?.effectiveUnitPriceUsdPerHour ?? usage.unitPriceUsdPerHour,
       startMs: Date.parse(usage.startedAt),
       stopMs: usage.stoppedAt === null ? null : Date.parse(usage.stoppedAt),
     };

@@ -257,6 +257,40 @@ const teamsTable = (report: CostReport): string =>
     .map((t) => `<tr><th scope="row">${escapeHtml(t.team)}</th>${rowCells(t)}</tr>`)
     .join('')}</tbody></table></div>`;
 
+/**
+ * Per team: what its hours cost at list price, what they cost the account with commitments drawn
+ * at their effective rates, the part drawn, and its share of what the commitments left unused;
+ * then per commitment, what it cost, what was used and who is charged the rest.
+ */
+const commitmentsTables = (report: CostReport): string => {
+  if (report.commitments === null && report.totals.committedUsd === 0) return '';
+  const unused = (usd: number | null) => (usd === null ? '—' : formatUsd(usd));
+  const teams = `<div class="table-wrap"><table id="commitment-teams-table"><caption>Teams and commitments: list, effective and committed cost (USD)</caption><thead><tr><th scope="col" class="text">Team</th><th scope="col">Actual</th><th scope="col">List</th><th scope="col">Effective</th><th scope="col">Drawn on commitments</th><th scope="col">Unused commitments charged</th></tr></thead><tbody>${report.teams
+    .map(
+      (t) =>
+        `<tr><th scope="row">${escapeHtml(t.team)}</th><td>${formatUsd(t.actualUsd)}</td><td>${formatUsd(t.listUsd)}</td><td>${formatUsd(t.effectiveUsd)}</td><td>${formatUsd(t.committedUsd)}</td><td>${unused(t.committedUnusedUsd)}</td></tr>`,
+    )
+    .join(
+      '',
+    )}</tbody><tfoot><tr><th scope="row">Total</th><td>${formatUsd(report.totals.actualUsd)}</td><td>${formatUsd(report.totals.listUsd)}</td><td>${formatUsd(report.totals.effectiveUsd)}</td><td>${formatUsd(report.totals.committedUsd)}</td><td>${unused(report.totals.committedUnusedUsd)}</td></tr></tfoot></table></div>`;
+  const list = report.commitments ?? [];
+  const charged = (c: (typeof list)[number]) =>
+    [
+      ...c.unusedByTeam.map((t) => `${escapeHtml(t.team)} ${formatUsd(t.usd)}`),
+      ...(c.unassignedUsd > 0 ? [`unassigned ${formatUsd(c.unassignedUsd)}`] : []),
+    ].join(', ') || '—';
+  const commitments =
+    list.length === 0
+      ? ''
+      : `<div class="table-wrap"><table id="commitments-table"><caption>Commitments in the window: cost, use, and who is charged the unused part (USD)</caption><thead><tr><th scope="col" class="text">Commitment</th><th scope="col" class="text">Kind</th><th scope="col">Committed</th><th scope="col">Used</th><th scope="col">Unused</th><th scope="col" class="text">Unused charged to</th></tr></thead><tbody>${list
+          .map(
+            (c) =>
+              `<tr><th scope="row">${escapeHtml(c.name)}</th><td class="text">${escapeHtml(c.kind)}</td><td>${formatUsd(c.committedUsd)}</td><td>${formatUsd(c.usedUsd)}</td><td>${formatUsd(c.unusedUsd)}</td><td class="text">${charged(c)}</td></tr>`,
+          )
+          .join('')}</tbody></table></div>`;
+  return `${teams}\n${commitments}`;
+};
+
 /** Per team: budget left in dollars, the run rate and where it leads by the end of the window. */
 /**
  * Spend per team per day (per month past 62 days), the figures of the daily chart, so none of
@@ -407,6 +441,7 @@ ${cumulative.map((c) => figure(`fig-${c.id}`, c.title, c.summary, c.svg)).join('
 ${rowsTable(report)}
 ${report.groupBy === 'team' && report.rows.length === report.teams.length ? '' : teamsTable(report)}
 ${forecastTable(report)}
+${commitmentsTables(report)}
 ${topJobsTable(report)}
 ${dailyTable(report)}
 </section>
