@@ -247,8 +247,11 @@ const adviceJob = (s: Subject, offeringId: string | null): CapacityBlockAdviceJo
   blockHours: offeringId === null ? null : (s.fits.get(offeringId) ?? null),
 });
 
+/** `2026-11-27T11:30:00.000Z` → `2026-11-27 11:30Z`: blocks start and end on the minute. */
+const minute = (iso: string): string => `${iso.slice(0, 16).replace('T', ' ')}Z`;
+
 const windowText = (o: CapacityBlockOffering): string =>
-  `${o.instanceCount} × ${o.instanceType} in ${o.availabilityZone}, ${o.start} to ${o.end}`;
+  `${o.instanceCount} × ${o.instanceType} in ${o.availabilityZone}, ${minute(o.start)} to ${minute(o.end)}`;
 
 const buyLine = (g: Group): CapacityBlockAdviceLine => {
   const o = g.offering;
@@ -288,7 +291,7 @@ const notBuyLine = (
     const reason =
       s.planned === 'waiting'
         ? `waits on ${s.binding?.constraint ?? 'its budget'}: the team cannot pay for its run, and ${cheapest.id} would cost ${money(cheapest.upfrontFeeUsd)} USD`
-        : `cheapest block that fits, ${cheapest.id} (${windowText(cheapest)}), costs ${money(cheapest.upfrontFeeUsd)} USD, not below the planned on-demand cost of ${money(s.plannedCostUsd ?? 0)} USD`;
+        : `fee ${money(cheapest.upfrontFeeUsd)} USD is not below the planned on-demand cost of ${money(s.plannedCostUsd ?? 0)} USD (cheapest that fits: ${windowText(cheapest)})`;
     return {
       ...base,
       jobs: [adviceJob(s, cheapest.id)],
