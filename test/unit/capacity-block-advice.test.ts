@@ -245,7 +245,7 @@ describe('Capacity Block advice', () => {
       ['train-a', planned, 30.2],
       ['train-b', 1111.81, 20.2],
     ]);
-    expect(advice.lines[0]?.reason).toMatch(/; 2 jobs side by side on 2 of its instances$/);
+    expect(advice.lines[0]?.reason).toMatch(/; 2 jobs side by side on 2 of its instances: train-a, train-b$/);
   });
 
   it('advises only deadline jobs waiting or on list-price on-demand', () => {

@@ -81,11 +81,13 @@ describe('qm plan --capacity-block-offerings', () => {
     expect(out.indexOf('Capacity Block advice')).toBeGreaterThan(out.indexOf('gap to lower bound'));
     expect(section).toMatch(/^Capacity Block advice \(4 offerings\)\n {2}advice only: nothing is bought\./);
     expect(section).toMatch(
-      /do-not-buy +nlp-eval-llm-70b +on-demand +cb-0a1b2c3d4e5f6a7b8 +752\.95 +341\.25 +-411\.70 +fee 752\.95 USD is not below/,
+      /do-not-buy +nlp-eval-llm-70b +cb-0a1b2c3d4e5f6a7b8 +752\.95 +341\.25 +-411\.70 +fee 752\.95 USD is not below/,
     );
     expect(section).toContain(
       '4 more deadline jobs waiting or on on-demand, no offering of a type they can use',
     );
+    // Like the rest of the table view, the section fits 120 columns: the reason wraps.
+    for (const line of section.split('\n')) expect([...line].length, line).toBeLessThanOrEqual(120);
     expect(section.trimEnd().endsWith('buy 0 blocks: 0.00 USD in fees, 0.00 USD saved on placed jobs')).toBe(
       true,
     );

@@ -4,11 +4,13 @@ import { textTable, wrapText } from './text-table.js';
 const usd = (v: number | null): string =>
   v === null ? '' : v.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-const jobsText = (l: CapacityBlockAdviceLine): string => l.jobs.map((j) => j.jobId).join(' ');
+/** The first job, and how many more share its block (the reason names them), so the row stays narrow. */
+const jobsText = (l: CapacityBlockAdviceLine): string =>
+  `${l.jobs[0]?.jobId ?? ''}${l.jobs.length > 1 ? ` +${l.jobs.length - 1}` : ''}`;
 
 /**
- * The advice section of `qm plan`'s table view: one row per job or group sharing a block, the
- * advised or cheapest fitting offering, fee, planned cost and saving, and the reason, which wraps
+ * The advice section of `qm plan`'s table view: one row per job or group sharing a block (a
+ * waiting job has no planned cost, so its cell is blank), the advised or cheapest fitting offering, fee, planned cost and saving, and the reason, which wraps
  * to `width`. Advice only; the line under the title says so, because a reader may take "buy" for
  * something the service does.
  */
@@ -24,18 +26,17 @@ export const formatCapacityBlockAdvice = (advice: CapacityBlockAdvice, width = 1
     advice.lines.length === 0
       ? '  no deadline job waits or runs on on-demand with an offering of a type it can use'
       : textTable(
-          ['decision', 'jobs', 'planned', 'offering', 'fee usd', 'planned usd', 'saving usd', 'reason'],
+          ['decision', 'jobs', 'offering', 'fee usd', 'planned usd', 'saving usd', 'reason'],
           advice.lines.map((l) => [
             l.decision,
             jobsText(l),
-            l.planned,
             l.offering?.id ?? 'none fits',
             usd(l.feeUsd),
             usd(l.plannedCostUsd),
             usd(l.savingUsd),
             l.reason,
           ]),
-          { width, wrap: 7, minWrapWidth: 30 },
+          { width, wrap: 6, minWrapWidth: 30 },
         ),
   );
   const more = advice.lines.length > 0 ? ' more' : '';
