@@ -256,11 +256,15 @@ const windowText = (o: CapacityBlockOffering): string =>
 const buyLine = (g: Group): CapacityBlockAdviceLine => {
   const o = g.offering;
   const nodes = g.members.reduce((n, s) => n + s.job.resources.nodes, 0);
+  const ids = g.members.map((s) => s.job.jobId).join(', ');
   const shared =
-    g.members.length > 1 ? `; ${g.members.length} jobs side by side on ${nodes} of its instances` : '';
+    g.members.length > 1
+      ? `; ${g.members.length} jobs side by side on ${nodes} of its instances: ${ids}`
+      : '';
+  const bindings = [...new Set(g.members.map((s) => s.binding?.constraint ?? 'waiting'))].join(', ');
   const reason =
     g.planned === 'waiting'
-      ? `only way this plan sees to meet the deadline (${g.members.map((s) => s.binding?.constraint ?? 'waiting').join(', ')} keeps ${g.members.length === 1 ? 'it' : 'them'} waiting): ${money(o.upfrontFeeUsd)} USD is the price of meeting it; ${windowText(o)}${shared}`
+      ? `only way this plan sees to meet the deadline (${bindings} keeps ${g.members.length === 1 ? 'it' : 'them'} waiting): ${money(o.upfrontFeeUsd)} USD is the price of meeting it; ${windowText(o)}${shared}`
       : `fee ${money(o.upfrontFeeUsd)} USD is below the planned on-demand cost of ${money(g.plannedCostUsd ?? 0)} USD; ${windowText(o)}${shared}`;
   return {
     decision: 'buy',
