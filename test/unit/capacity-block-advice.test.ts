@@ -215,7 +215,7 @@ describe('Capacity Block advice', () => {
     });
     expect(advice.lines[0]?.offering?.id).toBe('cb-less');
     expect(advice.lines[0]?.reason).toMatch(
-      /^only way this plan sees to meet the deadline \(quota:us-east-1:on-demand\/P keeps it waiting\): 2100\.00 USD is the price of meeting it/,
+      /^waits on quota:us-east-1:on-demand\/P: only a block meets its deadline, and 2100\.00 USD is the price of meeting it; 1 × p5\.48xlarge/,
     );
     expect(advice.buyFeeUsd).toBe(2100);
     expect(advice.buySavingUsd).toBe(0);

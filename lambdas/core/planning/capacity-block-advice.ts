@@ -264,7 +264,7 @@ const buyLine = (g: Group): CapacityBlockAdviceLine => {
   const bindings = [...new Set(g.members.map((s) => s.binding?.constraint ?? 'waiting'))].join(', ');
   const reason =
     g.planned === 'waiting'
-      ? `only way this plan sees to meet the deadline (${bindings} keeps ${g.members.length === 1 ? 'it' : 'them'} waiting): ${money(o.upfrontFeeUsd)} USD is the price of meeting it; ${windowText(o)}${shared}`
+      ? `waits on ${bindings}: only a block meets its deadline, and ${money(o.upfrontFeeUsd)} USD is the price of meeting it; ${windowText(o)}${shared}`
       : `fee ${money(o.upfrontFeeUsd)} USD is below the planned on-demand cost of ${money(g.plannedCostUsd ?? 0)} USD; ${windowText(o)}${shared}`;
   return {
     decision: 'buy',
