@@ -9,10 +9,10 @@ const jobsText = (l: CapacityBlockAdviceLine): string =>
   `${l.jobs[0]?.jobId ?? ''}${l.jobs.length > 1 ? ` +${l.jobs.length - 1}` : ''}`;
 
 /**
- * The advice section of `qm plan`'s table view: one row per job or group sharing a block (a
- * waiting job has no planned cost, so its cell is blank), the advised or cheapest fitting offering, fee, planned cost and saving, and the reason, which wraps
- * to `width`. Advice only; the line under the title says so, because a reader may take "buy" for
- * something the service does.
+ * The advice section of `qm plan`'s table view: one row per job or group sharing a block, with the
+ * advised (or cheapest fitting) offering, fee, planned cost and saving (blank for a waiting job,
+ * which has no planned cost), and the reason, which wraps to `width`. The line under the title
+ * says it is advice only, because a reader may take "buy" for something the service does.
  */
 export const formatCapacityBlockAdvice = (advice: CapacityBlockAdvice, width = 120): string => {
   const out = [
