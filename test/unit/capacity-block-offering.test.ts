@@ -128,5 +128,9 @@ describe('the Capacity Block offerings file', () => {
       expect.arrayContaining(['offerings: unknown field: offerings']),
     );
     expect(issues('{"CapacityBlockOfferings": [')[0]).toMatch(/^\(body\): /);
+    // A key given twice would let one reader see another fee than the next: refused where it is.
+    expect(issues('{"CapacityBlockOfferings":[{"UpfrontFee":"1","UpfrontFee":"2"}]}')).toEqual([
+      'CapacityBlockOfferings.0.UpfrontFee: duplicate key "UpfrontFee" at character 46',
+    ]);
   });
 });
