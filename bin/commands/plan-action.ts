@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
 import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
+import {
+  type CapacityBlockOfferings,
+  parseCapacityBlockOfferingsText,
+} from '../../lambdas/core/commitments/capacity-block-offering.js';
 import { type Commitments, parseCommitmentsText } from '../../lambdas/core/commitments/commitments-file.js';
 import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
@@ -10,6 +14,7 @@ import {
   ledgerTextLines,
   parseLedgerLines,
 } from '../../lambdas/core/ledger/ledger-export.js';
+import { capacityBlockAdvice } from '../../lambdas/core/planning/capacity-block-advice.js';
 import { DEFAULT_USAGE_HALF_LIFE_HOURS } from '../../lambdas/core/planning/fair-weight.js';
 import type { TeamTerms } from '../../lambdas/core/planning/plan-input.js';
 import {
@@ -28,6 +33,10 @@ import {
   usageHistory,
   vcpusByInstanceType,
 } from '../../lambdas/core/planning/usage-history.js';
+import {
+  capacityBlockAdviceToJson,
+  formatCapacityBlockAdvice,
+} from '../../lambdas/core/reports/capacity-block-advice-format.js';
 import {
   DEFAULT_PLAN_WIDTH,
   formatPlanCsv,
@@ -60,6 +69,9 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
   const warn = io.warn ?? ((text: string) => process.stderr.write(text));
   if (!(FORMATS as readonly string[]).includes(opts.format))
     fail(command, `--format must be one of ${FORMATS.join(', ')}; got "${opts.format}"`);
+  // The CSV view is one row per job with fixed columns; the advice has rows of its own.
+  if (opts.format === 'csv' && opts.capacityBlockOfferings !== undefined)
+    fail(command, '--capacity-block-offerings has no CSV view; use --format table or json');
   let nowMs = (io.now ?? Date.now)();
   if (opts.now !== undefined) {
     nowMs = Date.parse(opts.now);
@@ -89,6 +101,7 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
     '--quotas': opts.quotas,
     '--budgets': opts.budgets,
     '--commitments': opts.commitments,
+    '--capacity-block-offerings': opts.capacityBlockOfferings,
     '--history': opts.history,
   });
   if (twice !== undefined) fail(command, twice);
@@ -121,6 +134,11 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
     '--commitments',
     opts.commitments,
     parseCommitmentsText,
+  );
+  const blockOfferings: CapacityBlockOfferings | undefined = await load(
+    '--capacity-block-offerings',
+    opts.capacityBlockOfferings,
+    parseCapacityBlockOfferingsText,
   );
 
   const teams = new Map<string, TeamTerms>();
@@ -185,10 +203,29 @@ export const runPlan = async (opts: PlanOptions, command: Command, io: PlanComma
     },
     solver,
   );
-  if (opts.format === 'json') write(`${JSON.stringify(planToJson(plan, history), null, 2)}\n`);
-  else if (opts.format === 'csv') write(`${formatPlanCsv(plan)}\n`);
+  // Advice on the plan as made: the blocks are priced against it, never bought or planned on.
+  const advice =
+    blockOfferings === undefined
+      ? undefined
+      : capacityBlockAdvice({
+          plan,
+          jobs: parsed.jobs,
+          offerings: blockOfferings.offerings,
+          priceBook,
+          nowMs,
+          ...(regions !== undefined ? { regions } : {}),
+        });
+  if (opts.format === 'json') {
+    const json = {
+      ...planToJson(plan, history),
+      ...(advice !== undefined ? { capacityBlockAdvice: capacityBlockAdviceToJson(advice) } : {}),
+    };
+    write(`${JSON.stringify(json, null, 2)}\n`);
+  } else if (opts.format === 'csv') write(`${formatPlanCsv(plan)}\n`);
   else {
     const tty = process.stdout.isTTY ? process.stdout.columns : undefined;
-    write(`${formatPlanTable(plan, history, { width: io.columns ?? tty ?? DEFAULT_PLAN_WIDTH })}\n`);
+    const width = io.columns ?? tty ?? DEFAULT_PLAN_WIDTH;
+    const adviceText = advice === undefined ? '' : `\n\n${formatCapacityBlockAdvice(advice, width)}`;
+    write(`${formatPlanTable(plan, history, { width })}${adviceText}\n`);
   }
 };

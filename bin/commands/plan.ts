@@ -27,6 +27,7 @@ export interface PlanOptions {
   quotas?: string;
   budgets?: string;
   commitments?: string;
+  capacityBlockOfferings?: string;
   regions?: string;
   format: string;
   now?: string;
@@ -51,6 +52,10 @@ export const registerPlanCommand = (program: Command, io: PlanCommandIo = {}): C
     .option(
       '--commitments <file>',
       'Savings Plans, Reserved Instances, capacity reservations and Capacity Blocks the account holds (JSON); their hours are priced as already paid',
+    )
+    .option(
+      '--capacity-block-offerings <file>',
+      'Capacity Block offerings as DescribeCapacityBlockOfferings lists them (JSON); adds advice on which to buy for deadline jobs (nothing is bought)',
     )
     .option('--regions <list>', 'comma-separated regions to consider, e.g. us-east-1,us-west-2')
     .option('--format <format>', `output format: ${PLAN_FORMATS.join(' | ')}`, 'table')

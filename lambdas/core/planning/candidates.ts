@@ -22,7 +22,7 @@ const NON_CUDA_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>([
 ]);
 
 /** Accelerators a job that names only a memory size may land on: every CUDA GPU. */
-const MEMORY_ONLY_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>(
+export const MEMORY_ONLY_MODELS: ReadonlySet<GpuModel> = new Set<GpuModel>(
   GPU_MODELS.filter((m) => !NON_CUDA_MODELS.has(m)),
 );
 
