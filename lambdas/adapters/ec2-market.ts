@@ -31,7 +31,7 @@ import type { CommitmentRead, SkippedCommitment } from './commitment-read.js';
 import type { Ec2Sender } from './ec2-fleet.js';
 import { PRICE_FILTERS, type PriceListParse, parsePriceList } from './pricing-parser.js';
 import { readReservedInstances } from './reserved-instances.js';
-import { readSavingsPlans, type SavingsPlansSender } from './savings-plans.js';
+import type { SavingsPlansReader } from './savings-plans.js';
 import type { ServiceQuotas } from './service-quotas.js';
 
 /** The part of the Pricing client used here. */
@@ -50,8 +50,8 @@ export interface Ec2MarketOptions {
   readonly clock: Clock;
   /** Called with what the price list parse left out, so a refresh can log it. */
   readonly onPriceListSkipped?: (region: string, skipped: PriceListParse['skipped']) => void;
-  /** The Savings Plans API; without it `commitments` reads no Savings Plans. */
-  readonly savingsPlans?: SavingsPlansSender;
+  /** Reads Savings Plans (`savingsPlansReader(client)`); without it `commitments` reads none. */
+  readonly savingsPlans?: SavingsPlansReader;
   /** Called with the commitments `commitments` found but could not use, and why. */
   readonly onCommitmentsSkipped?: (region: string, skipped: readonly SkippedCommitment[]) => void;
 }
@@ -351,16 +351,9 @@ export class Ec2Market implements Market {
       await readReservedInstances(client, region, at),
       await readCapacityReservations(client, region, at),
     ];
-    const sender = this.options.savingsPlans;
-    if (sender !== undefined)
-      reads.push(
-        await readSavingsPlans({
-          sender,
-          region,
-          now: at,
-          onDemandPrices: () => this.onDemandPrices(region),
-        }),
-      );
+    const readPlans = this.options.savingsPlans;
+    if (readPlans !== undefined)
+      reads.push(await readPlans({ region, now: at, onDemandPrices: () => this.onDemandPrices(region) }));
     const skipped = reads.flatMap((r) => r.skipped);
     if (skipped.length > 0) this.options.onCommitmentsSkipped?.(region, skipped);
     return reads

@@ -22,8 +22,14 @@ import {
 /** The part of the Savings Plans client used here. */
 export type SavingsPlansSender = Pick<SavingsplansClient, 'send'>;
 
-export interface SavingsPlansReadOptions {
-  readonly sender: SavingsPlansSender;
+/**
+ * Reads the Savings Plans that apply in one region. `Ec2Market` takes one of these rather than
+ * the client, so the functions that never read plans (the price refresh) bundle no Savings Plans
+ * SDK.
+ */
+export type SavingsPlansReader = (request: SavingsPlansRequest) => Promise<CommitmentRead>;
+
+export interface SavingsPlansRequest {
   /** The region the plans are read for: Compute plans apply in every one, EC2 Instance plans in theirs. */
   readonly region: string;
   readonly now: Date;
@@ -116,8 +122,11 @@ const appliesIn = (plan: SavingsPlan, region: string): boolean =>
  * (`savingsPlanDiscounts`). A Compute plan's discounts are the read region's: AWS rates a Compute
  * plan per region, and the commitments file states one set per plan.
  */
-export const readSavingsPlans = async (options: SavingsPlansReadOptions): Promise<CommitmentRead> => {
-  const { sender, region, now } = options;
+export const readSavingsPlans = async (
+  sender: SavingsPlansSender,
+  options: SavingsPlansRequest,
+): Promise<CommitmentRead> => {
+  const { region, now } = options;
   const plans = (await activePlans(sender, region)).filter((p) => appliesIn(p, region));
   let onDemand: TypeRate[] | undefined;
   const mapped: Mapped[] = [];
@@ -182,3 +191,9 @@ export const readSavingsPlans = async (options: SavingsPlansReadOptions): Promis
   }
   return gather(mapped);
 };
+
+/** A {@link SavingsPlansReader} on one client. */
+export const savingsPlansReader =
+  (sender: SavingsPlansSender): SavingsPlansReader =>
+  (request) =>
+    readSavingsPlans(sender, request);

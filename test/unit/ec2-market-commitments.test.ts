@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import type { SkippedCommitment } from '../../lambdas/adapters/commitment-read.js';
 import type { Ec2Sender } from '../../lambdas/adapters/ec2-fleet.js';
 import { Ec2Market, type PricingSender } from '../../lambdas/adapters/ec2-market.js';
-import type { SavingsPlansSender } from '../../lambdas/adapters/savings-plans.js';
+import { type SavingsPlansSender, savingsPlansReader } from '../../lambdas/adapters/savings-plans.js';
 import { ServiceQuotas, type ServiceQuotasSender } from '../../lambdas/adapters/service-quotas.js';
 import { CloudApiError, CommitmentsUnavailableError } from '../../lambdas/core/cloud-ports.js';
 import { parseCommitments } from '../../lambdas/core/commitments/commitments-file.js';
@@ -73,7 +73,7 @@ const market = (clients: {
     clock: new FakeClock(NOW),
     ...(clients.savingsPlans === undefined
       ? {}
-      : { savingsPlans: clients.savingsPlans.as<SavingsPlansSender>() }),
+      : { savingsPlans: savingsPlansReader(clients.savingsPlans.as<SavingsPlansSender>()) }),
     onCommitmentsSkipped: (_region, skipped) => clients.skipped?.push(...skipped),
   });
 

@@ -71,8 +71,7 @@ describe('readSavingsPlans through the Savings Plans client', () => {
       if (page === undefined) throw new Error(`no recorded answer for ${request.path}`);
       return page;
     }, sent);
-    const read = await readSavingsPlans({
-      sender: client,
+    const read = await readSavingsPlans(client, {
       region: REGION,
       now: new Date('2026-11-26T21:15:00Z'),
       onDemandPrices: async () => [
