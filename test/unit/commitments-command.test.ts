@@ -1,105 +1,17 @@
 import { EC2ServiceException } from '@aws-sdk/client-ec2';
-import { Command, CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
-import {
-  type CommitmentsCommandIo,
-  type CommitmentsSourceRequest,
-  registerCommitmentsCommand,
-} from '../../bin/commands/commitments.js';
-import type { Ec2Sender } from '../../lambdas/adapters/ec2-fleet.js';
-import { Ec2Market, type PricingSender } from '../../lambdas/adapters/ec2-market.js';
-import { type SavingsPlansSender, savingsPlansReader } from '../../lambdas/adapters/savings-plans.js';
-import { ServiceQuotas, type ServiceQuotasSender } from '../../lambdas/adapters/service-quotas.js';
+import type { CommitmentsCommandIo, CommitmentsSourceRequest } from '../../bin/commands/commitments.js';
 import { parseCommitmentsText } from '../../lambdas/core/commitments/commitments-file.js';
-import { always, inOrder, RecordedClient, readAwsFixture } from '../fixtures/aws/recorded-client.js';
-import { FakeClock } from '../support/fake-clock.js';
+import { always, RecordedClient } from '../fixtures/aws/recorded-client.js';
+import { RECORDED_NOW, recordedEc2, recordedSource } from '../support/recorded-commitments-source.js';
+import { runCommitmentsCommand } from '../support/run-commitments-command.js';
 
 /** `qm commitments` on the recorded responses of test/fixtures/aws (ec2/ and savingsplans/). */
 
-const NOW = '2026-11-26T21:15:00.000Z';
+const NOW = RECORDED_NOW;
 
-const ec2 = () =>
-  new RecordedClient({
-    DescribeReservedInstancesCommand: always(readAwsFixture('ec2/describe-reserved-instances.json')),
-    DescribeCapacityReservationsCommand: inOrder(
-      readAwsFixture('ec2/describe-capacity-reservations-page-1.json'),
-      readAwsFixture('ec2/describe-capacity-reservations-page-2.json'),
-    ),
-  });
-
-const savingsPlans = () => {
-  const rates: Record<string, unknown[]> = {
-    '3f1c9a2e-6b4d-4e8f-a1c7-5d2e9b0f4a63': [
-      readAwsFixture('savingsplans/describe-savings-plan-rates-compute-page-1.json'),
-      readAwsFixture('savingsplans/describe-savings-plan-rates-compute-page-2.json'),
-    ],
-    '8b2e5d70-1c9f-4a36-8e4b-7a0d3f6c2e91': [
-      readAwsFixture('savingsplans/describe-savings-plan-rates-ec2-instance-p5.json'),
-    ],
-  };
-  return new RecordedClient({
-    DescribeSavingsPlansCommand: inOrder(
-      readAwsFixture('savingsplans/describe-savings-plans-page-1.json'),
-      readAwsFixture('savingsplans/describe-savings-plans-page-2.json'),
-    ),
-    DescribeSavingsPlanRatesCommand: (input) => rates[String(input.savingsPlanId)]?.shift(),
-  });
-};
-
-/** The recorded account, as the command's default source builds it from the real clients. */
-const recordedSource =
-  (ec2Client: RecordedClient = ec2(), requests: CommitmentsSourceRequest[] = []) =>
-  (request: CommitmentsSourceRequest) => {
-    requests.push(request);
-    return new Ec2Market({
-      ec2For: () => ec2Client.as<Ec2Sender>(),
-      pricing: new RecordedClient({
-        GetProductsCommand: inOrder(
-          readAwsFixture('pricing/get-products-us-east-1-page-1.json'),
-          readAwsFixture('pricing/get-products-us-east-1-page-2.json'),
-        ),
-      }).as<PricingSender>(),
-      quotas: new ServiceQuotas(() => new RecordedClient({}).as<ServiceQuotasSender>()),
-      clock: new FakeClock(NOW),
-      ...(request.savingsPlans
-        ? { savingsPlans: savingsPlansReader(savingsPlans().as<SavingsPlansSender>()) }
-        : {}),
-      onCommitmentsSkipped: (_region, skipped) => request.onLeftOut(skipped),
-    });
-  };
-
-const run = async (args: readonly string[], io: Partial<CommitmentsCommandIo> = {}) => {
-  let out = '';
-  let err = '';
-  const program = new Command('qm').exitOverride().configureOutput({
-    writeOut: (s) => {
-      out += s;
-    },
-    writeErr: (s) => {
-      err += s;
-    },
-  });
-  registerCommitmentsCommand(program, {
-    env: {},
-    write: (s) => {
-      out += s;
-    },
-    warn: (s) => {
-      err += s;
-    },
-    source: recordedSource(),
-    now: () => NOW,
-    ...io,
-  });
-  for (const c of program.commands) c.exitOverride();
-  try {
-    await program.parseAsync(['node', 'qm', 'commitments', ...args]);
-    return { out, err, exitCode: 0 };
-  } catch (error) {
-    if (error instanceof CommanderError) return { out, err, exitCode: error.exitCode };
-    throw error;
-  }
-};
+const run = (args: readonly string[], io: Partial<CommitmentsCommandIo> = {}) =>
+  runCommitmentsCommand(args, { source: recordedSource(), now: () => NOW, ...io });
 
 describe('qm commitments', () => {
   it('prints a commitments file the file parser accepts, every kind in file order', async () => {
@@ -133,7 +45,7 @@ describe('qm commitments', () => {
     const requests: CommitmentsSourceRequest[] = [];
     const { out, exitCode } = await run(['--no-savings-plans'], {
       env: { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000' },
-      source: recordedSource(ec2(), requests),
+      source: recordedSource(recordedEc2(), requests),
     });
     expect(exitCode).toBe(0);
     expect(requests.map((r) => [r.region, r.endpoint, r.savingsPlans])).toEqual([
