@@ -335,7 +335,7 @@ export class Ec2Market implements Market {
 
   /**
    * The region's active Reserved Instances (DescribeReservedInstances) and capacity reservations
-   * and Capacity Blocks (DescribeCapacityReservations), and, with a Savings Plans client, the
+   * and Capacity Blocks (DescribeCapacityReservations), and, with a Savings Plans reader, the
    * account's active Savings Plans that apply in the region (DescribeSavingsPlans, with discounts
    * from DescribeSavingsPlanRates against `onDemandPrices`). What cannot be used is reported to
    * `onCommitmentsSkipped`, not returned.
