@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { describeFailure, exitCodeOf } from './cli/exit-code.js';
 import { registerAuditCommand } from './commands/audit.js';
 import { registerCancelCommand } from './commands/cancel.js';
+import { registerCommitmentsCommand } from './commands/commitments.js';
 import { registerCompleteCommand } from './commands/complete.js';
 import { registerExplainCommand } from './commands/explain.js';
 import { registerPlanCommand } from './commands/plan.js';
@@ -50,6 +51,7 @@ export const buildProgram = (): Command => {
   registerAuditCommand(program);
   registerExplainCommand(program);
   registerReconcileBillCommand(program);
+  registerCommitmentsCommand(program);
   return program;
 };
 

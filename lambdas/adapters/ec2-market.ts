@@ -23,9 +23,15 @@ import {
   type SpotPlacementScore,
   type SpotPriceObservation,
 } from '../core/cloud-ports.js';
+import type { Commitment } from '../core/commitments/commitment.js';
 import type { Clock } from '../core/ports.js';
+import { errorCodeOf, isNotAllowed } from './aws-not-allowed.js';
+import { readCapacityReservations } from './capacity-reservations.js';
+import type { CommitmentRead, SkippedCommitment } from './commitment-read.js';
 import type { Ec2Sender } from './ec2-fleet.js';
 import { PRICE_FILTERS, type PriceListParse, parsePriceList } from './pricing-parser.js';
+import { readReservedInstances } from './reserved-instances.js';
+import type { SavingsPlansReader } from './savings-plans.js';
 import type { ServiceQuotas } from './service-quotas.js';
 
 /** The part of the Pricing client used here. */
@@ -44,28 +50,25 @@ export interface Ec2MarketOptions {
   readonly clock: Clock;
   /** Called with what the price list parse left out, so a refresh can log it. */
   readonly onPriceListSkipped?: (region: string, skipped: PriceListParse['skipped']) => void;
+  /** Reads Savings Plans (`savingsPlansReader(client)`); without it `commitments` reads none. */
+  readonly savingsPlans?: SavingsPlansReader;
+  /** Called with the commitments `commitments` found but could not use, and why. */
+  readonly onCommitmentsSkipped?: (region: string, skipped: readonly SkippedCommitment[]) => void;
 }
+
+/** The order of the commitments file: discounts first, then capacity. */
+const KIND_ORDER: readonly Commitment['kind'][] = [
+  'savings-plan',
+  'reserved-instance',
+  'capacity-reservation',
+  'capacity-block',
+];
 
 /** DescribeSpotPriceHistory takes a list of types; this keeps each request small. */
 const SPOT_TYPES_PER_CALL = 100;
 const GIB = 1024;
 
-const errorName = (err: unknown): string => (err instanceof Error ? err.name : 'Unknown');
-
-/**
- * Errors that mean this account may not read placement scores (no IAM permission, an account not
- * opted in, an SCP): the refresh goes on without scores rather than retrying.
- */
-const NOT_ALLOWED = new Set([
-  'UnauthorizedOperation',
-  'AccessDenied',
-  'AccessDeniedException',
-  'AuthFailure',
-  'OptInRequired',
-]);
-
-const httpStatusOf = (err: unknown): number | undefined =>
-  (err as { $metadata?: { httpStatusCode?: number } } | undefined)?.$metadata?.httpStatusCode;
+const errorName = errorCodeOf;
 
 /**
  * What an instance type's accelerators are, from DescribeInstanceTypes; `undefined` for types
@@ -313,7 +316,7 @@ export class Ec2Market implements Market {
         );
       } catch (err) {
         const code = errorName(err);
-        if (NOT_ALLOWED.has(code) || httpStatusOf(err) === 403)
+        if (isNotAllowed(err))
           throw new PlacementScoresUnavailableError(region, code, `${types.length} types`, { cause: err });
         throw new CloudApiError('GetSpotPlacementScores', region, code, `${types.length} types`, {
           cause: err,
@@ -328,5 +331,41 @@ export class Ec2Market implements Market {
       token = output.NextToken;
     } while (token !== undefined && token !== '');
     return scores.sort((a, b) => (a.availabilityZone < b.availabilityZone ? -1 : 1));
+  }
+
+  /**
+   * The region's active Reserved Instances (DescribeReservedInstances) and capacity reservations
+   * and Capacity Blocks (DescribeCapacityReservations), and, with a Savings Plans reader, the
+   * account's active Savings Plans that apply in the region (DescribeSavingsPlans, with discounts
+   * from DescribeSavingsPlanRates against `onDemandPrices`). What cannot be used is reported to
+   * `onCommitmentsSkipped`, not returned.
+   * @throws CommitmentsUnavailableError when the account may not call one of the APIs
+   * @throws CloudApiError for any other failed call
+   */
+  async commitments(region: string, now?: string): Promise<readonly Commitment[]> {
+    const at = now === undefined ? this.options.clock.now() : new Date(now);
+    if (Number.isNaN(at.getTime()))
+      throw new TypeError(`commitments: now ${JSON.stringify(now)} is not an instant`);
+    const client = this.options.ec2For(region);
+    const reads: CommitmentRead[] = [
+      await readReservedInstances(client, region, at),
+      await readCapacityReservations(client, region, at),
+    ];
+    const readPlans = this.options.savingsPlans;
+    if (readPlans !== undefined)
+      reads.push(await readPlans({ region, now: at, onDemandPrices: () => this.onDemandPrices(region) }));
+    const skipped = reads.flatMap((r) => r.skipped);
+    if (skipped.length > 0) this.options.onCommitmentsSkipped?.(region, skipped);
+    return reads
+      .flatMap((r) => r.commitments)
+      .sort((a, b) =>
+        a.kind === b.kind
+          ? a.id < b.id
+            ? -1
+            : a.id > b.id
+              ? 1
+              : 0
+          : KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind),
+      );
   }
 }

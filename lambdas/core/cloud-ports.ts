@@ -1,3 +1,4 @@
+import type { Commitment } from './commitments/commitment.js';
 import { QuartermasterError } from './errors.js';
 import type { AcceleratorKind } from './jobs/gpu-model.js';
 import type { ResourceTags } from './jobs/managed-tags.js';
@@ -252,6 +253,15 @@ export interface Market {
     region: string,
     instanceTypes: readonly string[],
   ): Promise<readonly SpotPlacementScore[]>;
+  /**
+   * The commitments the account holds that cover usage in the region: active Reserved Instances
+   * and capacity reservations of the region, and active Savings Plans that apply there (every
+   * Compute plan, EC2 Instance plans of the region). Those already ended at `now` (an ISO
+   * instant; the market's clock when absent) are left out. Optional: a market that cannot read
+   * them leaves it out, and a commitments file stays the way to state them.
+   * @throws CommitmentsUnavailableError when the account may not call one of the APIs
+   */
+  commitments?(region: string, now?: string): Promise<readonly Commitment[]>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -267,6 +277,23 @@ export class PlacementScoresUnavailableError extends QuartermasterError {
     options?: ErrorOptions,
   ) {
     super(`spot placement scores unavailable in ${region} (${code}): ${detail}`, options);
+  }
+}
+
+/**
+ * The account may not read its commitments in a region (no IAM permission, an SCP, a member
+ * account that Savings Plans do not answer): reading them is optional, so a caller can fall back
+ * to a commitments file instead of failing.
+ */
+export class CommitmentsUnavailableError extends QuartermasterError {
+  override readonly name = 'CommitmentsUnavailableError';
+  constructor(
+    readonly region: string,
+    readonly code: string,
+    detail: string,
+    options?: ErrorOptions,
+  ) {
+    super(`commitments unavailable in ${region} (${code}): ${detail}`, options);
   }
 }
 

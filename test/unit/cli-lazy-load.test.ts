@@ -16,6 +16,7 @@ const HELP_MODULES = [
   'bin/cli/exit-code.ts',
   'bin/commands/audit.ts',
   'bin/commands/cancel.ts',
+  'bin/commands/commitments.ts',
   'bin/commands/complete.ts',
   'bin/commands/explain.ts',
   'bin/commands/pipeline-target.ts',
@@ -78,6 +79,7 @@ describe('qm --help', () => {
       'complete',
       'cancel',
       'reconcile-bill',
+      'commitments',
     ])
       expect(Object.keys(metafile.inputs)).toContain(`bin/commands/${action}-action.ts`);
     expect(Object.keys(metafile.inputs)).toContain('bin/commands/simulate-jobs.ts');
