@@ -6,9 +6,11 @@ import { HighsMilpSolver } from '../../lambdas/adapters/highs-milp-solver.js';
 import { readSpotTraceFile } from '../../lambdas/adapters/spot-trace-file.js';
 import { loadStaticPriceBook } from '../../lambdas/adapters/static-price-book.js';
 import { periodsIn } from '../../lambdas/core/accounting/cost-report.js';
+import { parseCommitmentsText } from '../../lambdas/core/commitments/commitments-file.js';
 import type { FieldIssue } from '../../lambdas/core/jobs/job-request.js';
 import { parseJobsJsonl } from '../../lambdas/core/jobs/jobs-jsonl.js';
 import { ledgerLine } from '../../lambdas/core/ledger/ledger-export.js';
+import { resolveCommitmentRates } from '../../lambdas/core/planning/commitment-offers.js';
 import type { MilpSolver } from '../../lambdas/core/planning/milp.js';
 import {
   type Budgets,
@@ -18,6 +20,7 @@ import {
   type Quotas,
   teamWeight,
 } from '../../lambdas/core/planning/plan-inputs.js';
+import { PREEMPTION_MODES, type PreemptionMode } from '../../lambdas/core/planning/preemption.js';
 import type { PriceBook } from '../../lambdas/core/pricing/offer.js';
 import { simulationPageHtml } from '../../lambdas/core/reports/simulation-page.js';
 import { outageKeepShare } from '../../lambdas/core/simulation/spot-outage-calibration.js';
@@ -79,6 +82,10 @@ export interface SimulateJobsOptions {
   readonly format: string;
   readonly out?: string;
   readonly ledgerOut?: string;
+  /** A commitments file (ADR 0015); none when absent. */
+  readonly commitments?: string;
+  /** The deployment's preemption mode (ADR 0016). @default off */
+  readonly preemption?: string;
 }
 
 export const JOBS_FORMATS = ['table', 'json', 'html'] as const;
@@ -312,6 +319,9 @@ export const runSimulateJobs = async (
       fail(`${flag} must be a number of minutes in ${zeroAllowed ? '[0' : '(0'}, 1440], got "${raw}"`);
     return value;
   };
+  const preemption = (options.preemption ?? 'off') as PreemptionMode;
+  if (!PREEMPTION_MODES.includes(preemption))
+    fail(`--preemption must be one of ${PREEMPTION_MODES.join(', ')}, got "${options.preemption}"`);
   const spotMarket = (options.spotMarket ?? 'advisor') as SpotMarket;
   if (!SPOT_MARKETS.includes(spotMarket))
     fail(`--spot-market must be one of ${SPOT_MARKETS.join(', ')}, got "${options.spotMarket}"`);
@@ -380,6 +390,12 @@ export const runSimulateJobs = async (
   }
 
   const priceBook = (io.priceBook ?? loadStaticPriceBook)();
+  const commitmentsFile = await load('--commitments', options.commitments, parseCommitmentsText);
+  // A reservation without a stated rate is billed at its type's on-demand price, as planning assumes.
+  const commitments =
+    commitmentsFile === undefined
+      ? undefined
+      : resolveCommitmentRates(commitmentsFile.commitments, priceBook);
   const solver = await (io.solver ?? (() => HighsMilpSolver.create()))();
   const weightOf = (team: string) => (budgets === undefined ? 1 : teamWeight(budgets, team));
 
@@ -413,6 +429,8 @@ export const runSimulateJobs = async (
       idleSolveSkipMinutes,
       spotMarket,
       priceRefresh: options.priceRefresh === true,
+      ...(commitments === undefined ? {} : { commitments }),
+      ...(preemption === 'off' ? {} : { preemption }),
       // Each policy meets the same draws: one plan per run, from the same seed.
       ...(faultRates === undefined ? {} : { faults: new FaultPlan(faultRates, faultSeed) }),
       onProgress: (finished, total) => {
@@ -458,6 +476,8 @@ export const runSimulateJobs = async (
       priceBook: { id: priceBook.id, asOf: priceBook.asOf },
       quotas: options.quotas ?? null,
       budgets: options.budgets ?? null,
+      commitments: options.commitments ?? null,
+      preemption,
       spotTraces: traces.map((t) => t.name),
       units: {
         cost: 'USD',
@@ -472,7 +492,9 @@ export const runSimulateJobs = async (
     const header = [
       `${options.jobs}: ${parsed.jobs.length} jobs from ${startIso}, solve every ${solveMinutes} min, price book ${priceBook.id}, ` +
         `${traces.length} spot trace(s)${options.quotas !== undefined ? `, quotas ${options.quotas}` : ', no quotas'}` +
-        `${options.budgets !== undefined ? `, budgets ${options.budgets}` : `, ${DEFAULT_MONTHLY_BUDGET_USD} USD a month per team`}`,
+        `${options.budgets !== undefined ? `, budgets ${options.budgets}` : `, ${DEFAULT_MONTHLY_BUDGET_USD} USD a month per team`}` +
+        `${options.commitments !== undefined ? `, commitments ${options.commitments}` : ''}` +
+        `${preemption !== 'off' ? `, preemption ${preemption}` : ''}`,
       MARKET_NOTE[spotMarket],
     ];
     text =

@@ -43,6 +43,8 @@ interface RawOptions {
   faultSeed?: string;
   out?: string;
   ledgerOut?: string;
+  commitments?: string;
+  preemption?: string;
 }
 
 /** Flags that only the jobs mode reads, as commander names them, with their spelling. */
@@ -57,6 +59,8 @@ const JOBS_ONLY_FLAGS = [
   ['priceRefresh', '--price-refresh'],
   ['faults', '--faults'],
   ['faultSeed', '--fault-seed'],
+  ['commitments', '--commitments'],
+  ['preemption', '--preemption'],
   ['out', '--out'],
   ['ledgerOut', '--ledger-out'],
 ] as const;
@@ -214,6 +218,15 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
         'crash, throttle, concurrent), e.g. all=0.01; the end-of-run invariants are printed either way',
     )
     .option('--fault-seed <n>', 'jobs mode: seed of the fault campaign (default: 1)')
+    .option(
+      '--commitments <file>',
+      "jobs mode: the account's commitments (JSON, as for qm plan), given to the solve as the deployment's " +
+        'commitments prop gives them (ADR 0015)',
+    )
+    .option(
+      '--preemption <mode>',
+      "jobs mode: the deployment's preemption prop: off | within-team | across-teams (ADR 0016; default: off)",
+    )
     .option('--out <file>', 'jobs mode: write the report to this file instead of stdout')
     .option(
       '--ledger-out <dir>',
@@ -266,6 +279,8 @@ export const registerSimulateCommand = (program: Command, io: SimulateCommandIo 
             format: raw.format,
             ...(raw.out !== undefined ? { out: raw.out } : {}),
             ...(raw.ledgerOut !== undefined ? { ledgerOut: raw.ledgerOut } : {}),
+            ...(raw.commitments !== undefined ? { commitments: raw.commitments } : {}),
+            ...(raw.preemption !== undefined ? { preemption: raw.preemption } : {}),
           },
           io,
           (message) => usageError(this, message),

@@ -75,6 +75,8 @@ export class SimulatedEc2 {
   readonly market: SimulatedMarket;
   readonly #o: SimulatedEc2Options;
   readonly #offers: ReadonlyMap<string, Offer>;
+  /** Regional on-demand offers by `type|region`: what a launch into a capacity reservation is. */
+  readonly #onDemand: ReadonlyMap<string, Offer>;
   readonly #instances = new Map<string, SimulatedInstance>();
   /**
    * The instances not yet terminated, in launch order: what the fleet lookups and quota sums scan,
@@ -93,6 +95,11 @@ export class SimulatedEc2 {
   constructor(options: SimulatedEc2Options) {
     this.#o = options;
     this.#offers = new Map(options.priceBook.offers.map((o) => [o.id, o]));
+    this.#onDemand = new Map(
+      options.priceBook.offers
+        .filter((o) => o.purchaseOption === 'on-demand' && o.availabilityZone === null)
+        .map((o) => [`${o.instanceType}|${o.region}`, o]),
+    );
     this.market = new SimulatedMarket(
       options.priceBook,
       options.quotas,
@@ -216,9 +223,24 @@ export class SimulatedEc2 {
     return sum;
   }
 
+  /**
+   * The offer a choice launches. One drawn on a commitment (ADR 0015) is not in the book: EC2 sees
+   * an on-demand launch of its type in its zone, which an open ODCR there (or an RI or Savings
+   * Plan, at billing) absorbs, so it launches as the type's on-demand offer placed in that zone.
+   */
+  #offerOf(choice: OfferChoice): Offer | undefined {
+    const listed = this.#offers.get(choice.offerId);
+    if (listed !== undefined || choice.purchaseOption !== 'on-demand') return listed;
+    const regional = this.#onDemand.get(`${choice.instanceType}|${choice.region}`);
+    if (regional === undefined) return undefined;
+    return choice.availabilityZone === null
+      ? regional
+      : { ...regional, availabilityZone: choice.availabilityZone };
+  }
+
   /** Why an offer cannot be launched now, or `undefined` when it can. */
   #refusal(choice: OfferChoice, nodes: number): LaunchFailure | undefined {
-    const offer = this.#offers.get(choice.offerId);
+    const offer = this.#offerOf(choice);
     if (offer === undefined)
       return { kind: 'unsupported', offerId: choice.offerId, code: 'Unsupported', message: 'not offered' };
     const quotas = this.#o.quotas;
@@ -258,7 +280,7 @@ export class SimulatedEc2 {
         failures.push(refusal);
         continue;
       }
-      const offer = this.#offers.get(choice.offerId) as Offer;
+      const offer = this.#offerOf(choice) as Offer;
       return this.#start(request, offer);
     }
     const first = failures[0]?.kind ?? 'insufficient-capacity';

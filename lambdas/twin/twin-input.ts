@@ -1,6 +1,8 @@
+import type { Commitment } from '../core/commitments/commitment.js';
 import type { JobRequest } from '../core/jobs/job-request.js';
 import type { MilpSolver } from '../core/planning/milp.js';
 import type { Quotas } from '../core/planning/plan-inputs.js';
+import type { PreemptionMode } from '../core/planning/preemption.js';
 import type { CostModelConfig } from '../core/pricing/cost-model.js';
 import type { PriceBook } from '../core/pricing/offer.js';
 import type { NamedSpotTrace } from '../core/simulation/spot-pool-trace.js';
@@ -69,4 +71,11 @@ export interface TwinInput {
   readonly onProgress?: (terminal: number, total: number) => void;
   /** A fault campaign: what to inject and how often (fault-plan.ts); none when absent. */
   readonly faults?: FaultPlan;
+  /**
+   * The account's commitments, rates resolved, as the deployment's `commitments` prop gives them
+   * to the solve (ADR 0015). @default none
+   */
+  readonly commitments?: readonly Commitment[];
+  /** The deployment's `preemption` prop (ADR 0016). @default off */
+  readonly preemption?: PreemptionMode;
 }

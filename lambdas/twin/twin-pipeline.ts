@@ -163,6 +163,13 @@ export const createTwinPipeline = (input: TwinInput) => {
     timeLimitSeconds: input.timeLimitSeconds ?? 20,
     ...(input.costModel === undefined ? {} : { costModel: input.costModel }),
     ...(strategy.fallbacks === undefined ? {} : { fallbacks: strategy.fallbacks }),
+    ...(input.commitments === undefined || input.commitments.length === 0
+      ? {}
+      : { commitments: input.commitments }),
+    // The solve stops preempted jobs through the same capacity ports the deployed solve is given.
+    ...(input.preemption === undefined || input.preemption === 'off'
+      ? {}
+      : { preemption: { ...capacity, mode: input.preemption } }),
   };
   const reconcileDeps: ReconcileDeps = {
     ...capacity,

@@ -98,7 +98,11 @@ export const preemptForWaiting = async (
       const pool = poolOf(c);
       if (c.commitment !== undefined || options.some((o) => o.pool === pool)) continue;
       if (c.expectedCostUsd > state.moneyLeft(job.team)) continue;
-      if (poolLimit(pool) === undefined || (free.get(pool) ?? 0) >= c.vcpus) continue;
+      const limit = poolLimit(pool);
+      // A candidate larger than the whole pool fits no matter whom it stops: a smaller (dearer)
+      // one in the same pool may (the simulated deployment found the cheapest one needing 8 vCPUs
+      // of a 4-vCPU pool hiding the 4-vCPU one that fits).
+      if (limit === undefined || c.vcpus > limit || (free.get(pool) ?? 0) >= c.vcpus) continue;
       options.push({ pool, vcpus: c.vcpus });
     }
     if (options.length > 0) waiting.push({ jobId: w.jobId, team: job.team, priority: job.priority, options });
