@@ -1,19 +1,16 @@
-import {
-  type CapacityReservation,
-  DescribeCapacityReservationsCommand,
-  type DescribeCapacityReservationsCommandOutput,
-} from '@aws-sdk/client-ec2';
+import { type CapacityReservation, DescribeCapacityReservationsCommand } from '@aws-sdk/client-ec2';
 import type {
   CapacityBlockCommitment,
   CapacityReservationCommitment,
 } from '../core/commitments/commitment.js';
 import {
   type CommitmentRead,
-  commitmentCallError,
   gather,
   instantOf,
   type Mapped,
   nameFrom,
+  type Page,
+  readAllPages,
 } from './commitment-read.js';
 import type { Ec2Sender } from './ec2-fleet.js';
 
@@ -80,23 +77,20 @@ export const readCapacityReservations = async (
   region: string,
   now: Date,
 ): Promise<CommitmentRead> => {
-  const found: CapacityReservation[] = [];
-  let token: string | undefined;
-  do {
-    let output: DescribeCapacityReservationsCommandOutput;
-    try {
-      output = await client.send(
+  const found = await readAllPages(
+    'DescribeCapacityReservations',
+    region,
+    'active capacity reservations',
+    async (token): Promise<Page<CapacityReservation>> => {
+      const output = await client.send(
         new DescribeCapacityReservationsCommand({
           Filters: [{ Name: 'state', Values: ['active'] }],
           MaxResults: PAGE_SIZE,
           ...(token === undefined ? {} : { NextToken: token }),
         }),
       );
-    } catch (err) {
-      throw commitmentCallError('DescribeCapacityReservations', region, err, 'active capacity reservations');
-    }
-    found.push(...(output.CapacityReservations ?? []));
-    token = output.NextToken;
-  } while (token !== undefined && token !== '');
+      return { items: output.CapacityReservations, next: output.NextToken };
+    },
+  );
   return gather(found.map((cr) => capacityReservationCommitment(cr, region, now)));
 };

@@ -59,3 +59,34 @@ export const instantOf = (value: Date | string | undefined): string | undefined 
   const at = value instanceof Date ? value : new Date(value);
   return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
 };
+
+/** One page of a token-paged read: its items and the token of the next page. */
+export interface Page<T> {
+  readonly items: readonly T[] | undefined;
+  readonly next: string | undefined;
+}
+
+/**
+ * Every page of a token-paged call, read one after another; a failed call becomes the error
+ * {@link commitmentCallError} names (`operation`, `what`), so each reader states only its request.
+ */
+export const readAllPages = async <T>(
+  operation: string,
+  region: string,
+  what: string,
+  page: (token: string | undefined) => Promise<Page<T>>,
+): Promise<T[]> => {
+  const out: T[] = [];
+  let token: string | undefined;
+  do {
+    let read: Page<T>;
+    try {
+      read = await page(token);
+    } catch (err) {
+      throw commitmentCallError(operation, region, err, what);
+    }
+    out.push(...(read.items ?? []));
+    token = read.next;
+  } while (token !== undefined && token !== '');
+  return out;
+};

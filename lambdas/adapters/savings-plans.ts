@@ -1,8 +1,6 @@
 import {
   DescribeSavingsPlanRatesCommand,
-  type DescribeSavingsPlanRatesCommandOutput,
   DescribeSavingsPlansCommand,
-  type DescribeSavingsPlansCommandOutput,
   type SavingsPlan,
   type SavingsPlanRate,
   type SavingsplansClient,
@@ -12,11 +10,12 @@ import type { SavingsPlanCommitment } from '../core/commitments/commitment.js';
 import { savingsPlanDiscounts, type TypeRate } from '../core/commitments/savings-plan-discounts.js';
 import {
   type CommitmentRead,
-  commitmentCallError,
   gather,
   instantOf,
   type Mapped,
   nameFrom,
+  type Page,
+  readAllPages,
 } from './commitment-read.js';
 
 /** The part of the Savings Plans client used here. */
@@ -65,35 +64,30 @@ const linuxBoxRates = (rates: readonly SavingsPlanRate[]): TypeRate[] =>
   });
 
 /** Every active plan of the account (DescribeSavingsPlans, every page). */
-const activePlans = async (sender: SavingsPlansSender, region: string): Promise<SavingsPlan[]> => {
-  const plans: SavingsPlan[] = [];
-  let token: string | undefined;
-  do {
-    let output: DescribeSavingsPlansCommandOutput;
-    try {
-      output = await sender.send(
+const activePlans = (sender: SavingsPlansSender, region: string): Promise<SavingsPlan[]> =>
+  readAllPages(
+    'DescribeSavingsPlans',
+    region,
+    'active Savings Plans',
+    async (token): Promise<Page<SavingsPlan>> => {
+      const output = await sender.send(
         new DescribeSavingsPlansCommand({
           states: ['active'],
           ...(token === undefined ? {} : { nextToken: token }),
         }),
       );
-    } catch (err) {
-      throw commitmentCallError('DescribeSavingsPlans', region, err, 'active Savings Plans');
-    }
-    plans.push(...(output.savingsPlans ?? []));
-    token = output.nextToken;
-  } while (token !== undefined && token !== '');
-  return plans;
-};
+      return { items: output.savingsPlans, next: output.nextToken };
+    },
+  );
 
 /** One plan's EC2 rates in the region (DescribeSavingsPlanRates, every page). */
 const planRates = async (sender: SavingsPlansSender, region: string, planId: string): Promise<TypeRate[]> => {
-  const rates: SavingsPlanRate[] = [];
-  let token: string | undefined;
-  do {
-    let output: DescribeSavingsPlanRatesCommandOutput;
-    try {
-      output = await sender.send(
+  const rates = await readAllPages(
+    'DescribeSavingsPlanRates',
+    region,
+    `rates of ${planId}`,
+    async (token): Promise<Page<SavingsPlanRate>> => {
+      const output = await sender.send(
         new DescribeSavingsPlanRatesCommand({
           savingsPlanId: planId,
           filters: [
@@ -103,12 +97,9 @@ const planRates = async (sender: SavingsPlansSender, region: string, planId: str
           ...(token === undefined ? {} : { nextToken: token }),
         }),
       );
-    } catch (err) {
-      throw commitmentCallError('DescribeSavingsPlanRates', region, err, `rates of ${planId}`);
-    }
-    rates.push(...(output.searchResults ?? []));
-    token = output.nextToken;
-  } while (token !== undefined && token !== '');
+      return { items: output.searchResults, next: output.nextToken };
+    },
+  );
   return linuxBoxRates(rates);
 };
 
