@@ -300,3 +300,23 @@ describe('Capacity Block advice', () => {
     ]);
   });
 });
+
+describe('the advice section of the table view', () => {
+  it('names at most ten jobs no offering suits, and how many more (JSON lists them all)', async () => {
+    const { formatCapacityBlockAdvice } = await import(
+      '../../lambdas/core/reports/capacity-block-advice-format.js'
+    );
+    const ids = Array.from({ length: 13 }, (_, i) => `job-${String(i).padStart(2, '0')}`);
+    const text = formatCapacityBlockAdvice({
+      offeringsConsidered: 4,
+      lines: [],
+      noMatchingType: ids,
+      buyFeeUsd: 0,
+      buySavingUsd: 0,
+    }).replace(/\n\s+/g, ' ');
+    expect(text).toContain(
+      `13 deadline jobs waiting or on on-demand, no offering of a type they can use: ${ids.slice(0, 10).join(', ')} and 3 more (all in --format json)`,
+    );
+    expect(text).not.toContain('job-10');
+  });
+});

@@ -43,7 +43,7 @@ export const formatCapacityBlockAdvice = (advice: CapacityBlockAdvice, width = 1
   if (advice.noMatchingType.length > 0)
     out.push(
       ...wrapText(
-        `${advice.noMatchingType.length}${more} deadline job${advice.noMatchingType.length === 1 ? '' : 's'} waiting or on on-demand, no offering of a type ${advice.noMatchingType.length === 1 ? 'it' : 'they'} can use: ${advice.noMatchingType.join(', ')}`,
+        `${advice.noMatchingType.length}${more} deadline job${advice.noMatchingType.length === 1 ? '' : 's'} waiting or on on-demand, no offering of a type ${advice.noMatchingType.length === 1 ? 'it' : 'they'} can use: ${namesOf(advice.noMatchingType)}`,
         width - 2,
       ).map((l) => `  ${l}`),
     );
@@ -72,3 +72,12 @@ export const capacityBlockAdviceToJson = (advice: CapacityBlockAdvice) => ({
     misses: l.misses,
   })),
 });
+
+/** Jobs named in the table text at most; the JSON view lists every one. */
+const NAMED_JOBS = 10;
+
+/** The first job ids and how many more, so a month of jobs does not fill the screen. */
+const namesOf = (jobIds: readonly string[]): string =>
+  jobIds.length <= NAMED_JOBS
+    ? jobIds.join(', ')
+    : `${jobIds.slice(0, NAMED_JOBS).join(', ')} and ${jobIds.length - NAMED_JOBS} more (all in --format json)`;
