@@ -4,7 +4,7 @@ import { TERMINAL_STATES } from '../jobs/job-state.js';
 import { readManagedTags } from '../jobs/managed-tags.js';
 import type { JsonObject } from '../ledger/event-chain.js';
 import { collectPages } from '../paging.js';
-import type { BudgetRecord, JobQueues, JobRecord } from '../ports.js';
+import type { BudgetRecord, JobEvent, JobQueues, JobRecord } from '../ports.js';
 import { periodOf } from '../ports.js';
 import { closeReservation } from './close-reservation.js';
 import { handleEc2Event, promoteWhenAllRun, startInstanceUsage } from './handle-ec2-event.js';
@@ -237,30 +237,85 @@ export const reconcile = async (deps: ReconcileDeps): Promise<ReconcileReport> =
     });
   }
 
-  // Lost terminated events: a RUNNING or INTERRUPTED job whose open usage names an instance EC2
-  // no longer lists would wait forever. Only intervals older than the stuck age count, so an
-  // instance EC2 has not listed yet (eventual consistency) is not taken for gone.
-  for (const state of ['RUNNING', 'INTERRUPTED'] as const)
+  // Lost terminated events: an open usage interval naming an instance EC2 no longer lists would
+  // stay open forever, and a RUNNING job whose instances are all gone would wait forever. Only
+  // intervals older than the stuck age count, so an instance EC2 has not listed yet (eventual
+  // consistency) is not taken for gone. Intervals of an allocation the job has since left count
+  // too: a warned spot instance whose terminated event was lost leaves one behind when the job is
+  // requeued from the warning.
+  for (const state of ['RUNNING', 'INTERRUPTED', 'PENDING', 'ALLOCATED', 'PROVISIONING'] as const)
     for (const job of await listAll(deps, state)) {
       const held = job.allocation;
-      if (held === null || !listed.has(held.allocation.region)) continue;
+      // A waiting job on its first allocation that was never sent back has no earlier run to
+      // have left an interval open (a requeue always states its reason).
+      const requeued = job.attempts > 1 || job.runtime.reason !== undefined;
+      if ((state === 'PENDING' || state === 'ALLOCATED') && !requeued) continue;
       await guard(job.jobId, async () => {
-        for (const usage of await deps.ledger.listUsageByJob(job.jobId)) {
-          if (usage.stoppedAt !== null || usage.allocationId !== held.allocationId) continue;
+        const usages = await deps.ledger.listUsageByJob(job.jobId);
+        let events: readonly JobEvent[] | undefined;
+        /** When the job left an allocation it no longer holds (its instance was warned then). */
+        const leftAt = async (allocationId: string): Promise<number | undefined> => {
+          events ??= await deps.ledger.listEvents(job.jobId);
+          const left = events.find(
+            (e) =>
+              (e.type === 'INTERRUPTED' || e.type === 'REQUEUED') &&
+              (e.data.detail as { allocationId?: unknown } | undefined)?.allocationId === allocationId,
+          );
+          return left === undefined ? undefined : Date.parse(left.at);
+        };
+        for (const usage of usages) {
+          if (usage.stoppedAt !== null || !listed.has(usage.region)) continue;
           if (live.has(usage.instanceId) || nowMs - Date.parse(usage.startedAt) < stuckMs) continue;
+          const current = usage.allocationId === held?.allocationId;
           // A warned spot instance goes two minutes after its warning; otherwise it went unseen,
           // and the interval ends when reconcile saw it gone.
-          const warned = state === 'INTERRUPTED' ? Date.parse(job.updatedAt) + SPOT_NOTICE_MS : nowMs;
-          const stoppedAt = new Date(Math.min(nowMs, warned)).toISOString();
+          const warnedAt = current
+            ? state === 'INTERRUPTED'
+              ? Date.parse(job.updatedAt)
+              : undefined
+            : await leftAt(usage.allocationId);
+          const stoppedAt = new Date(
+            Math.max(Date.parse(usage.startedAt), Math.min(nowMs, (warnedAt ?? nowMs) + SPOT_NOTICE_MS)),
+          ).toISOString();
           await handleEc2Event(deps, {
             kind: 'state-change',
             instanceId: usage.instanceId,
             state: 'terminated',
             time: stoppedAt,
-            region: held.allocation.region,
+            region: usage.region,
           });
           report.lostInstances.push({ jobId: job.jobId, instanceId: usage.instanceId, stoppedAt });
         }
+        // Every interval of the running allocation closed and none of its instances live: the
+        // handler that closed them stopped before it moved the job on (a crash, a dead-lettered
+        // retry). Its terminated event, replayed, does the rest; the handler is idempotent.
+        if (state !== 'RUNNING' || held === null) return;
+        const own = usages.filter((u) => u.allocationId === held.allocationId);
+        const lastStop = own.reduce(
+          (m, u) => Math.max(m, u.stoppedAt === null ? Number.POSITIVE_INFINITY : Date.parse(u.stoppedAt)),
+          0,
+        );
+        if (
+          own.length === 0 ||
+          own.some((u) => live.has(u.instanceId)) ||
+          !listed.has(held.allocation.region)
+        )
+          return;
+        if (!(nowMs - lastStop >= stuckMs)) return;
+        const last = own.find((u) => u.stoppedAt !== null && Date.parse(u.stoppedAt) === lastStop) ?? own[0];
+        if (last === undefined || last.stoppedAt === null) return;
+        await handleEc2Event(deps, {
+          kind: 'state-change',
+          instanceId: last.instanceId,
+          state: 'terminated',
+          time: last.stoppedAt,
+          region: last.region,
+        });
+        report.lostInstances.push({
+          jobId: job.jobId,
+          instanceId: last.instanceId,
+          stoppedAt: last.stoppedAt,
+        });
       });
     }
 

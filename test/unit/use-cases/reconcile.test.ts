@@ -192,4 +192,56 @@ describe('reconcile', () => {
     expect((await w.ledger.getReservation('vision', 'job-1.a1'))?.status).not.toBe('RESERVED');
     expect((await reconcile(deps(w))).requeuedInterruptions).toEqual([]);
   });
+
+  it('closes the interval a warned instance left open when its terminated event was lost and the job moved on', async () => {
+    const w = await makeWorld();
+    const { instanceIds } = await runningJob(w, 'job-1');
+    const [instanceId] = instanceIds;
+    const job = await w.ledger.getJob('job-1');
+    if (instanceId === undefined || job === undefined) throw new Error('no job');
+    // The warning requeues the job at once; the instance goes two minutes later, unseen.
+    await interruptJob(w.capacity, job, 'spot interruption warning (terminate)', { instanceId });
+    const warnedAt = Date.parse(w.clock.now().toISOString());
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('PENDING');
+    await w.fleet.terminate(instanceIds);
+    w.clock.advance(20 * MINUTE);
+    const report = await reconcile(deps(w));
+    const stoppedAt = new Date(warnedAt + 2 * MINUTE).toISOString();
+    expect(report.lostInstances).toEqual([{ jobId: 'job-1', instanceId, stoppedAt }]);
+    expect((await w.ledger.getUsage(instanceId))?.stoppedAt).toBe(stoppedAt);
+    // The job stays where it was: the interval belonged to an allocation it had left.
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('PENDING');
+    expect((await reconcile(deps(w))).lostInstances).toEqual([]);
+  });
+
+  it('moves on a RUNNING job whose intervals were closed by a handler that stopped before the transition', async () => {
+    const w = await makeWorld();
+    const { instanceIds } = await runningJob(w, 'job-1');
+    const [instanceId] = instanceIds;
+    if (instanceId === undefined) throw new Error('no instance');
+    await w.fleet.terminate(instanceIds);
+    // The terminated event closed the usage, then the handler died before interrupting the job.
+    const dying = overriding(w.ledger, {
+      transition: async () => {
+        throw new Error('crash after closing the usage');
+      },
+    });
+    await expect(
+      handleEc2Event(
+        { ...w.capacity, ledger: dying },
+        stateChange(instanceId, 'terminated', w.clock.now().toISOString()),
+      ),
+    ).rejects.toThrow(/crash/);
+    const stoppedAt = (await w.ledger.getUsage(instanceId))?.stoppedAt;
+    expect(stoppedAt).not.toBeNull();
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('RUNNING');
+    w.clock.advance(5 * MINUTE);
+    expect((await reconcile(deps(w))).lostInstances).toEqual([]);
+    w.clock.advance(15 * MINUTE);
+    const report = await reconcile(deps(w));
+    expect(report.lostInstances).toEqual([{ jobId: 'job-1', instanceId, stoppedAt }]);
+    expect((await w.ledger.getJob('job-1'))?.state).toBe('PENDING');
+    expect((await w.ledger.getUsage(instanceId))?.stoppedAt).toBe(stoppedAt);
+    expect((await reconcile(deps(w))).lostInstances).toEqual([]);
+  });
 });
