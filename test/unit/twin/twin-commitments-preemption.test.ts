@@ -98,6 +98,7 @@ describe('the simulated deployment with preemption (ADR 0016)', () => {
         (e.data.detail as { preemptedBy?: string } | undefined)?.preemptedBy === 'urgent-eval',
     );
     expect(requeued).toHaveLength(1);
-    expect((requeued[0]?.data.detail as { workDoneHours?: number }).workDoneHours).toBeGreaterThan(0);
+    const detail = requeued[0]?.data.detail as { workDoneHours?: number } | undefined;
+    expect(detail?.workDoneHours).toBeGreaterThan(0);
   });
 });
